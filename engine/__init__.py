@@ -1,0 +1,1 @@
+"""ctengine's domain core: decides every state change, deadline and message."""

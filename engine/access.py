@@ -1,0 +1,66 @@
+"""Who is acting, and which roles they hold on a given case (role and locality checks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from engine.errors import NotAllowed
+from engine.models import RoleGrant, User
+
+STAFF_ROLES = ("contact", "jag_chair", "csp_chair", "appeal_chair", "manager", "admin")
+# Roles that may read every case of their area or locality without acting on it.
+READ_ONLY_ROLES = ("manager", "admin")
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    area_id: str
+    locality_id: str | None
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    label: str
+    grants: tuple[Grant, ...] = ()
+
+    @property
+    def roles(self) -> set[str]:
+        return {g.role for g in self.grants}
+
+
+PUBLIC = Actor(user_id=None, label="applicant", grants=())
+
+
+def load_actor(session: Session, user: User) -> Actor:
+    rows = session.exec(select(RoleGrant).where(RoleGrant.user_id == user.id)).all()
+    grants = tuple(Grant(r.role, r.area_id, r.locality_id) for r in rows)
+    return Actor(user_id=user.id, label=user.name, grants=grants)
+
+
+def roles_on_case(
+    actor: Actor, *, area_id: str, locality_id: str, appeal_chair_id: int | None
+) -> set[str]:
+    """The roles an actor holds on one case.
+
+    An appeal chair holds the role only on appeals assigned to them; assignment already
+    refuses a chair from the case's own locality or partnership.
+    """
+    roles: set[str] = set()
+    for g in actor.grants:
+        if g.area_id != area_id:
+            continue
+        if g.role == "appeal_chair":
+            if actor.user_id is not None and actor.user_id == appeal_chair_id:
+                roles.add(g.role)
+        elif g.locality_id is None or g.locality_id == locality_id:
+            roles.add(g.role)
+    return roles
+
+
+def require_case_access(actor: Actor, roles: set[str], reference: str) -> None:
+    if not roles:
+        raise NotAllowed(f"You do not have access to case {reference}.")

@@ -1,0 +1,55 @@
+"""Pure rules: which deadlines a trigger opens or closes, and when each falls due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from engine import workdays
+from engine.definitions import DeadlineRule, WorkflowDef
+from engine.registry import AreaConfig
+
+
+@dataclass(frozen=True)
+class NewDeadline:
+    name: str
+    kind: str
+    owner_role: str
+    start_on: date
+    amount: int
+    unit: str
+    due_on: date
+
+
+def opened_by(
+    wf: WorkflowDef, area: AreaConfig, *, locality_id: str, trigger: str, today: date
+) -> list[NewDeadline]:
+    """The deadlines a trigger opens, counted from today (the day of the event)."""
+    opened = []
+    for rule in wf.deadlines:
+        if trigger in rule.opened_by:
+            scale = area.timescale(rule.timescale, locality_id)
+            due = workdays.due_date(today, scale.amount, scale.unit)
+            opened.append(NewDeadline(rule.name, rule.kind, rule.owner_role, today,
+                                      scale.amount, scale.unit, due))
+    return opened
+
+
+def closing_status(
+    rule: DeadlineRule, *, trigger: str, new_state: str, today: date, due_on: date
+) -> str | None:
+    """How an open deadline ends when a trigger fires, or None when it stays open."""
+    if trigger in rule.met_by:
+        return "met" if today <= due_on else "late"
+    if new_state in rule.while_in:
+        return None
+    if rule.kind == "window":
+        return "lapsed" if today > due_on else "cancelled"
+    return "cancelled"
+
+
+def rule_named(wf: WorkflowDef, name: str) -> DeadlineRule:
+    for rule in wf.deadlines:
+        if rule.name == name:
+            return rule
+    raise LookupError(f"workflow {wf.name!r} has no deadline {name!r}")

@@ -1,0 +1,282 @@
+"""Applies a workflow's triggers to persisted cases: one trigger, one transaction."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import update
+from sqlmodel import Session, select
+from transitions import Machine, MachineError
+
+from engine import deadlines, effects, messages, registry
+from engine.access import Actor, roles_on_case
+from engine.clock import Clock
+from engine.definitions import TransitionDef, WorkflowDef
+from engine.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleVersion
+from engine.guards import GUARDS, GuardContext, Verdict
+from engine.models import AuditEvent, Case, Deadline, Party, User
+
+
+class CaseFlow:
+    """The only object the transitions Machine touches: a state, never the database row."""
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+class WorkflowMachine:
+    """One transitions Machine per workflow, built once and shared by every case."""
+
+    def __init__(self, wf: WorkflowDef) -> None:
+        self.wf = wf
+        self._machine = Machine(
+            model=None,
+            states=[s.value for s in wf.states],
+            transitions=[
+                {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
+                for t in wf.transitions
+            ],
+            initial=wf.initial,
+            auto_transitions=False,
+        )
+        # add_model/remove_model mutate the shared machine; requests run on many threads.
+        self._lock = threading.Lock()
+
+    def next_state(self, state: str, trigger: str) -> str:
+        flow = CaseFlow(state)
+        with self._lock:
+            self._machine.add_model(flow, initial=state)
+            try:
+                flow.trigger(trigger)  # type: ignore[attr-defined]
+            except MachineError as exc:
+                raise InvalidTransition(f"{trigger} is not possible from {state}.") from exc
+            finally:
+                self._machine.remove_model(flow)
+        return flow.state
+
+
+@cache
+def machine_for(workflow_name: str) -> WorkflowMachine:
+    return WorkflowMachine(registry.workflow(workflow_name))
+
+
+@dataclass(frozen=True)
+class EventOption:
+    trigger: str
+    label: str
+    ok: bool
+    reason: str = ""
+
+
+def load_case(session: Session, reference: str) -> Case:
+    case = session.exec(select(Case).where(Case.reference == reference)).first()
+    if case is None:
+        raise NotFound(f"There is no case {reference}.")
+    return case
+
+
+def fire_trigger(
+    session: Session,
+    *,
+    clock: Clock,
+    case_ref: str,
+    trigger: str,
+    data: dict[str, Any] | None,
+    actor: Actor,
+    expected_version: int,
+) -> Case:
+    """Record one event on a case: check, move, audit, deadlines, outbox, commit."""
+    try:
+        case = _apply(session, clock, case_ref, trigger, data or {}, actor, expected_version)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return case
+
+
+def _apply(
+    session: Session, clock: Clock, case_ref: str, trigger: str, data: dict[str, Any],
+    actor: Actor, expected_version: int,
+) -> Case:
+    case = load_case(session, case_ref)
+    wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
+    roles = roles_on_case(actor, area_id=case.area_id, locality_id=case.locality_id,
+                          appeal_chair_id=case.appeal_chair_id)
+    if not roles:
+        raise NotAllowed(f"You do not have access to case {case_ref}.")
+    tdef = _transition(wf, case, trigger, expected_version)
+    if not roles & set(tdef.roles):
+        raise NotAllowed(f"Only {' or '.join(tdef.roles)} of this locality may {tdef.label.lower()}.")
+    parsed = parse_event_data(tdef, data)
+    ctx = GuardContext(session=session, case=case, area=area, trigger=trigger,
+                       today=clock.today(), data=parsed)
+    _check_guards(tdef, ctx)
+    _claim_version(session, case, expected_version)
+    from_state = case.state
+    case.state = machine_for(wf.name).next_state(from_state, trigger)
+    case.updated_at = clock.now()
+    for name in tdef.effects:
+        effects.EFFECTS[name](effects.EffectContext(
+            session, case, trigger, parsed, actor.user_id, clock.now(), ctx.resolved))
+    audit = _audit(case, actor, trigger, from_state, parsed, clock)
+    session.add_all([case, audit])
+    _move_deadlines(session, wf, area, case, trigger, clock)
+    _queue_messages(session, wf, case, trigger, audit, clock)
+    session.flush()
+    return case
+
+
+def _transition(wf: WorkflowDef, case: Case, trigger: str, expected_version: int) -> TransitionDef:
+    if case.version != expected_version:
+        raise StaleVersion(
+            f"Case {case.reference} is at version {case.version}, not {expected_version}: "
+            "someone else changed this case. Reload it and try again."
+        )
+    if trigger not in wf.triggers():
+        raise InvalidInput(f"There is no event called {trigger!r}.", field="event")
+    tdef = wf.transition(trigger, case.state)
+    if tdef is None:
+        raise InvalidTransition(f"{trigger} is not possible while the case is {case.state}.")
+    return tdef
+
+
+def parse_event_data(tdef: TransitionDef, data: dict[str, Any]) -> BaseModel | None:
+    if tdef.data is None:
+        if data:
+            raise InvalidInput(f"{tdef.trigger} takes no data.", field="data")
+        return None
+    try:
+        return tdef.data.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            {"field": ".".join(["data", *(str(p) for p in e["loc"])]), "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        raise InvalidInput(errors[0]["message"], field=errors[0]["field"], errors=errors) from None
+
+
+def _check_guards(tdef: TransitionDef, ctx: GuardContext) -> None:
+    for name in tdef.guards:
+        verdict = GUARDS[name].check(ctx)
+        if not verdict.ok:
+            if verdict.field:
+                raise InvalidInput(verdict.reason, field=verdict.field)
+            raise InvalidTransition(verdict.reason)
+
+
+def _claim_version(session: Session, case: Case, expected_version: int) -> None:
+    """Bump the version only if nobody else has: the row lock serialises rival events."""
+    result = session.execute(
+        update(Case)
+        .where(Case.id == case.id, Case.version == expected_version)  # type: ignore[arg-type]
+        .values(version=expected_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleVersion(
+            f"Case {case.reference} was changed by someone else just now. Reload it and try again."
+        )
+    case.version = expected_version + 1
+
+
+def _audit(
+    case: Case, actor: Actor, trigger: str, from_state: str | None,
+    parsed: BaseModel | None, clock: Clock,
+) -> AuditEvent:
+    payload = parsed.model_dump(mode="json") if parsed is not None else {}
+    reason = next((payload[k] for k in ("override_reason", "reasons", "reason", "explanation")
+                   if payload.get(k)), None)
+    return AuditEvent(
+        case_id=case.id, version=case.version, occurred_at=clock.now(),
+        actor_user_id=actor.user_id, actor_label=actor.label, trigger=trigger,
+        from_state=from_state, to_state=case.state, reason=reason, data=payload,
+    )
+
+
+def _move_deadlines(
+    session: Session, wf: WorkflowDef, area: registry.AreaConfig, case: Case, trigger: str,
+    clock: Clock,
+) -> None:
+    today, now = clock.today(), clock.now()
+    open_rows = session.exec(
+        select(Deadline).where(Deadline.case_id == case.id, Deadline.status == "open")
+    ).all()
+    for row in open_rows:
+        status = deadlines.closing_status(deadlines.rule_named(wf, row.name), trigger=trigger,
+                                          new_state=case.state, today=today, due_on=row.due_on)
+        if status is not None:
+            row.status, row.closed_at, row.closed_by = status, now, trigger
+            session.add(row)
+    for new in deadlines.opened_by(wf, area, locality_id=case.locality_id, trigger=trigger,
+                                   today=today):
+        session.add(Deadline(case_id=case.id, opened_at=now, opened_by=trigger, **new.__dict__))
+
+
+def _queue_messages(
+    session: Session, wf: WorkflowDef, case: Case, trigger: str, audit: AuditEvent, clock: Clock
+) -> None:
+    for rule in wf.messages_for(trigger):
+        recipient, channel = _recipient(session, case, rule.to)
+        if recipient is None:
+            continue
+        messages.queue_message(
+            session, case_id=case.id, message=rule.message, recipient=recipient,
+            recipient_role=rule.to, channel=channel,
+            context={"reference": case.reference, "locality": case.locality_id,
+                     "state": case.state, "trigger": trigger, "data": audit.data},
+            idempotency_key=f"{case.id}:{case.version}:{rule.message}:{rule.to}",
+            now=clock.now(),
+        )
+
+
+def _recipient(session: Session, case: Case, to: str) -> tuple[str | None, str]:
+    if to == "appeal_chair":
+        user = session.get(User, case.appeal_chair_id) if case.appeal_chair_id else None
+        return (user.email if user else None), "email"
+    party = session.exec(
+        select(Party).where(Party.case_id == case.id, Party.kind == "applicant")
+    ).first()
+    if party is None:
+        return None, "email"
+    if party.email and case.contact_preference != "post":
+        return party.email, "email"
+    return (party.address or party.email), "letter"
+
+
+def start_case(session: Session, *, case: Case, actor: Actor, clock: Clock) -> None:
+    """Record the workflow's start trigger on a new case (caller commits)."""
+    wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
+    audit = _audit(case, actor, wf.start_trigger, None, None, clock)
+    session.add(audit)
+    _move_deadlines(session, wf, area, case, wf.start_trigger, clock)
+    _queue_messages(session, wf, case, wf.start_trigger, audit, clock)
+
+
+def event_options(session: Session, *, case: Case, actor: Actor, today: Any) -> list[EventOption]:
+    """Every event the actor's roles allow in the current state, with why any is blocked."""
+    wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
+    roles = roles_on_case(actor, area_id=case.area_id, locality_id=case.locality_id,
+                          appeal_chair_id=case.appeal_chair_id)
+    ctx = GuardContext(session=session, case=case, area=area, trigger="", today=today)
+    options = []
+    for t in wf.transitions_from(case.state):
+        if roles & set(t.roles):
+            ctx.trigger = t.trigger
+            verdict = _data_free_verdict(t, ctx)
+            options.append(EventOption(t.trigger, t.label, verdict.ok, verdict.reason))
+    return options
+
+
+def _data_free_verdict(t: TransitionDef, ctx: GuardContext) -> Verdict:
+    for name in t.guards:
+        guard = GUARDS[name]
+        if not guard.needs_data:
+            verdict = guard.check(ctx)
+            if not verdict.ok:
+                return verdict
+    return Verdict(True)

@@ -1,0 +1,34 @@
+"""Every table, re-exported so Alembic and the engine see one metadata."""
+
+from engine.models.audit import AuditEvent
+from engine.models.case import (
+    Case,
+    Deadline,
+    Incident,
+    Party,
+    Recommendation,
+    ReferenceCounter,
+    Report,
+)
+from engine.models.org import Area, Group, Locality, Partnership
+from engine.models.outbox import OutboxMessage
+from engine.models.users import ApiToken, RoleGrant, User
+
+__all__ = [
+    "ApiToken",
+    "Area",
+    "AuditEvent",
+    "Case",
+    "Deadline",
+    "Group",
+    "Incident",
+    "Locality",
+    "OutboxMessage",
+    "Partnership",
+    "Party",
+    "Recommendation",
+    "ReferenceCounter",
+    "Report",
+    "RoleGrant",
+    "User",
+]

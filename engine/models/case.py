@@ -1,0 +1,150 @@
+"""A Community Trigger case and what belongs to it: parties, incidents, reports, deadlines."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from engine.models.types import utc_column
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "case_record"
+    __table_args__ = (Index("ix_case_locality_state", "locality_id", "state"),)
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=20, unique=True)
+    area_id: str = Field(foreign_key="area.id", max_length=40)
+    locality_id: str = Field(foreign_key="locality.id", max_length=60)
+    workflow_name: str = Field(max_length=60)
+    workflow_version: int
+    state: str = Field(max_length=60)
+    version: int = 1
+    channel: str = Field(default="online", max_length=30)
+    submitted_at: datetime = Field(sa_column=utc_column())
+    updated_at: datetime = Field(sa_column=utc_column())
+    application_on: date
+    hate_incident: bool = False
+    hate_characteristic: str | None = Field(default=None, max_length=100)
+    route_claimed: str | None = Field(default=None, max_length=40)
+    consent_to_share: bool
+    declaration: bool
+    involvement: str | None = Field(default=None, max_length=40)
+    contact_preference: str = Field(default="email", max_length=20)
+    accessibility_needs: str | None = None
+    impact: str | None = None
+    vulnerabilities: str | None = None
+    outcome_wanted: str | None = None
+    status_token_hash: str = Field(max_length=64, unique=True)
+    threshold_assessment: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    threshold_decision: str | None = Field(default=None, max_length=20)
+    response_issued_by: int | None = Field(default=None, foreign_key="app_user.id")
+    appeal_chair_id: int | None = Field(default=None, foreign_key="app_user.id")
+    closure_reason: str | None = Field(default=None, max_length=40)
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class ReferenceCounter(SQLModel, table=True):
+    """The last reference number used per year; bumped inside the submitting transaction."""
+
+    __tablename__ = "reference_counter"
+    year: int = Field(primary_key=True)
+    last_number: int = 0
+
+
+class Party(SQLModel, table=True):
+    """A person on the case: the applicant, the victim if different, a representative."""
+
+    __tablename__ = "party"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_record.id", index=True)
+    kind: str = Field(max_length=20)
+    role: str | None = Field(default=None, max_length=30)
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
+    address: str | None = None
+    postcode: str | None = Field(default=None, max_length=10)
+    consent_detail: str | None = None
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incident"
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_record.id", index=True)
+    seq: int
+    occurred_on: date
+    place: str | None = None
+    description: str
+    hate_incident: bool = False
+    perceived_characteristic: str | None = Field(default=None, max_length=100)
+
+
+class Report(SQLModel, table=True):
+    """A complaint of ASB to an agency; several reports may share one incident.
+
+    Imported (Sentinel) reports have no case; `complainant_key` ties a person's reports
+    together so the threshold can be checked across everything agencies recorded.
+    """
+
+    __tablename__ = "report"
+    __table_args__ = (Index("ix_report_complainant_reported", "complainant_key", "reported_on"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case_record.id", index=True)
+    incident_id: int | None = Field(default=None, foreign_key="incident.id")
+    incident_key: str = Field(max_length=80)
+    complainant_key: str = Field(max_length=120)
+    incident_on: date
+    reported_on: date
+    agency: str = Field(max_length=40)
+    reference: str | None = Field(default=None, max_length=80)
+    channel: str | None = Field(default=None, max_length=30)
+    officer: str | None = Field(default=None, max_length=200)
+
+
+class Deadline(SQLModel, table=True):
+    __tablename__ = "deadline"
+    __table_args__ = (
+        Index(
+            "ix_deadline_open_due",
+            "due_on",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        Index("ix_deadline_case", "case_id", "status"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_record.id")
+    name: str = Field(max_length=60)
+    kind: str = Field(default="duty", max_length=10)
+    owner_role: str = Field(max_length=40)
+    start_on: date
+    amount: int
+    unit: str = Field(max_length=20)
+    due_on: date
+    status: str = Field(default="open", max_length=20)
+    opened_at: datetime = Field(sa_column=utc_column())
+    opened_by: str = Field(max_length=60)
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    closed_by: str | None = Field(default=None, max_length=60)
+    # The last reminder step queued ("due_soon", "overdue"), so a sweep never queues it twice.
+    reminder_step: str | None = Field(default=None, max_length=20)
+
+
+class Recommendation(SQLModel, table=True):
+    __tablename__ = "recommendation"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_record.id", index=True)
+    seq: int
+    recipient_body: str = Field(max_length=200)
+    action: str
+    owner: str | None = Field(default=None, max_length=200)
+    due_on: date | None = None
+    status: str = Field(default="open", max_length=20)
+    note: str | None = None
+    updated_at: datetime = Field(sa_column=utc_column())

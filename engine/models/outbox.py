@@ -1,0 +1,40 @@
+"""Messages waiting to be sent: written with the change that caused them, sent later."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, text
+from sqlmodel import Field, SQLModel
+
+from engine.models.types import utc_column
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, foreign_key="case_record.id", index=True)
+    message: str = Field(max_length=80)
+    recipient: str = Field(max_length=254)
+    recipient_role: str = Field(max_length=40)
+    channel: str = Field(default="email", max_length=20)
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    idempotency_key: str = Field(max_length=200, unique=True)
+    status: str = Field(default="pending", max_length=20)
+    attempts: int = 0
+    created_at: datetime = Field(sa_column=utc_column())
+    next_attempt_at: datetime = Field(sa_column=utc_column())
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    provider_ref: str | None = Field(default=None, max_length=200)
+    last_error: str | None = None

@@ -1,0 +1,40 @@
+"""Staff users, their role grants per locality, and API tokens (stored hashed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from engine.models.types import utc_column
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "app_user"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=200)
+    active: bool = True
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class RoleGrant(SQLModel, table=True):
+    """A role held in one locality, or across the whole area when locality_id is empty."""
+
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("user_id", "role", "area_id", "locality_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    role: str = Field(max_length=40)
+    area_id: str = Field(foreign_key="area.id", max_length=40)
+    locality_id: str | None = Field(default=None, foreign_key="locality.id", max_length=60)
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_token"
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=utc_column())
+    revoked: bool = False

@@ -1,0 +1,132 @@
+"""The one door from the engine to workflows/: definitions and area files, loaded once."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from engine.definitions import WorkflowDef, validate
+from engine.threshold import ThresholdRules
+
+UNITS = ("working_days", "calendar_days")
+
+
+@dataclass(frozen=True)
+class Timescale:
+    amount: int
+    unit: str
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class LocalityConfig:
+    id: str
+    name: str
+    partnership: str
+    timescales: dict[str, Timescale] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AreaConfig:
+    id: str
+    name: str
+    reference_prefix: str
+    threshold: ThresholdRules
+    timescales: dict[str, Timescale]
+    localities: dict[str, LocalityConfig]
+    partnerships: dict[str, str]
+    appeal_grounds: tuple[str, ...]
+    reviewing_bodies: tuple[dict[str, Any], ...]
+    procedure_url: str = ""
+
+    def timescale(self, name: str, locality_id: str) -> Timescale:
+        """The locality's own timescale where it sets one, else the area's."""
+        locality = self.localities.get(locality_id)
+        if locality and name in locality.timescales:
+            return locality.timescales[name]
+        return self.timescales[name]
+
+
+def workflow(name: str) -> WorkflowDef:
+    from workflows import WORKFLOWS  # the engine's only import of workflows/
+
+    try:
+        return WORKFLOWS[name]
+    except KeyError:
+        raise LookupError(f"no workflow named {name!r}") from None
+
+
+def workflow_names() -> list[str]:
+    from workflows import WORKFLOWS
+
+    return sorted(WORKFLOWS)
+
+
+@cache
+def area(area_id: str) -> AreaConfig:
+    """Load and check one area file from workflows/areas/ (cached after the first load)."""
+    text = resources.files("workflows").joinpath("areas", f"{area_id}.toml").read_text("utf-8")
+    return parse_area(tomllib.loads(text))
+
+
+def area_ids() -> list[str]:
+    folder = resources.files("workflows").joinpath("areas")
+    names = (p.name for p in folder.iterdir())
+    return sorted(n.removesuffix(".toml") for n in names if n.endswith(".toml"))
+
+
+def parse_area(raw: dict[str, Any]) -> AreaConfig:
+    partnerships = {k: v["name"] for k, v in raw.get("partnerships", {}).items()}
+    localities = {k: _locality(k, v, partnerships) for k, v in raw["localities"].items()}
+    appeal = raw.get("appeal", {})
+    return AreaConfig(
+        id=raw["id"],
+        name=raw["name"],
+        reference_prefix=raw.get("reference_prefix", "CT"),
+        threshold=ThresholdRules.from_mapping(raw.get("threshold", {})),
+        timescales={k: _timescale(k, v) for k, v in raw["timescales"].items()},
+        localities=localities,
+        partnerships=partnerships,
+        appeal_grounds=tuple(appeal.get("grounds", ())),
+        reviewing_bodies=tuple(appeal.get("reviewing_bodies", ())),
+        procedure_url=raw.get("procedure_url", ""),
+    )
+
+
+def _locality(lid: str, raw: dict[str, Any], partnerships: dict[str, str]) -> LocalityConfig:
+    if raw["partnership"] not in partnerships:
+        raise ValueError(f"locality {lid!r} names unknown partnership {raw['partnership']!r}")
+    scales = {k: _timescale(k, v) for k, v in raw.get("timescales", {}).items()}
+    return LocalityConfig(lid, raw["name"], raw["partnership"], scales)
+
+
+def _timescale(name: str, raw: dict[str, Any]) -> Timescale:
+    if raw.get("unit") not in UNITS:
+        raise ValueError(f"timescale {name!r} has unit {raw.get('unit')!r}; use one of {UNITS}")
+    amount = int(raw["amount"])
+    if amount < 1:
+        raise ValueError(f"timescale {name!r} must be at least 1")
+    return Timescale(amount, raw["unit"], raw.get("source", ""))
+
+
+def check_workflow(wf: WorkflowDef) -> list[str]:
+    """Structural problems in a workflow, checked against the engine's guards and effects."""
+    from engine.effects import EFFECTS
+    from engine.guards import GUARDS
+
+    problems = validate(wf, guards=GUARDS, messages={m.message for m in wf.messages})
+    for t in wf.transitions:
+        problems += [f"transition {t.trigger!r} has unknown effect {e!r}" for e in t.effects
+                     if e not in EFFECTS]
+    return problems
+
+
+def locality_area(locality_id: str) -> AreaConfig:
+    for aid in area_ids():
+        cfg = area(aid)
+        if locality_id in cfg.localities:
+            return cfg
+    raise LookupError(f"unknown locality {locality_id!r}")

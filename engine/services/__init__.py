@@ -1,0 +1,1 @@
+"""What web/ and the CLI call: one function per use case, each one transaction."""

@@ -1,0 +1,76 @@
+"""Staff accounts: users, their role grants, and API tokens (only hashes are stored)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlmodel import Session, select
+
+from engine import registry
+from engine.access import STAFF_ROLES, Actor, load_actor
+from engine.clock import Clock
+from engine.errors import InvalidInput, NotAuthenticated, NotFound
+from engine.models import ApiToken, RoleGrant, User
+
+AREA_WIDE_ROLES = ("manager", "admin")
+
+
+def add_user(
+    session: Session, *, clock: Clock, email: str, name: str, role: str, locality: str | None
+) -> User:
+    """Create the user if new, and grant the role in the locality (or the area for managers)."""
+    if role not in STAFF_ROLES:
+        raise InvalidInput(f"Unknown role {role!r}; use one of {', '.join(STAFF_ROLES)}.",
+                           field="role")
+    area_id, locality_id = _place(role, locality)
+    email = email.strip().lower()
+    user = session.exec(select(User).where(User.email == email)).first()
+    if user is None:
+        user = User(email=email, name=name, created_at=clock.now())
+        session.add(user)
+        session.flush()
+    exists = session.exec(select(RoleGrant).where(
+        RoleGrant.user_id == user.id, RoleGrant.role == role, RoleGrant.area_id == area_id,
+        RoleGrant.locality_id == locality_id)).first()
+    if exists is None:
+        session.add(RoleGrant(user_id=user.id, role=role, area_id=area_id,
+                              locality_id=locality_id))
+    session.commit()
+    return user
+
+
+def _place(role: str, locality: str | None) -> tuple[str, str | None]:
+    if locality is None:
+        if role not in AREA_WIDE_ROLES:
+            raise InvalidInput(f"A {role} needs a locality.", field="locality")
+        return registry.area_ids()[0], None
+    try:
+        area = registry.locality_area(locality)
+    except LookupError:
+        raise InvalidInput(f"Unknown locality {locality!r}.", field="locality") from None
+    # Managers named with a locality still see the whole area they belong to.
+    return area.id, (None if role in AREA_WIDE_ROLES else locality)
+
+
+def create_token(session: Session, *, clock: Clock, email: str) -> str:
+    """Issue a new bearer token for a user; only its hash is kept."""
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise NotFound(f"No user with email {email}.")
+    token = "ct_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token), created_at=clock.now()))
+    session.commit()
+    return token
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def actor_for_token(session: Session, token: str) -> Actor:
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).first()
+    user = session.get(User, row.user_id) if row and not row.revoked else None
+    if user is None or not user.active:
+        raise NotAuthenticated("That API token is not valid.")
+    return load_actor(session, user)

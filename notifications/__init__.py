@@ -1,0 +1,1 @@
+"""Delivery of what the engine queued: outbox dispatch, channels and message templates."""

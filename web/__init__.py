@@ -1,0 +1,1 @@
+"""Delivery over HTTP: parses requests, calls one engine service, renders the answer."""

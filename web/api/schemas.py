@@ -1,0 +1,63 @@
+"""Request and response models of the JSON API (*In and *Out)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+Key = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v),
+                Field(min_length=1, max_length=80)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ThresholdReportIn(_In):
+    incident: Key
+    incident_date: date
+    reported_date: date
+    agency: Literal["council", "police", "housing", "other"]
+    complainant: Key = "applicant"
+
+
+class ThresholdCheckIn(_In):
+    area: str = Field(min_length=1, max_length=40)
+    application_date: date
+    hate_incident: bool = False
+    reports: list[ThresholdReportIn] = Field(max_length=500)
+
+
+class ReportFindingOut(BaseModel):
+    index: int
+    counted: bool
+    reason: str
+
+
+class ThresholdCheckOut(BaseModel):
+    met: bool
+    route: Literal["three_incidents", "three_complainants", "hate_incident"] | None
+    reports: list[ReportFindingOut]
+    explanation: str
+
+
+class ApplicationOut(BaseModel):
+    reference: str
+    status_token: str
+    status_url: str
+    state: str
+
+
+class EventIn(_In):
+    event: str = Field(min_length=1, max_length=60)
+    version: int = Field(ge=1)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class EventOut(BaseModel):
+    reference: str
+    state: str
+    version: int
+    events: list[str]

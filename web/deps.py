@@ -1,0 +1,46 @@
+"""Typed dependencies for routes: the session, the clock, settings, the calling actor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from engine.access import Actor
+from engine.clock import Clock
+from engine.errors import NotAuthenticated
+from engine.services.staff import actor_for_token
+from engine.settings import Settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+def get_clock(request: Request) -> Clock:
+    return request.app.state.clock  # type: ignore[no-any-return]
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_staff_actor(request: Request, session: SessionDep) -> Actor:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("Send a staff API token as 'Authorization: Bearer <token>'.")
+    actor = actor_for_token(session, token.strip())
+    session.rollback()  # end the read transaction before the service opens its own
+    return actor
+
+
+StaffActor = Annotated[Actor, Depends(get_staff_actor)]
