@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-export CTENGINE_DATABASE_URL ?= sqlite:///var/ctengine.db
 
 .PHONY: help install db run test check lint bench clean
 

@@ -30,8 +30,11 @@ def opened_by(
         if trigger in rule.opened_by:
             scale = area.timescale(rule.timescale, locality_id)
             due = workdays.due_date(today, scale.amount, scale.unit)
-            opened.append(NewDeadline(rule.name, rule.kind, rule.owner_role, today,
-                                      scale.amount, scale.unit, due))
+            opened.append(
+                NewDeadline(
+                    rule.name, rule.kind, rule.owner_role, today, scale.amount, scale.unit, due
+                )
+            )
     return opened
 
 

@@ -114,11 +114,15 @@ def _transition_problems(
     problems = []
     if not t.roles:
         problems.append(f"transition {t.trigger!r} names no role (deny by default)")
-    problems += [f"transition {t.trigger!r} has unknown role {r!r}" for r in t.roles if r not in roles]
+    problems += [
+        f"transition {t.trigger!r} has unknown role {r!r}" for r in t.roles if r not in roles
+    ]
     for s in (*t.source, t.dest):
         if s not in states:
             problems.append(f"transition {t.trigger!r} names unknown state {s!r}")
-    problems += [f"transition {t.trigger!r} has unknown guard {g!r}" for g in t.guards if g not in guards]
+    problems += [
+        f"transition {t.trigger!r} has unknown guard {g!r}" for g in t.guards if g not in guards
+    ]
     return problems
 
 
@@ -129,7 +133,9 @@ def _deadline_problems(d: DeadlineRule, states: set[str], triggers: set[str]) ->
     for trig in (*d.opened_by, *d.met_by):
         if trig not in triggers:
             problems.append(f"deadline {d.name!r} names unknown trigger {trig!r}")
-    problems += [f"deadline {d.name!r} names unknown state {s!r}" for s in d.while_in if s not in states]
+    problems += [
+        f"deadline {d.name!r} names unknown state {s!r}" for s in d.while_in if s not in states
+    ]
     return problems
 
 

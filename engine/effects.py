@@ -38,10 +38,17 @@ def record_recommendations(ctx: EffectContext) -> None:
     ).all()
     start = max(existing, default=0)
     for offset, rec in enumerate(ctx.data.recommendations, start=1):
-        ctx.session.add(Recommendation(
-            case_id=ctx.case.id, seq=start + offset, recipient_body=rec.recipient_body,
-            action=rec.action, owner=rec.owner, due_on=rec.due_on, updated_at=ctx.now,
-        ))
+        ctx.session.add(
+            Recommendation(
+                case_id=ctx.case.id,
+                seq=start + offset,
+                recipient_body=rec.recipient_body,
+                action=rec.action,
+                owner=rec.owner,
+                due_on=rec.due_on,
+                updated_at=ctx.now,
+            )
+        )
 
 
 def record_responder(ctx: EffectContext) -> None:

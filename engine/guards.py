@@ -103,17 +103,26 @@ def appeal_chair_independent(ctx: GuardContext) -> Verdict:
     user = ctx.session.exec(select(User).where(User.email == email)).first()
     grants = _appeal_chair_grants(ctx, user)
     if user is None or not grants:
-        return Verdict(False, "No appeal chair on the area's list has that email address.",
-                       field="data.appeal_chair_email")
+        return Verdict(
+            False,
+            "No appeal chair on the area's list has that email address.",
+            field="data.appeal_chair_email",
+        )
     own = ctx.area.localities[ctx.case.locality_id].partnership
     home = {g.locality_id for g in grants}
     homes = {ctx.area.localities[h].partnership for h in home if h in ctx.area.localities}
     if ctx.case.locality_id in home or own in homes:
-        return Verdict(False, "The appeal chair must come from another locality and partnership.",
-                       field="data.appeal_chair_email")
+        return Verdict(
+            False,
+            "The appeal chair must come from another locality and partnership.",
+            field="data.appeal_chair_email",
+        )
     if user.id == ctx.case.response_issued_by:
-        return Verdict(False, "The appeal chair cannot be the chair who gave the response.",
-                       field="data.appeal_chair_email")
+        return Verdict(
+            False,
+            "The appeal chair cannot be the chair who gave the response.",
+            field="data.appeal_chair_email",
+        )
     ctx.resolved["appeal_chair"] = user
     return OK
 
@@ -121,13 +130,15 @@ def appeal_chair_independent(ctx: GuardContext) -> Verdict:
 def _appeal_chair_grants(ctx: GuardContext, user: User | None) -> list[RoleGrant]:
     if user is None or not user.active:
         return []
-    return list(ctx.session.exec(
-        select(RoleGrant).where(
-            RoleGrant.user_id == user.id,
-            RoleGrant.role == "appeal_chair",
-            RoleGrant.area_id == ctx.case.area_id,
-        )
-    ).all())
+    return list(
+        ctx.session.exec(
+            select(RoleGrant).where(
+                RoleGrant.user_id == user.id,
+                RoleGrant.role == "appeal_chair",
+                RoleGrant.area_id == ctx.case.area_id,
+            )
+        ).all()
+    )
 
 
 GUARDS: dict[str, Guard] = {

@@ -100,29 +100,44 @@ def fire_trigger(
 
 
 def _apply(
-    session: Session, clock: Clock, case_ref: str, trigger: str, data: dict[str, Any],
-    actor: Actor, expected_version: int,
+    session: Session,
+    clock: Clock,
+    case_ref: str,
+    trigger: str,
+    data: dict[str, Any],
+    actor: Actor,
+    expected_version: int,
 ) -> Case:
     case = load_case(session, case_ref)
     wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
-    roles = roles_on_case(actor, area_id=case.area_id, locality_id=case.locality_id,
-                          appeal_chair_id=case.appeal_chair_id)
+    roles = roles_on_case(
+        actor,
+        area_id=case.area_id,
+        locality_id=case.locality_id,
+        appeal_chair_id=case.appeal_chair_id,
+    )
     if not roles:
         raise NotAllowed(f"You do not have access to case {case_ref}.")
     tdef = _transition(wf, case, trigger, expected_version)
     if not roles & set(tdef.roles):
-        raise NotAllowed(f"Only {' or '.join(tdef.roles)} of this locality may {tdef.label.lower()}.")
+        raise NotAllowed(
+            f"Only {' or '.join(tdef.roles)} of this locality may {tdef.label.lower()}."
+        )
     parsed = parse_event_data(tdef, data)
-    ctx = GuardContext(session=session, case=case, area=area, trigger=trigger,
-                       today=clock.today(), data=parsed)
+    ctx = GuardContext(
+        session=session, case=case, area=area, trigger=trigger, today=clock.today(), data=parsed
+    )
     _check_guards(tdef, ctx)
     _claim_version(session, case, expected_version)
     from_state = case.state
     case.state = machine_for(wf.name).next_state(from_state, trigger)
     case.updated_at = clock.now()
     for name in tdef.effects:
-        effects.EFFECTS[name](effects.EffectContext(
-            session, case, trigger, parsed, actor.user_id, clock.now(), ctx.resolved))
+        effects.EFFECTS[name](
+            effects.EffectContext(
+                session, case, trigger, parsed, actor.user_id, clock.now(), ctx.resolved
+            )
+        )
     audit = _audit(case, actor, trigger, from_state, parsed, clock)
     session.add_all([case, audit])
     _move_deadlines(session, wf, area, case, trigger, clock)
@@ -185,21 +200,42 @@ def _claim_version(session: Session, case: Case, expected_version: int) -> None:
 
 
 def _audit(
-    case: Case, actor: Actor, trigger: str, from_state: str | None,
-    parsed: BaseModel | None, clock: Clock,
+    case: Case,
+    actor: Actor,
+    trigger: str,
+    from_state: str | None,
+    parsed: BaseModel | None,
+    clock: Clock,
 ) -> AuditEvent:
     payload = parsed.model_dump(mode="json") if parsed is not None else {}
-    reason = next((payload[k] for k in ("override_reason", "reasons", "reason", "explanation")
-                   if payload.get(k)), None)
+    reason = next(
+        (
+            payload[k]
+            for k in ("override_reason", "reasons", "reason", "explanation")
+            if payload.get(k)
+        ),
+        None,
+    )
     return AuditEvent(
-        case_id=case.id, version=case.version, occurred_at=clock.now(),
-        actor_user_id=actor.user_id, actor_label=actor.label, trigger=trigger,
-        from_state=from_state, to_state=case.state, reason=reason, data=payload,
+        case_id=case.id,
+        version=case.version,
+        occurred_at=clock.now(),
+        actor_user_id=actor.user_id,
+        actor_label=actor.label,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=case.state,
+        reason=reason,
+        data=payload,
     )
 
 
 def _move_deadlines(
-    session: Session, wf: WorkflowDef, area: registry.AreaConfig, case: Case, trigger: str,
+    session: Session,
+    wf: WorkflowDef,
+    area: registry.AreaConfig,
+    case: Case,
+    trigger: str,
     clock: Clock,
 ) -> None:
     today, now = clock.today(), clock.now()
@@ -207,13 +243,19 @@ def _move_deadlines(
         select(Deadline).where(Deadline.case_id == case.id, Deadline.status == "open")
     ).all()
     for row in open_rows:
-        status = deadlines.closing_status(deadlines.rule_named(wf, row.name), trigger=trigger,
-                                          new_state=case.state, today=today, due_on=row.due_on)
+        status = deadlines.closing_status(
+            deadlines.rule_named(wf, row.name),
+            trigger=trigger,
+            new_state=case.state,
+            today=today,
+            due_on=row.due_on,
+        )
         if status is not None:
             row.status, row.closed_at, row.closed_by = status, now, trigger
             session.add(row)
-    for new in deadlines.opened_by(wf, area, locality_id=case.locality_id, trigger=trigger,
-                                   today=today):
+    for new in deadlines.opened_by(
+        wf, area, locality_id=case.locality_id, trigger=trigger, today=today
+    ):
         session.add(Deadline(case_id=case.id, opened_at=now, opened_by=trigger, **new.__dict__))
 
 
@@ -225,10 +267,19 @@ def _queue_messages(
         if recipient is None:
             continue
         messages.queue_message(
-            session, case_id=case.id, message=rule.message, recipient=recipient,
-            recipient_role=rule.to, channel=channel,
-            context={"reference": case.reference, "locality": case.locality_id,
-                     "state": case.state, "trigger": trigger, "data": audit.data},
+            session,
+            case_id=case.id,
+            message=rule.message,
+            recipient=recipient,
+            recipient_role=rule.to,
+            channel=channel,
+            context={
+                "reference": case.reference,
+                "locality": case.locality_id,
+                "state": case.state,
+                "trigger": trigger,
+                "data": audit.data,
+            },
             idempotency_key=f"{case.id}:{case.version}:{rule.message}:{rule.to}",
             now=clock.now(),
         )
@@ -260,8 +311,12 @@ def start_case(session: Session, *, case: Case, actor: Actor, clock: Clock) -> N
 def event_options(session: Session, *, case: Case, actor: Actor, today: Any) -> list[EventOption]:
     """Every event the actor's roles allow in the current state, with why any is blocked."""
     wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
-    roles = roles_on_case(actor, area_id=case.area_id, locality_id=case.locality_id,
-                          appeal_chair_id=case.appeal_chair_id)
+    roles = roles_on_case(
+        actor,
+        area_id=case.area_id,
+        locality_id=case.locality_id,
+        appeal_chair_id=case.appeal_chair_id,
+    )
     ctx = GuardContext(session=session, case=case, area=area, trigger="", today=today)
     options = []
     for t in wf.transitions_from(case.state):

@@ -24,9 +24,15 @@ def queue_message(
 ) -> OutboxMessage:
     """Add one outbox row; the unique idempotency key stops the same message twice."""
     row = OutboxMessage(
-        case_id=case_id, message=message, recipient=recipient, recipient_role=recipient_role,
-        channel=channel, context=context, idempotency_key=idempotency_key,
-        created_at=now, next_attempt_at=now,
+        case_id=case_id,
+        message=message,
+        recipient=recipient,
+        recipient_role=recipient_role,
+        channel=channel,
+        context=context,
+        idempotency_key=idempotency_key,
+        created_at=now,
+        next_attempt_at=now,
     )
     session.add(row)
     return row

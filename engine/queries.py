@@ -16,8 +16,12 @@ from engine.models import AuditEvent, Case, Deadline, Incident, Party, Recommend
 def case_detail(session: Session, *, reference: str, actor: Actor, clock: Clock) -> dict[str, Any]:
     """The case as staff see it; equalities answers are never part of it."""
     case = machine.load_case(session, reference)
-    roles = roles_on_case(actor, area_id=case.area_id, locality_id=case.locality_id,
-                          appeal_chair_id=case.appeal_chair_id)
+    roles = roles_on_case(
+        actor,
+        area_id=case.area_id,
+        locality_id=case.locality_id,
+        appeal_chair_id=case.appeal_chair_id,
+    )
     require_case_access(actor, roles, reference)
     wf = registry.workflow(case.workflow_name)
     options = machine.event_options(session, case=case, actor=actor, today=clock.today())
@@ -38,48 +42,88 @@ def case_detail(session: Session, *, reference: str, actor: Actor, clock: Clock)
         "deadlines": [_deadline(d) for d in _rows(session, Deadline, case)],
         "recommendations": [_recommendation(r) for r in _rows(session, Recommendation, case)],
         "events": [o.trigger for o in options if o.ok],
-        "unavailable_events": [{"event": o.trigger, "reason": o.reason}
-                               for o in options if not o.ok],
+        "unavailable_events": [
+            {"event": o.trigger, "reason": o.reason} for o in options if not o.ok
+        ],
         "history": [_history(a) for a in _rows(session, AuditEvent, case)],
     }
 
 
 def _rows(session: Session, table: Any, case: Case) -> list[Any]:
-    return list(session.exec(select(table).where(table.case_id == case.id)
-                             .order_by(col(table.id))).all())
+    return list(
+        session.exec(select(table).where(table.case_id == case.id).order_by(col(table.id))).all()
+    )
 
 
 def _party(p: Party) -> dict[str, Any]:
-    return {"kind": p.kind, "role": p.role, "name": p.name, "email": p.email, "phone": p.phone,
-            "postcode": p.postcode}
+    return {
+        "kind": p.kind,
+        "role": p.role,
+        "name": p.name,
+        "email": p.email,
+        "phone": p.phone,
+        "postcode": p.postcode,
+    }
 
 
 def _incidents(session: Session, case: Case) -> list[dict[str, Any]]:
     reports = _rows(session, Report, case)
     return [
-        {"seq": i.seq, "date": i.occurred_on.isoformat(), "place": i.place,
-         "description": i.description, "hate_incident": i.hate_incident,
-         "reports": [{"agency": r.agency, "reported_date": r.reported_on.isoformat(),
-                      "reference": r.reference} for r in reports if r.incident_id == i.id]}
+        {
+            "seq": i.seq,
+            "date": i.occurred_on.isoformat(),
+            "place": i.place,
+            "description": i.description,
+            "hate_incident": i.hate_incident,
+            "reports": [
+                {
+                    "agency": r.agency,
+                    "reported_date": r.reported_on.isoformat(),
+                    "reference": r.reference,
+                }
+                for r in reports
+                if r.incident_id == i.id
+            ],
+        }
         for i in _rows(session, Incident, case)
     ]
 
 
 def _deadline(d: Deadline) -> dict[str, Any]:
-    return {"name": d.name, "kind": d.kind, "owner_role": d.owner_role,
-            "start_date": d.start_on.isoformat(), "amount": d.amount, "unit": d.unit,
-            "due_date": d.due_on.isoformat(), "status": d.status}
+    return {
+        "name": d.name,
+        "kind": d.kind,
+        "owner_role": d.owner_role,
+        "start_date": d.start_on.isoformat(),
+        "amount": d.amount,
+        "unit": d.unit,
+        "due_date": d.due_on.isoformat(),
+        "status": d.status,
+    }
 
 
 def _recommendation(r: Recommendation) -> dict[str, Any]:
-    return {"number": r.seq, "recipient_body": r.recipient_body, "action": r.action,
-            "owner": r.owner, "due_date": r.due_on.isoformat() if r.due_on else None,
-            "status": r.status, "note": r.note}
+    return {
+        "number": r.seq,
+        "recipient_body": r.recipient_body,
+        "action": r.action,
+        "owner": r.owner,
+        "due_date": r.due_on.isoformat() if r.due_on else None,
+        "status": r.status,
+        "note": r.note,
+    }
 
 
 def _history(a: AuditEvent) -> dict[str, Any]:
-    return {"version": a.version, "at": a.occurred_at.isoformat(), "event": a.trigger,
-            "by": a.actor_label, "from": a.from_state, "to": a.to_state, "reason": a.reason}
+    return {
+        "version": a.version,
+        "at": a.occurred_at.isoformat(),
+        "event": a.trigger,
+        "by": a.actor_label,
+        "from": a.from_state,
+        "to": a.to_state,
+        "reason": a.reason,
+    }
 
 
 def workflow_description(wf: WorkflowDef) -> dict[str, Any]:
@@ -88,15 +132,37 @@ def workflow_description(wf: WorkflowDef) -> dict[str, Any]:
         "version": wf.version,
         "title": wf.title,
         "initial": wf.initial,
-        "states": [{"name": s.value, "label": wf.state_labels.get(s.value, s.value),
-                    "terminal": s.value in wf.terminal} for s in wf.states],
-        "transitions": [{"event": t.trigger, "from": list(t.source), "to": t.dest,
-                         "roles": list(t.roles), "label": t.label, "guards": list(t.guards),
-                         "data_schema": t.data.model_json_schema() if t.data else None}
-                        for t in wf.transitions],
-        "deadlines": [{"name": d.name, "label": d.label, "opened_by": list(d.opened_by),
-                       "met_by": list(d.met_by), "kind": d.kind, "owner_role": d.owner_role}
-                      for d in wf.deadlines],
+        "states": [
+            {
+                "name": s.value,
+                "label": wf.state_labels.get(s.value, s.value),
+                "terminal": s.value in wf.terminal,
+            }
+            for s in wf.states
+        ],
+        "transitions": [
+            {
+                "event": t.trigger,
+                "from": list(t.source),
+                "to": t.dest,
+                "roles": list(t.roles),
+                "label": t.label,
+                "guards": list(t.guards),
+                "data_schema": t.data.model_json_schema() if t.data else None,
+            }
+            for t in wf.transitions
+        ],
+        "deadlines": [
+            {
+                "name": d.name,
+                "label": d.label,
+                "opened_by": list(d.opened_by),
+                "met_by": list(d.met_by),
+                "kind": d.kind,
+                "owner_role": d.owner_role,
+            }
+            for d in wf.deadlines
+        ],
         "mermaid": mermaid(wf),
     }
 

@@ -119,8 +119,11 @@ def check_workflow(wf: WorkflowDef) -> list[str]:
 
     problems = validate(wf, guards=GUARDS, messages={m.message for m in wf.messages})
     for t in wf.transitions:
-        problems += [f"transition {t.trigger!r} has unknown effect {e!r}" for e in t.effects
-                     if e not in EFFECTS]
+        problems += [
+            f"transition {t.trigger!r} has unknown effect {e!r}"
+            for e in t.effects
+            if e not in EFFECTS
+        ]
     return problems
 
 

@@ -9,11 +9,20 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 
-def build_scheduler(jobs: dict[str, Callable[[], object]], *, interval_seconds: int,
-                    blocking: bool) -> BaseScheduler:
+def build_scheduler(
+    jobs: dict[str, Callable[[], object]], *, interval_seconds: int, blocking: bool
+) -> BaseScheduler:
     scheduler: BaseScheduler = BlockingScheduler() if blocking else BackgroundScheduler()
     for name, job in jobs.items():
         # coalesce + max_instances=1: after downtime a sweep runs once, not once per missed tick.
-        scheduler.add_job(job, "interval", seconds=interval_seconds, id=name, name=name,
-                          coalesce=True, max_instances=1, replace_existing=True)
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=interval_seconds,
+            id=name,
+            name=name,
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
     return scheduler

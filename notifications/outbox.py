@@ -29,9 +29,11 @@ def claim_batch(session: Session, *, worker: str, clock: Clock, limit: int = 100
     now = clock.now()
     stmt = (
         select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", col(OutboxMessage.next_attempt_at) <= now,
-               or_(col(OutboxMessage.claimed_until).is_(None),
-                   col(OutboxMessage.claimed_until) < now))
+        .where(
+            OutboxMessage.status == "pending",
+            col(OutboxMessage.next_attempt_at) <= now,
+            or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+        )
         .order_by(col(OutboxMessage.next_attempt_at))
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -51,8 +53,9 @@ def deliver_one(session: Session, message_id: int, *, channel: Channel, clock: C
         return "skipped"
     try:
         rendered = render(row.message, row.context)
-        row.provider_ref = channel.send(rendered, row.recipient, reference=row.idempotency_key
-                                        .replace(":", "-"))
+        row.provider_ref = channel.send(
+            rendered, row.recipient, reference=row.idempotency_key.replace(":", "-")
+        )
         row.status, row.sent_at = "sent", clock.now()
     except TemporaryFailure as exc:
         _retry(row, str(exc), clock)
@@ -71,12 +74,13 @@ def _retry(row: OutboxMessage, error: str, clock: Clock) -> None:
     if row.attempts + 1 >= MAX_ATTEMPTS:
         row.status = "dead"
         return
-    delay = min(3600, 30 * 2 ** row.attempts) * random.uniform(0.8, 1.2)  # noqa: S311
+    delay = min(3600, 30 * 2**row.attempts) * random.uniform(0.8, 1.2)  # noqa: S311
     row.next_attempt_at = clock.now() + timedelta(seconds=delay)
 
 
-def dispatch_once(session_factory: SessionFactory, *, channel: Channel, clock: Clock,
-                  worker: str = "worker") -> int:
+def dispatch_once(
+    session_factory: SessionFactory, *, channel: Channel, clock: Clock, worker: str = "worker"
+) -> int:
     """Claim and send one batch; returns how many were sent."""
     with session_factory() as session:
         ids = claim_batch(session, worker=worker, clock=clock)

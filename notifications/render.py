@@ -13,8 +13,13 @@ from notifications.channels import Rendered
 
 @cache
 def _env() -> Environment:
-    return Environment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True,
-                       trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def template_names() -> set[str]:
@@ -26,5 +31,7 @@ def render(name: str, context: dict[str, Any]) -> Rendered:
     source = resources.files("notifications").joinpath("templates", f"{name}.txt")
     subject, _, body = source.read_text("utf-8").partition("\n---\n")
     env = _env()
-    return Rendered(subject=env.from_string(subject.strip()).render(**context).strip(),
-                    text=env.from_string(body).render(**context))
+    return Rendered(
+        subject=env.from_string(subject.strip()).render(**context).strip(),
+        text=env.from_string(body).render(**context),
+    )

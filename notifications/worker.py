@@ -31,8 +31,9 @@ class Worker:
     def run_once(self) -> tuple[int, int]:
         """One deadline sweep and one dispatch pass: (deadlines moved on, messages sent)."""
         swept = sweep_deadlines(self.session_factory, clock=self.clock)
-        sent = dispatch_once(self.session_factory, channel=self.channel, clock=self.clock,
-                             worker=self.name)
+        sent = dispatch_once(
+            self.session_factory, channel=self.channel, clock=self.clock, worker=self.name
+        )
         return swept, sent
 
     def tick(self) -> None:
@@ -42,13 +43,24 @@ class Worker:
             log.exception("worker tick failed")
 
 
-def build_worker(settings: Settings, session_factory: SessionFactory, *,
-                 clock: Clock | None = None, channel: Channel | None = None) -> Worker:
-    return Worker(session_factory=session_factory, clock=clock or SystemClock(),
-                  channel=channel or LogChannel(settings.outbox_dir),
-                  name=f"{socket.gethostname()}:{os.getpid()}")
+def build_worker(
+    settings: Settings,
+    session_factory: SessionFactory,
+    *,
+    clock: Clock | None = None,
+    channel: Channel | None = None,
+) -> Worker:
+    return Worker(
+        session_factory=session_factory,
+        clock=clock or SystemClock(),
+        channel=channel or LogChannel(settings.outbox_dir),
+        name=f"{socket.gethostname()}:{os.getpid()}",
+    )
 
 
 def schedule(worker: Worker, settings: Settings, *, blocking: bool) -> BaseScheduler:
-    return build_scheduler({"worker_tick": worker.tick},
-                           interval_seconds=settings.sweep_interval_seconds, blocking=blocking)
+    return build_scheduler(
+        {"worker_tick": worker.tick},
+        interval_seconds=settings.sweep_interval_seconds,
+        blocking=blocking,
+    )

@@ -13,8 +13,9 @@ from web.api import v1
 from web.security import BodyLimitAndHeaders
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None,
-               engine: Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, engine: Engine | None = None
+) -> FastAPI:
     app = FastAPI(
         title="ctengine",
         summary="ASB Case Review (Community Trigger) and JAG case work",

@@ -20,8 +20,9 @@ from engine.services.demo import load_demo_data
 from engine.services.org import sync_areas
 from engine.settings import Settings
 
-app = typer.Typer(help="ctengine: ASB Case Review (Community Trigger) and JAG case work.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="ctengine: ASB Case Review (Community Trigger) and JAG case work.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff users and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for staff.", no_args_is_help=True)
@@ -33,8 +34,7 @@ app.add_typer(case_app, name="case")
 
 
 def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
-    return make_session_factory(make_engine(settings.database_url,
-                                            schema=settings.database_schema))
+    return make_session_factory(make_engine(settings.database_url, schema=settings.database_schema))
 
 
 def _fail(exc: EngineError) -> None:
@@ -60,18 +60,24 @@ def demo_data() -> None:
         logins = load_demo_data(session, clock=SystemClock())
     typer.echo("Demo users (email, role, locality, API token):")
     for login in logins:
-        typer.echo(f"  {login.email:28} {login.role:13} {login.locality or 'all LLR':10} "
-                   f"{login.token}")
+        typer.echo(
+            f"  {login.email:28} {login.role:13} {login.locality or 'all LLR':10} {login.token}"
+        )
 
 
 @users_app.command("add")
-def users_add(email: str = typer.Option(...), name: str = typer.Option(...),
-              role: str = typer.Option(...), locality: str | None = typer.Option(None)) -> None:
+def users_add(
+    email: str = typer.Option(...),
+    name: str = typer.Option(...),
+    role: str = typer.Option(...),
+    locality: str | None = typer.Option(None),
+) -> None:
     """Add a staff user (or another role for an existing one)."""
     with _sessions(Settings())() as session:
         try:
-            user = staff.add_user(session, clock=SystemClock(), email=email, name=name,
-                                  role=role, locality=locality)
+            user = staff.add_user(
+                session, clock=SystemClock(), email=email, name=name, role=role, locality=locality
+            )
         except EngineError as exc:
             _fail(exc)
         typer.echo(f"user {user.email} has role {role} in {locality or 'the whole area'}")
@@ -97,8 +103,9 @@ def case_show(reference: str) -> None:
     """Print a case as JSON: state, version, deadlines, history."""
     with _sessions(Settings())() as session:
         try:
-            detail = case_detail(session, reference=reference, actor=_system_actor(),
-                                 clock=SystemClock())
+            detail = case_detail(
+                session, reference=reference, actor=_system_actor(), clock=SystemClock()
+            )
         except EngineError as exc:
             _fail(exc)
         typer.echo(json.dumps(detail, indent=2))
@@ -112,8 +119,11 @@ def diagrams() -> None:
 
 
 @app.command("serve")
-def serve(host: str = "127.0.0.1", port: int = 8000,
-          with_worker: bool = typer.Option(False, help="Run the background worker too.")) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    with_worker: bool = typer.Option(False, help="Run the background worker too."),
+) -> None:
     """Serve the web application (and, with --with-worker, the background worker)."""
     import uvicorn
 
@@ -136,9 +146,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 
 
 @app.command("worker")
-def worker(once: bool = typer.Option(False, help="One sweep and one dispatch pass, then exit."),
-           as_of: str | None = typer.Option(None, help="Pretend it is this UTC time (ISO).")
-           ) -> None:
+def worker(
+    once: bool = typer.Option(False, help="One sweep and one dispatch pass, then exit."),
+    as_of: str | None = typer.Option(None, help="Pretend it is this UTC time (ISO)."),
+) -> None:
     """Run the deadline sweep and outbox dispatch (every minute, or --once)."""
     from notifications.worker import build_worker, schedule
 

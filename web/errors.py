@@ -44,8 +44,13 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [{"field": _field(e.get("loc", ())), "message": _message(e)} for e in exc.errors()]
     first = errors[0] if errors else {"field": "body", "message": "The request is not valid."}
-    return problem(422, "Invalid input", f"{first['field']}: {first['message']}",
-                   field=first["field"], errors=errors)
+    return problem(
+        422,
+        "Invalid input",
+        f"{first['field']}: {first['message']}",
+        field=first["field"],
+        errors=errors,
+    )
 
 
 def _message(error: dict[str, Any]) -> str:

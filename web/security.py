@@ -71,10 +71,23 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body: dict[str, Any] = {"type": "about:blank", "title": "Request too large", "status": 413,
-                            "detail": f"The body is larger than {limit} bytes.", "field": "body"}
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": "Request too large",
+        "status": 413,
+        "detail": f"The body is larger than {limit} bytes.",
+        "field": "body",
+    }
     payload = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/problem+json"),
-                            (b"content-length", str(len(payload)).encode()), *SECURITY_HEADERS]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(payload)).encode()),
+                *SECURITY_HEADERS,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})

@@ -61,4 +61,3 @@ class ApplicationIn(_In):
     involvement: Literal["attend", "representative", "impact_statement", "none"] | None = None
     route_claimed: Literal["three_incidents", "three_complainants", "hate_incident"] | None = None
     channel: Literal["online", "phone", "paper", "representative"] = "online"
-

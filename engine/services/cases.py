@@ -23,5 +23,12 @@ def record_event(
     expected_version: int,
 ) -> Case:
     """Fire one workflow event on a case as the actor, refusing a stale version."""
-    return machine.fire_trigger(session, clock=clock, case_ref=case_ref, trigger=event,
-                                data=data, actor=actor, expected_version=expected_version)
+    return machine.fire_trigger(
+        session,
+        clock=clock,
+        case_ref=case_ref,
+        trigger=event,
+        data=data,
+        actor=actor,
+        expected_version=expected_version,
+    )

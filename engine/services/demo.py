@@ -41,27 +41,44 @@ def load_demo_data(session: Session, *, clock: Clock) -> list[DemoLogin]:
         add_user(session, clock=clock, email=email, name=name, role=role, locality=locality)
     if session.exec(select(Case).limit(1)).first() is None:
         _demo_cases(session, clock)
-    return [DemoLogin(email, role, locality, create_token(session, clock=clock, email=email))
-            for email, _name, role, locality in DEMO_USERS]
+    return [
+        DemoLogin(email, role, locality, create_token(session, clock=clock, email=email))
+        for email, _name, role, locality in DEMO_USERS
+    ]
 
 
-def demo_application(name: str, *, locality: str, incidents: int, today_offset: int,
-                     clock: Clock) -> ApplicationIn:
+def demo_application(
+    name: str, *, locality: str, incidents: int, today_offset: int, clock: Clock
+) -> ApplicationIn:
     today = clock.today()
     items = [
-        {"date": (today - timedelta(days=today_offset + 10 * i)).isoformat(),
-         "description": f"Shouting and banging at night, incident {i + 1}.",
-         "reports": [{"agency": "police",
-                      "reported_date": (today - timedelta(days=today_offset + 10 * i - 1))
-                      .isoformat()}]}
+        {
+            "date": (today - timedelta(days=today_offset + 10 * i)).isoformat(),
+            "description": f"Shouting and banging at night, incident {i + 1}.",
+            "reports": [
+                {
+                    "agency": "police",
+                    "reported_date": (
+                        today - timedelta(days=today_offset + 10 * i - 1)
+                    ).isoformat(),
+                }
+            ],
+        }
         for i in range(incidents)
     ]
-    return ApplicationIn.model_validate({
-        "locality": locality, "consent_to_share": True, "declaration": True,
-        "applicant": {"name": name, "email": f"{name.split()[0].lower()}@example.org",
-                      "role": "victim"},
-        "incidents": items,
-    })
+    return ApplicationIn.model_validate(
+        {
+            "locality": locality,
+            "consent_to_share": True,
+            "declaration": True,
+            "applicant": {
+                "name": name,
+                "email": f"{name.split()[0].lower()}@example.org",
+                "role": "victim",
+            },
+            "incidents": items,
+        }
+    )
 
 
 def _actor(session: Session, email: str) -> Actor:
@@ -71,17 +88,39 @@ def _actor(session: Session, email: str) -> Actor:
 
 def _demo_cases(session: Session, clock: Clock) -> None:
     contact, chair = _actor(session, DEMO_USERS[0][0]), _actor(session, DEMO_USERS[1][0])
-    plans = [("Pat Newcase", 3, []),
-             ("Robin Waiting", 3, [("acknowledge", contact, {})]),
-             ("Lee Threshold", 3, [("acknowledge", contact, {}),
-                                    ("threshold_met", chair, {"reasons": "Three incidents."})]),
-             ("Kim Notmet", 1, [("acknowledge", contact, {}),
-                                ("threshold_not_met", chair, {"reasons": "One incident."})]),
-             ("Jo Withdrawn", 3, [("withdrawn", contact, {"reason": "Moved house."})])]
+    plans = [
+        ("Pat Newcase", 3, []),
+        ("Robin Waiting", 3, [("acknowledge", contact, {})]),
+        (
+            "Lee Threshold",
+            3,
+            [
+                ("acknowledge", contact, {}),
+                ("threshold_met", chair, {"reasons": "Three incidents."}),
+            ],
+        ),
+        (
+            "Kim Notmet",
+            1,
+            [
+                ("acknowledge", contact, {}),
+                ("threshold_not_met", chair, {"reasons": "One incident."}),
+            ],
+        ),
+        ("Jo Withdrawn", 3, [("withdrawn", contact, {"reason": "Moved house."})]),
+    ]
     for name, incidents, steps in plans:
-        app = demo_application(name, locality="leicester", incidents=incidents, today_offset=5,
-                               clock=clock)
+        app = demo_application(
+            name, locality="leicester", incidents=incidents, today_offset=5, clock=clock
+        )
         done = submit_application(session, clock=clock, application=app)
         for version, (event, actor, data) in enumerate(steps, start=1):
-            record_event(session, clock=clock, case_ref=done.reference, event=event, data=data,
-                         actor=actor, expected_version=version)
+            record_event(
+                session,
+                clock=clock,
+                case_ref=done.reference,
+                event=event,
+                data=data,
+                actor=actor,
+                expected_version=version,
+            )

@@ -51,20 +51,27 @@ def _check(app: ApplicationIn, *, today: date) -> registry.AreaConfig:
     try:
         area = registry.locality_area(app.locality)
     except LookupError:
-        raise InvalidInput(f"{app.locality!r} is not a locality we cover.",
-                           field="locality") from None
+        raise InvalidInput(
+            f"{app.locality!r} is not a locality we cover.", field="locality"
+        ) from None
     if not app.consent_to_share:
-        raise InvalidInput("The review cannot go ahead unless you agree to share your "
-                           "information with the agencies.", field="consent_to_share")
+        raise InvalidInput(
+            "The review cannot go ahead unless you agree to share your "
+            "information with the agencies.",
+            field="consent_to_share",
+        )
     if not app.declaration:
-        raise InvalidInput("Confirm the information is true to the best of your knowledge.",
-                           field="declaration")
+        raise InvalidInput(
+            "Confirm the information is true to the best of your knowledge.", field="declaration"
+        )
     if app.applicant.role != "victim" and app.victim is None:
-        raise InvalidInput("Tell us who the victim is when applying for someone else.",
-                           field="victim")
+        raise InvalidInput(
+            "Tell us who the victim is when applying for someone else.", field="victim"
+        )
     if not (app.applicant.email or app.applicant.address or app.applicant.phone):
-        raise InvalidInput("Give an email address, phone number or postal address.",
-                           field="applicant.email")
+        raise InvalidInput(
+            "Give an email address, phone number or postal address.", field="applicant.email"
+        )
     _check_dates(app, today)
     return area
 
@@ -72,15 +79,17 @@ def _check(app: ApplicationIn, *, today: date) -> registry.AreaConfig:
 def _check_dates(app: ApplicationIn, today: date) -> None:
     for i, inc in enumerate(app.incidents):
         if inc.date > today:
-            raise InvalidInput("The incident date cannot be in the future.",
-                               field=f"incidents.{i}.date")
+            raise InvalidInput(
+                "The incident date cannot be in the future.", field=f"incidents.{i}.date"
+            )
         for j, rep in enumerate(inc.reports):
             where = f"incidents.{i}.reports.{j}.reported_date"
             if rep.reported_date > today:
                 raise InvalidInput("The date reported cannot be in the future.", field=where)
             if rep.reported_date < inc.date:
-                raise InvalidInput("A report cannot be made before the incident happened.",
-                                   field=where)
+                raise InvalidInput(
+                    "A report cannot be made before the incident happened.", field=where
+                )
 
 
 def _create(
@@ -91,19 +100,36 @@ def _create(
     reference = next_reference(session, area.reference_prefix, today.year)
     wf = registry.workflow(WORKFLOW)
     hate = app.hate_incident or any(i.hate_incident for i in app.incidents)
-    assessment = assess(_facts(app), application_date=today, hate_incident=hate,
-                        rules=area.threshold)
+    assessment = assess(
+        _facts(app), application_date=today, hate_incident=hate, rules=area.threshold
+    )
     case = Case(
-        reference=reference, area_id=area.id, locality_id=app.locality, workflow_name=wf.name,
-        workflow_version=wf.version, state=wf.initial, version=1, channel=app.channel,
-        submitted_at=now, updated_at=now, application_on=today, hate_incident=hate,
-        hate_characteristic=next((i.perceived_characteristic for i in app.incidents
-                                  if i.perceived_characteristic), None),
-        route_claimed=app.route_claimed, consent_to_share=True, declaration=True,
-        involvement=app.involvement, contact_preference=app.contact_preference,
-        accessibility_needs=app.accessibility_needs, impact=app.impact,
-        vulnerabilities=app.vulnerabilities, outcome_wanted=app.outcome_wanted,
-        status_token_hash=hash_token(token), threshold_assessment=assessment.as_dict(),
+        reference=reference,
+        area_id=area.id,
+        locality_id=app.locality,
+        workflow_name=wf.name,
+        workflow_version=wf.version,
+        state=wf.initial,
+        version=1,
+        channel=app.channel,
+        submitted_at=now,
+        updated_at=now,
+        application_on=today,
+        hate_incident=hate,
+        hate_characteristic=next(
+            (i.perceived_characteristic for i in app.incidents if i.perceived_characteristic), None
+        ),
+        route_claimed=app.route_claimed,
+        consent_to_share=True,
+        declaration=True,
+        involvement=app.involvement,
+        contact_preference=app.contact_preference,
+        accessibility_needs=app.accessibility_needs,
+        impact=app.impact,
+        vulnerabilities=app.vulnerabilities,
+        outcome_wanted=app.outcome_wanted,
+        status_token_hash=hash_token(token),
+        threshold_assessment=assessment.as_dict(),
     )
     session.add(case)
     session.flush()
@@ -116,8 +142,9 @@ def _create(
 
 def _facts(app: ApplicationIn) -> list[ReportFacts]:
     return [
-        ReportFacts(incident=str(i), incident_on=inc.date, reported_on=rep.reported_date,
-                    agency=rep.agency)
+        ReportFacts(
+            incident=str(i), incident_on=inc.date, reported_on=rep.reported_date, agency=rep.agency
+        )
         for i, inc in enumerate(app.incidents, start=1)
         for rep in inc.reports
     ]
@@ -132,36 +159,75 @@ def complainant_key(case: Case, app: ApplicationIn) -> str:
 
 def _add_people_and_reports(session: Session, case: Case, app: ApplicationIn) -> None:
     a = app.applicant
-    session.add(Party(case_id=case.id, kind="applicant", role=a.role, name=a.name,
-                      email=a.email, phone=a.phone, address=a.address, postcode=a.postcode,
-                      consent_detail=app.consent_detail))
+    session.add(
+        Party(
+            case_id=case.id,
+            kind="applicant",
+            role=a.role,
+            name=a.name,
+            email=a.email,
+            phone=a.phone,
+            address=a.address,
+            postcode=a.postcode,
+            consent_detail=app.consent_detail,
+        )
+    )
     if app.victim is not None:
         v = app.victim
-        session.add(Party(case_id=case.id, kind="victim", role="victim", name=v.name,
-                          email=v.email, phone=v.phone, address=v.address, postcode=v.postcode))
+        session.add(
+            Party(
+                case_id=case.id,
+                kind="victim",
+                role="victim",
+                name=v.name,
+                email=v.email,
+                phone=v.phone,
+                address=v.address,
+                postcode=v.postcode,
+            )
+        )
     key = complainant_key(case, app)
     for seq, inc in enumerate(app.incidents, start=1):
-        incident = Incident(case_id=case.id, seq=seq, occurred_on=inc.date, place=inc.place,
-                            description=inc.description, hate_incident=inc.hate_incident,
-                            perceived_characteristic=inc.perceived_characteristic)
+        incident = Incident(
+            case_id=case.id,
+            seq=seq,
+            occurred_on=inc.date,
+            place=inc.place,
+            description=inc.description,
+            hate_incident=inc.hate_incident,
+            perceived_characteristic=inc.perceived_characteristic,
+        )
         session.add(incident)
         session.flush()
         for rep in inc.reports:
-            session.add(Report(case_id=case.id, incident_id=incident.id,
-                               incident_key=f"{case.reference}/{seq}", complainant_key=key,
-                               incident_on=inc.date, reported_on=rep.reported_date,
-                               agency=rep.agency, reference=rep.reference, channel=rep.channel,
-                               officer=rep.officer))
+            session.add(
+                Report(
+                    case_id=case.id,
+                    incident_id=incident.id,
+                    incident_key=f"{case.reference}/{seq}",
+                    complainant_key=key,
+                    incident_on=inc.date,
+                    reported_on=rep.reported_date,
+                    agency=rep.agency,
+                    reference=rep.reference,
+                    channel=rep.channel,
+                    officer=rep.officer,
+                )
+            )
 
 
 def next_reference(session: Session, prefix: str, year: int) -> str:
     """The next CT-YYYY-NNNNNN; the counter row's lock keeps numbers unique under load."""
     bind = session.get_bind()
     insert = postgresql.insert if _dialect(bind) == "postgresql" else sqlite.insert
-    session.execute(insert(ReferenceCounter).values(year=year, last_number=0)
-                    .on_conflict_do_nothing(index_elements=["year"]))
+    session.execute(
+        insert(ReferenceCounter)
+        .values(year=year, last_number=0)
+        .on_conflict_do_nothing(index_elements=["year"])
+    )
     number = session.execute(
-        update(ReferenceCounter).where(ReferenceCounter.year == year)  # type: ignore[arg-type]
+        update(ReferenceCounter)
+        .where(ReferenceCounter.year == year)  # type: ignore[arg-type]
         .values(last_number=ReferenceCounter.last_number + 1)
         .returning(ReferenceCounter.last_number)
     ).scalar_one()

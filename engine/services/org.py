@@ -18,8 +18,9 @@ def sync_areas(session: Session) -> int:
             session.merge(Partnership(id=pid, area_id=cfg.id, name=name))
         session.flush()
         for loc in cfg.localities.values():
-            session.merge(Locality(id=loc.id, area_id=cfg.id, partnership_id=loc.partnership,
-                                   name=loc.name))
+            session.merge(
+                Locality(id=loc.id, area_id=cfg.id, partnership_id=loc.partnership, name=loc.name)
+            )
             session.flush()
             session.merge(Group(id=f"{loc.id}-jag", locality_id=loc.id, name=f"{loc.name} JAG"))
             count += 1

@@ -21,8 +21,9 @@ def add_user(
 ) -> User:
     """Create the user if new, and grant the role in the locality (or the area for managers)."""
     if role not in STAFF_ROLES:
-        raise InvalidInput(f"Unknown role {role!r}; use one of {', '.join(STAFF_ROLES)}.",
-                           field="role")
+        raise InvalidInput(
+            f"Unknown role {role!r}; use one of {', '.join(STAFF_ROLES)}.", field="role"
+        )
     area_id, locality_id = _place(role, locality)
     email = email.strip().lower()
     user = session.exec(select(User).where(User.email == email)).first()
@@ -30,12 +31,16 @@ def add_user(
         user = User(email=email, name=name, created_at=clock.now())
         session.add(user)
         session.flush()
-    exists = session.exec(select(RoleGrant).where(
-        RoleGrant.user_id == user.id, RoleGrant.role == role, RoleGrant.area_id == area_id,
-        RoleGrant.locality_id == locality_id)).first()
+    exists = session.exec(
+        select(RoleGrant).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.role == role,
+            RoleGrant.area_id == area_id,
+            RoleGrant.locality_id == locality_id,
+        )
+    ).first()
     if exists is None:
-        session.add(RoleGrant(user_id=user.id, role=role, area_id=area_id,
-                              locality_id=locality_id))
+        session.add(RoleGrant(user_id=user.id, role=role, area_id=area_id, locality_id=locality_id))
     session.commit()
     return user
 

@@ -17,7 +17,8 @@ class LogChannel:
     def send(self, rendered: Rendered, recipient: str, *, reference: str) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{reference}.txt"
-        path.write_text(f"To: {recipient}\nSubject: {rendered.subject}\n\n{rendered.text}\n",
-                        encoding="utf-8")
+        path.write_text(
+            f"To: {recipient}\nSubject: {rendered.subject}\n\n{rendered.text}\n", encoding="utf-8"
+        )
         log.info("message %s to %s: %s", reference, recipient, rendered.subject)
         return f"log:{path.name}"

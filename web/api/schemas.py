@@ -7,8 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-Key = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v),
-                Field(min_length=1, max_length=80)]
+Key = Annotated[
+    str,
+    BeforeValidator(lambda v: str(v) if isinstance(v, int) else v),
+    Field(min_length=1, max_length=80),
+]
 
 
 class _In(BaseModel):

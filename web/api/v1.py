@@ -32,17 +32,31 @@ def threshold_check(body: ThresholdCheckIn, clock: ClockDep) -> dict[str, Any]:
     except (FileNotFoundError, OSError):
         raise InvalidInput(f"There is no area {body.area!r}.", field="area") from None
     if body.application_date > clock.today():
-        raise InvalidInput("The application date cannot be in the future.",
-                           field="application_date")
+        raise InvalidInput(
+            "The application date cannot be in the future.", field="application_date"
+        )
     for i, r in enumerate(body.reports):
         if r.reported_date < r.incident_date:
-            raise InvalidInput("A report cannot be made before the incident happened.",
-                               field=f"reports.{i}.reported_date")
-    facts = [ReportFacts(incident=r.incident, incident_on=r.incident_date,
-                         reported_on=r.reported_date, agency=r.agency, complainant=r.complainant)
-             for r in body.reports]
-    result = assess(facts, application_date=body.application_date,
-                    hate_incident=body.hate_incident, rules=area.threshold)
+            raise InvalidInput(
+                "A report cannot be made before the incident happened.",
+                field=f"reports.{i}.reported_date",
+            )
+    facts = [
+        ReportFacts(
+            incident=r.incident,
+            incident_on=r.incident_date,
+            reported_on=r.reported_date,
+            agency=r.agency,
+            complainant=r.complainant,
+        )
+        for r in body.reports
+    ]
+    result = assess(
+        facts,
+        application_date=body.application_date,
+        hate_incident=body.hate_incident,
+        rules=area.threshold,
+    )
     return result.as_dict()
 
 
@@ -51,26 +65,40 @@ def create_application(body: ApplicationIn, session: SessionDep, clock: ClockDep
     """Apply for an ASB Case Review; answers with the reference and a private status link."""
     body = body.model_copy(update={"channel": "online"})
     done = submit_application(session, clock=clock, application=body)
-    return ApplicationOut(reference=done.reference, status_token=done.status_token,
-                          status_url=f"/status/{done.status_token}", state="submitted")
+    return ApplicationOut(
+        reference=done.reference,
+        status_token=done.status_token,
+        status_url=f"/status/{done.status_token}",
+        state="submitted",
+    )
 
 
 @router.get("/cases/{reference}", tags=["staff"])
-def get_case(reference: str, session: SessionDep, clock: ClockDep,
-             actor: StaffActor) -> dict[str, Any]:
+def get_case(
+    reference: str, session: SessionDep, clock: ClockDep, actor: StaffActor
+) -> dict[str, Any]:
     """The case with its deadlines, history and the events the caller may fire now."""
     return queries.case_detail(session, reference=reference, actor=actor, clock=clock)
 
 
 @router.post("/cases/{reference}/events", response_model=EventOut, tags=["staff"])
-def post_event(reference: str, body: EventIn, session: SessionDep, clock: ClockDep,
-               actor: StaffActor) -> EventOut:
+def post_event(
+    reference: str, body: EventIn, session: SessionDep, clock: ClockDep, actor: StaffActor
+) -> EventOut:
     """Record one workflow event; 409 when the version is stale or the event not allowed now."""
-    case = record_event(session, clock=clock, case_ref=reference, event=body.event,
-                        data=body.data, actor=actor, expected_version=body.version)
+    case = record_event(
+        session,
+        clock=clock,
+        case_ref=reference,
+        event=body.event,
+        data=body.data,
+        actor=actor,
+        expected_version=body.version,
+    )
     detail = queries.case_detail(session, reference=reference, actor=actor, clock=clock)
-    return EventOut(reference=case.reference, state=case.state, version=case.version,
-                    events=detail["events"])
+    return EventOut(
+        reference=case.reference, state=case.state, version=case.version, events=detail["events"]
+    )
 
 
 @router.get("/workflows/{name}", tags=["public"])

@@ -1,0 +1,73 @@
+"""Builders for test data: applications, staff with tokens, cases in a given state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from engine.access import Actor, load_actor
+from engine.clock import Clock
+from engine.models import User
+from engine.services.applications import ApplicationIn
+from engine.services.intake import Submitted, submit_application
+from engine.services.staff import add_user, create_token
+
+STAFF = {
+    "contact": ("contact@example.org", "leicester"),
+    "jag_chair": ("jag@example.org", "leicester"),
+    "csp_chair": ("csp@example.org", "leicester"),
+    "appeal_chair": ("appeal@example.org", "melton"),
+    "manager": ("manager@example.org", None),
+    "admin": ("admin@example.org", None),
+    "melton_jag_chair": ("melton.jag@example.org", "melton"),
+    "blaby_appeal_chair": ("blaby.appeal@example.org", "blaby"),
+}
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    email: str
+    actor: Actor
+    token: str
+
+
+def make_staff(session: Session, clock: Clock) -> dict[str, StaffMember]:
+    """One user per role in Leicester, plus a Melton JAG chair and two appeal chairs."""
+    people = {}
+    for key, (email, locality) in STAFF.items():
+        role = key.split("_", 1)[1] if key.startswith(("melton_", "blaby_")) else key
+        add_user(session, clock=clock, email=email, name=key.replace("_", " ").title(),
+                 role=role, locality=locality)
+        token = create_token(session, clock=clock, email=email)
+        user = session.exec(select(User).where(User.email == email)).one()
+        people[key] = StaffMember(email, load_actor(session, user), token)
+    return people
+
+
+def application_body(
+    *, today: date, incidents: int = 3, locality: str = "leicester", days_ago: int = 20,
+    email: str = "victim@example.org", hate: bool = False, **extra: Any,
+) -> dict[str, Any]:
+    """A JSON application body with `incidents` separate incidents, each reported next day."""
+    items = []
+    for i in range(incidents):
+        happened = today - timedelta(days=days_ago + 7 * i)
+        items.append({
+            "date": happened.isoformat(), "description": f"Incident {i + 1}: shouting at night.",
+            "hate_incident": hate,
+            "reports": [{"agency": "police", "reported_date": (happened + timedelta(days=1))
+                         .isoformat(), "reference": f"PR{i + 1}"}],
+        })
+    body = {"locality": locality, "consent_to_share": True, "declaration": True,
+            "applicant": {"name": "Val Victim", "email": email, "role": "victim"},
+            "incidents": items}
+    body.update(extra)
+    return body
+
+
+def make_case(session: Session, clock: Clock, **kwargs: Any) -> Submitted:
+    body = application_body(today=clock.today(), **kwargs)
+    return submit_application(session, clock=clock, application=ApplicationIn.model_validate(body))
