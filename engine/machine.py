@@ -52,7 +52,7 @@ class WorkflowMachine:
             self._machine.add_model(flow, initial=state)
             try:
                 flow.trigger(trigger)  # type: ignore[attr-defined]
-            except MachineError as exc:
+            except (MachineError, AttributeError) as exc:
                 raise InvalidTransition(f"{trigger} is not possible from {state}.") from exc
             finally:
                 self._machine.remove_model(flow)
