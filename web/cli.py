@@ -138,6 +138,7 @@ def serve(
         worker = build_worker(settings, web_app.state.session_factory)
         scheduler = schedule(worker, settings, blocking=False)
         scheduler.start()
+        scheduler.add_job(worker.tick, id="first_tick")  # once, straight away
     try:
         uvicorn.run(web_app, host=host, port=port)
     finally:

@@ -1,0 +1,57 @@
+"""The worker: deadline reminders queued once, outbox messages sent once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlmodel import col, select
+
+from engine.clock import FixedClock
+from engine.db import SessionFactory
+from engine.models import OutboxMessage
+from engine.settings import Settings
+from engine.sweeps import sweep_deadlines
+from notifications.worker import build_worker
+from tests.factories import make_case, make_staff
+
+
+def _messages(sessions: SessionFactory) -> list[tuple[str, str, str]]:
+    with sessions() as s:
+        rows = s.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+        return [(r.message, r.recipient, r.status) for r in rows]
+
+
+def test_a_due_deadline_is_reminded_once_then_escalated_once_when_missed(
+    session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    with session_factory() as s:
+        make_staff(s, clock)
+        make_case(s, clock)  # acknowledgement due Tue 3 Mar; threshold decision Mon 16 Mar
+    assert sweep_deadlines(session_factory, clock=clock) == 1
+    assert sweep_deadlines(session_factory, clock=clock) == 0
+    reminders = [m for m in _messages(session_factory) if m[0] == "deadline_reminder"]
+    assert reminders == [("deadline_reminder", "contact@example.org", "pending")]
+
+    clock.advance(days=2)  # Wed 4 Mar: the acknowledgement is overdue
+    assert sweep_deadlines(session_factory, clock=clock) == 1
+    assert sweep_deadlines(session_factory, clock=clock) == 0
+    escalations = [m for m in _messages(session_factory)
+                   if m[0] == "deadline_overdue_escalation"]
+    assert escalations == [("deadline_overdue_escalation", "manager@example.org", "pending")]
+
+
+def test_dispatch_sends_each_queued_message_once_through_the_log_channel(
+    session_factory: SessionFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    with session_factory() as s:
+        done = make_case(s, clock, email="val@example.org")
+    settings = Settings(database_url="sqlite://", outbox_dir=str(tmp_path / "outbox"))
+    worker = build_worker(settings, session_factory, clock=clock)
+    assert worker.run_once()[1] == 1
+    assert worker.run_once()[1] == 0
+    assert _messages(session_factory) == [("application_received", "val@example.org", "sent")]
+    [written] = (tmp_path / "outbox").iterdir()
+    text = written.read_text()
+    assert "To: val@example.org" in text
+    assert done.reference in text
+    assert "not a way to complain about one organisation" in text
