@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,5 +20,16 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 1_000_000
     sweep_interval_seconds: int = 60
-    email_channel: str = "log"
+    # Fixed names (other tools rely on them): CTENGINE_EMAIL_CHANNEL, CTENGINE_SMTP_*.
+    email_channel: Literal["log", "smtp", "notify"] = "log"
     outbox_dir: str = "var/outbox"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "asb-case-review@example.org"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: float = 10.0
+    notify_api_key: SecretStr | None = None
+    notify_base_url: str = "https://api.notifications.service.gov.uk"

@@ -39,8 +39,14 @@ def make_staff(session: Session, clock: Clock) -> dict[str, StaffMember]:
     people = {}
     for key, (email, locality) in STAFF.items():
         role = key.split("_", 1)[1] if key.startswith(("melton_", "blaby_")) else key
-        add_user(session, clock=clock, email=email, name=key.replace("_", " ").title(),
-                 role=role, locality=locality)
+        add_user(
+            session,
+            clock=clock,
+            email=email,
+            name=key.replace("_", " ").title(),
+            role=role,
+            locality=locality,
+        )
         token = create_token(session, clock=clock, email=email)
         user = session.exec(select(User).where(User.email == email)).one()
         people[key] = StaffMember(email, load_actor(session, user), token)
@@ -48,22 +54,40 @@ def make_staff(session: Session, clock: Clock) -> dict[str, StaffMember]:
 
 
 def application_body(
-    *, today: date, incidents: int = 3, locality: str = "leicester", days_ago: int = 20,
-    email: str = "victim@example.org", hate: bool = False, **extra: Any,
+    *,
+    today: date,
+    incidents: int = 3,
+    locality: str = "leicester",
+    days_ago: int = 20,
+    email: str = "victim@example.org",
+    hate: bool = False,
+    **extra: Any,
 ) -> dict[str, Any]:
     """A JSON application body with `incidents` separate incidents, each reported next day."""
     items = []
     for i in range(incidents):
         happened = today - timedelta(days=days_ago + 7 * i)
-        items.append({
-            "date": happened.isoformat(), "description": f"Incident {i + 1}: shouting at night.",
-            "hate_incident": hate,
-            "reports": [{"agency": "police", "reported_date": (happened + timedelta(days=1))
-                         .isoformat(), "reference": f"PR{i + 1}"}],
-        })
-    body = {"locality": locality, "consent_to_share": True, "declaration": True,
-            "applicant": {"name": "Val Victim", "email": email, "role": "victim"},
-            "incidents": items}
+        items.append(
+            {
+                "date": happened.isoformat(),
+                "description": f"Incident {i + 1}: shouting at night.",
+                "hate_incident": hate,
+                "reports": [
+                    {
+                        "agency": "police",
+                        "reported_date": (happened + timedelta(days=1)).isoformat(),
+                        "reference": f"PR{i + 1}",
+                    }
+                ],
+            }
+        )
+    body = {
+        "locality": locality,
+        "consent_to_share": True,
+        "declaration": True,
+        "applicant": {"name": "Val Victim", "email": email, "role": "victim"},
+        "incidents": items,
+    }
     body.update(extra)
     return body
 

@@ -28,8 +28,15 @@ class Journey:
         member: StaffMember = self.staff[who]
         with self.sessions() as s:
             version = self.case(s).version
-            return record_event(s, clock=self.clock, case_ref=self.ref, event=event, data=data,
-                                actor=member.actor, expected_version=version)
+            return record_event(
+                s,
+                clock=self.clock,
+                case_ref=self.ref,
+                event=event,
+                data=data,
+                actor=member.actor,
+                expected_version=version,
+            )
 
     def case(self, s: Any) -> Case:
         return s.exec(select(Case).where(Case.reference == self.ref)).one()
@@ -37,14 +44,23 @@ class Journey:
     def snapshot(self) -> dict[str, Any]:
         with self.sessions() as s:
             case = self.case(s)
-            audits = s.exec(select(AuditEvent).where(AuditEvent.case_id == case.id)
-                            .order_by(col(AuditEvent.version))).all()
-            deadlines = s.exec(select(Deadline).where(Deadline.case_id == case.id)
-                               .order_by(col(Deadline.id))).all()
-            outbox = s.exec(select(OutboxMessage).where(OutboxMessage.case_id == case.id)
-                            .order_by(col(OutboxMessage.id))).all()
+            audits = s.exec(
+                select(AuditEvent)
+                .where(AuditEvent.case_id == case.id)
+                .order_by(col(AuditEvent.version))
+            ).all()
+            deadlines = s.exec(
+                select(Deadline).where(Deadline.case_id == case.id).order_by(col(Deadline.id))
+            ).all()
+            outbox = s.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.case_id == case.id)
+                .order_by(col(OutboxMessage.id))
+            ).all()
             return {
-                "state": case.state, "version": case.version, "closure": case.closure_reason,
+                "state": case.state,
+                "version": case.version,
+                "closure": case.closure_reason,
                 "audit": [a.trigger for a in audits],
                 "open": {d.name: d.due_on for d in deadlines if d.status == "open"},
                 "closed": [(d.name, d.status) for d in deadlines if d.status != "open"],
@@ -52,8 +68,9 @@ class Journey:
             }
 
 
-def check(journey: Journey, *, state: str, audit: list[str], open_: dict[str, date],
-          message: str | None) -> dict[str, Any]:
+def check(
+    journey: Journey, *, state: str, audit: list[str], open_: dict[str, date], message: str | None
+) -> dict[str, Any]:
     snap = journey.snapshot()
     assert snap["state"] == state
     assert snap["audit"] == audit
@@ -61,8 +78,9 @@ def check(journey: Journey, *, state: str, audit: list[str], open_: dict[str, da
     assert snap["open"] == open_
     if message:
         assert snap["messages"][-1] == message
-    assert len(snap["messages"]) == len(set(zip(snap["messages"], range(len(snap["messages"])),
-                                                strict=True)))
+    assert len(snap["messages"]) == len(
+        set(zip(snap["messages"], range(len(snap["messages"])), strict=True))
+    )
     return snap
 
 
@@ -71,55 +89,118 @@ def test_met_review_response_appeal_upheld_review_response_monitoring_closed(
 ) -> None:
     j = Journey(session_factory, clock)
     # Mon 2 Mar 2026: acknowledge within 1 working day; decide within 14 calendar days.
-    check(j, state="submitted", audit=["submit"], message="application_received",
-          open_={"acknowledgement": date(2026, 3, 3), "threshold_decision": date(2026, 3, 16)})
+    check(
+        j,
+        state="submitted",
+        audit=["submit"],
+        message="application_received",
+        open_={"acknowledgement": date(2026, 3, 3), "threshold_decision": date(2026, 3, 16)},
+    )
     j.fire("acknowledge", "contact")
-    snap = check(j, state="acknowledged", audit=["submit", "acknowledge"],
-                 open_={"threshold_decision": date(2026, 3, 16)},
-                 message="application_acknowledged")
+    snap = check(
+        j,
+        state="acknowledged",
+        audit=["submit", "acknowledge"],
+        open_={"threshold_decision": date(2026, 3, 16)},
+        message="application_acknowledged",
+    )
     assert ("acknowledgement", "met") in snap["closed"]
 
     clock.advance(days=7)  # Mon 9 Mar: 28 days on is Easter Monday 6 Apr, so Tue 7 Apr.
     j.fire("threshold_met", "jag_chair", {"reasons": "Three separate incidents."})
-    check(j, state="review_scheduled", audit=["submit", "acknowledge", "threshold_met"],
-          open_={"review_outcome": date(2026, 4, 7)}, message="threshold_met_letter")
+    check(
+        j,
+        state="review_scheduled",
+        audit=["submit", "acknowledge", "threshold_met"],
+        open_={"review_outcome": date(2026, 4, 7)},
+        message="threshold_met_letter",
+    )
 
     clock.advance(days=14)
-    j.fire("review_meeting_held", "jag_chair", {"held_on": "2026-03-23",
-                                                "attendees": ["Police", "Council"],
-                                                "victim_involvement": "impact_statement"})
-    j.fire("jag_report_recorded", "jag_chair", {
-        "findings": "Noise reports were not linked across agencies.",
-        "agency_summaries": {"police": "Two visits.", "council": "Noise diary sent."},
-        "recommendations": [
-            {"recipient_body": "Council", "action": "Install noise monitoring",
-             "owner": "ASB team", "due_on": "2026-05-01"},
-            {"recipient_body": "Police", "action": "Share incident logs", "owner": "PCSO"}]})
+    j.fire(
+        "review_meeting_held",
+        "jag_chair",
+        {
+            "held_on": "2026-03-23",
+            "attendees": ["Police", "Council"],
+            "victim_involvement": "impact_statement",
+        },
+    )
+    j.fire(
+        "jag_report_recorded",
+        "jag_chair",
+        {
+            "findings": "Noise reports were not linked across agencies.",
+            "agency_summaries": {"police": "Two visits.", "council": "Noise diary sent."},
+            "recommendations": [
+                {
+                    "recipient_body": "Council",
+                    "action": "Install noise monitoring",
+                    "owner": "ASB team",
+                    "due_on": "2026-05-01",
+                },
+                {"recipient_body": "Police", "action": "Share incident logs", "owner": "PCSO"},
+            ],
+        },
+    )
     clock.advance(days=9)  # Wed 1 Apr 2026
     j.fire("response_issued", "csp_chair", {"summary": "Two recommendations agreed."})
     # 20 working days from Wed 1 Apr skips Good Friday and Easter Monday: Fri 1 May.
-    check(j, state="response_issued",
-          audit=["submit", "acknowledge", "threshold_met", "review_meeting_held",
-                 "jag_report_recorded", "response_issued"],
-          open_={"appeal_window": date(2026, 5, 1)}, message="review_outcome_letter")
+    check(
+        j,
+        state="response_issued",
+        audit=[
+            "submit",
+            "acknowledge",
+            "threshold_met",
+            "review_meeting_held",
+            "jag_report_recorded",
+            "response_issued",
+        ],
+        open_={"appeal_window": date(2026, 5, 1)},
+        message="review_outcome_letter",
+    )
 
     clock.advance(days=6)  # Tue 7 Apr
-    j.fire("appeal_lodged", "contact", {"ground": "facts_not_considered",
-                                        "details": "The housing provider's notes were missed."})
-    check(j, state="appeal_lodged", audit=j.snapshot()["audit"],
-          open_={"appeal_papers": date(2026, 4, 8)}, message="appeal_received")
+    j.fire(
+        "appeal_lodged",
+        "contact",
+        {"ground": "facts_not_considered", "details": "The housing provider's notes were missed."},
+    )
+    check(
+        j,
+        state="appeal_lodged",
+        audit=j.snapshot()["audit"],
+        open_={"appeal_papers": date(2026, 4, 8)},
+        message="appeal_received",
+    )
     j.fire("appeal_papers_sent", "contact", {"appeal_chair_email": "appeal@example.org"})
     # 20 working days from Tue 7 Apr skips the early May bank holiday (4 May): Wed 6 May.
-    check(j, state="appeal_papers_sent", audit=j.snapshot()["audit"],
-          open_={"appeal_decision": date(2026, 5, 6)}, message="appeal_papers")
+    check(
+        j,
+        state="appeal_papers_sent",
+        audit=j.snapshot()["audit"],
+        open_={"appeal_decision": date(2026, 5, 6)},
+        message="appeal_papers",
+    )
 
     clock.advance(days=8)  # Wed 15 Apr
     j.fire("appeal_upheld", "appeal_chair", {"reasons": "Housing notes must be considered."})
-    check(j, state="under_review", audit=j.snapshot()["audit"],
-          open_={"review_outcome": date(2026, 5, 13)}, message="appeal_decision_letter")
-    j.fire("jag_report_recorded", "jag_chair", {
-        "findings": "Housing notes considered.",
-        "recommendations": [{"recipient_body": "Housing", "action": "Tenancy warning"}]})
+    check(
+        j,
+        state="under_review",
+        audit=j.snapshot()["audit"],
+        open_={"review_outcome": date(2026, 5, 13)},
+        message="appeal_decision_letter",
+    )
+    j.fire(
+        "jag_report_recorded",
+        "jag_chair",
+        {
+            "findings": "Housing notes considered.",
+            "recommendations": [{"recipient_body": "Housing", "action": "Tenancy warning"}],
+        },
+    )
     j.fire("response_issued", "csp_chair", {"summary": "A third recommendation added."})
 
     with pytest.raises(Exception, match="may still appeal"):
@@ -129,12 +210,19 @@ def test_met_review_response_appeal_upheld_review_response_monitoring_closed(
     with pytest.raises(Exception, match="not yet done or declined"):
         j.fire("case_closed", "contact", {"closure_reason": "resolved", "explanation": "x"})
     for number, status in ((1, "done"), (2, "declined"), (3, "done")):
-        j.fire("recommendation_updated", "jag_chair",
-               {"recommendation": number, "status": status, "note": "Recorded at JAG."})
-    j.fire("case_closed", "contact", {"closure_reason": "resolved",
-                                      "explanation": "No incidents for eight weeks."})
-    snap = check(j, state="closed", audit=j.snapshot()["audit"], open_={},
-                 message="case_closed_letter")
+        j.fire(
+            "recommendation_updated",
+            "jag_chair",
+            {"recommendation": number, "status": status, "note": "Recorded at JAG."},
+        )
+    j.fire(
+        "case_closed",
+        "contact",
+        {"closure_reason": "resolved", "explanation": "No incidents for eight weeks."},
+    )
+    snap = check(
+        j, state="closed", audit=j.snapshot()["audit"], open_={}, message="case_closed_letter"
+    )
     assert snap["closure"] == "resolved"
     assert ("appeal_window", "lapsed") in snap["closed"]
     assert snap["audit"].count("response_issued") == 2
@@ -150,15 +238,30 @@ def test_not_met_then_appeal_not_upheld_closes_the_case(
     j.fire("acknowledge", "contact")
     j.fire("threshold_not_met", "jag_chair", {"reasons": "One incident in six months."})
     # 20 working days from Mon 2 Mar 2026: Mon 30 Mar.
-    check(j, state="threshold_not_met", audit=["submit", "acknowledge", "threshold_not_met"],
-          open_={"appeal_window": date(2026, 3, 30)}, message="threshold_not_met_letter")
+    check(
+        j,
+        state="threshold_not_met",
+        audit=["submit", "acknowledge", "threshold_not_met"],
+        open_={"appeal_window": date(2026, 3, 30)},
+        message="threshold_not_met_letter",
+    )
     j.fire("appeal_lodged", "contact", {"ground": "process_not_considered", "details": "x"})
     j.fire("appeal_papers_sent", "contact", {"appeal_chair_email": "appeal@example.org"})
     j.fire("appeal_not_upheld", "appeal_chair", {"reasons": "All facts were considered."})
-    snap = check(j, state="closed", audit=["submit", "acknowledge", "threshold_not_met",
-                                           "appeal_lodged", "appeal_papers_sent",
-                                           "appeal_not_upheld"],
-                 open_={}, message="appeal_decision_letter")
+    snap = check(
+        j,
+        state="closed",
+        audit=[
+            "submit",
+            "acknowledge",
+            "threshold_not_met",
+            "appeal_lodged",
+            "appeal_papers_sent",
+            "appeal_not_upheld",
+        ],
+        open_={},
+        message="appeal_decision_letter",
+    )
     assert snap["closure"] == "appeal_not_upheld"
     assert ("appeal_decision", "met") in snap["closed"]
 
@@ -168,17 +271,33 @@ def test_rejected_application_closes_after_the_appeal_window_lapses(
 ) -> None:
     j = Journey(session_factory, clock)
     j.fire("acknowledge", "contact")
-    j.fire("application_rejected", "jag_chair", {"ground": "vexatious",
-                                                 "reasons": "Same complaint as last month."})
-    check(j, state="rejected", audit=["submit", "acknowledge", "application_rejected"],
-          open_={"appeal_window": date(2026, 3, 30)}, message="rejection_notice")
+    j.fire(
+        "application_rejected",
+        "jag_chair",
+        {"ground": "vexatious", "reasons": "Same complaint as last month."},
+    )
+    check(
+        j,
+        state="rejected",
+        audit=["submit", "acknowledge", "application_rejected"],
+        open_={"appeal_window": date(2026, 3, 30)},
+        message="rejection_notice",
+    )
     clock.advance(days=29)  # Tue 31 Mar: the window has lapsed
     with pytest.raises(Exception, match="appeal window closed"):
         j.fire("appeal_lodged", "contact", {"ground": "process_not_considered", "details": "x"})
-    j.fire("case_closed", "contact", {"closure_reason": "appeal_window_passed",
-                                      "explanation": "No appeal was made."})
-    snap = check(j, state="closed", audit=["submit", "acknowledge", "application_rejected",
-                                           "case_closed"], open_={}, message="case_closed_letter")
+    j.fire(
+        "case_closed",
+        "contact",
+        {"closure_reason": "appeal_window_passed", "explanation": "No appeal was made."},
+    )
+    snap = check(
+        j,
+        state="closed",
+        audit=["submit", "acknowledge", "application_rejected", "case_closed"],
+        open_={},
+        message="case_closed_letter",
+    )
     assert ("appeal_window", "lapsed") in snap["closed"]
 
 
@@ -189,9 +308,13 @@ def test_withdrawal_during_review_closes_and_cancels_open_deadlines(
     j.fire("acknowledge", "contact")
     j.fire("threshold_met", "jag_chair", {"reasons": "Three incidents."})
     j.fire("withdrawn", "contact", {"reason": "The neighbour has moved away."})
-    snap = check(j, state="closed", audit=["submit", "acknowledge", "threshold_met",
-                                           "withdrawn"], open_={},
-                 message="withdrawal_confirmation")
+    snap = check(
+        j,
+        state="closed",
+        audit=["submit", "acknowledge", "threshold_met", "withdrawn"],
+        open_={},
+        message="withdrawal_confirmation",
+    )
     assert snap["closure"] == "withdrawn"
     assert ("review_outcome", "cancelled") in snap["closed"]
 

@@ -29,13 +29,20 @@ def _counts(session: Session, case_id: int) -> dict[str, Any]:
     session.refresh(case)
 
     def n(table: Any) -> int:
-        return session.exec(select(func.count()).select_from(table)
-                            .where(table.case_id == case_id)).one()
+        return session.exec(
+            select(func.count()).select_from(table).where(table.case_id == case_id)
+        ).one()
 
-    open_deadlines = session.exec(select(Deadline.name).where(
-        Deadline.case_id == case_id, Deadline.status == "open")).all()
-    return {"state": case.state, "version": case.version, "audit": n(AuditEvent),
-            "outbox": n(OutboxMessage), "open_deadlines": sorted(open_deadlines)}
+    open_deadlines = session.exec(
+        select(Deadline.name).where(Deadline.case_id == case_id, Deadline.status == "open")
+    ).all()
+    return {
+        "state": case.state,
+        "version": case.version,
+        "audit": n(AuditEvent),
+        "outbox": n(OutboxMessage),
+        "open_deadlines": sorted(open_deadlines),
+    }
 
 
 def test_a_failure_after_the_state_change_leaves_nothing_behind(
@@ -53,8 +60,15 @@ def test_a_failure_after_the_state_change_leaves_nothing_behind(
     # The outbox is written last, after the state, audit row and deadlines have changed.
     monkeypatch.setattr(messages, "queue_message", explode)
     with session_factory() as s, pytest.raises(RuntimeError):
-        record_event(s, clock=clock, case_ref=done.reference, event="acknowledge", data=None,
-                     actor=staff["contact"].actor, expected_version=1)
+        record_event(
+            s,
+            clock=clock,
+            case_ref=done.reference,
+            event="acknowledge",
+            data=None,
+            actor=staff["contact"].actor,
+            expected_version=1,
+        )
     with session_factory() as s:
         assert _counts(s, done.case_id) == before
     assert before["state"] == "submitted"
@@ -73,7 +87,11 @@ def test_a_failure_after_the_state_change_leaves_nothing_behind(
     ids=["stale_version", "wrong_state", "wrong_role", "wrong_locality", "unassigned_appeal_chair"],
 )
 def test_a_refused_event_writes_nothing(
-    session_factory: SessionFactory, clock: FixedClock, who: str, event: str, version: int,
+    session_factory: SessionFactory,
+    clock: FixedClock,
+    who: str,
+    event: str,
+    version: int,
     error: type[Exception],
 ) -> None:
     with session_factory() as s:
@@ -81,8 +99,15 @@ def test_a_refused_event_writes_nothing(
         done = make_case(s, clock)
         before = _counts(s, done.case_id)
     with session_factory() as s, pytest.raises(error):
-        record_event(s, clock=clock, case_ref=done.reference, event=event, data=None,
-                     actor=staff[who].actor, expected_version=version)
+        record_event(
+            s,
+            clock=clock,
+            case_ref=done.reference,
+            event=event,
+            data=None,
+            actor=staff[who].actor,
+            expected_version=version,
+        )
     with session_factory() as s:
         assert _counts(s, done.case_id) == before
 
@@ -128,15 +153,17 @@ def test_twenty_concurrent_events_on_one_version_let_exactly_one_win(
     def attempt(_: int) -> int:
         with httpx.Client(base_url=live_api, timeout=60) as http:
             barrier.wait()
-            response = http.post(f"/api/v1/cases/{done.reference}/events", headers=headers,
-                                 json={"event": "acknowledge", "version": 1})
+            response = http.post(
+                f"/api/v1/cases/{done.reference}/events",
+                headers=headers,
+                json={"event": "acknowledge", "version": 1},
+            )
             return response.status_code
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         statuses = list(pool.map(attempt, range(20)))
     assert sorted(statuses) == [200] + [409] * 19
     with session_factory() as s:
-        audits = s.exec(select(AuditEvent.trigger).where(AuditEvent.case_id == done.case_id)
-                        ).all()
+        audits = s.exec(select(AuditEvent.trigger).where(AuditEvent.case_id == done.case_id)).all()
         assert audits.count("acknowledge") == 1
         assert _counts(s, done.case_id)["version"] == 2

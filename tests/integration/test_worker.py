@@ -35,8 +35,7 @@ def test_a_due_deadline_is_reminded_once_then_escalated_once_when_missed(
     clock.advance(days=2)  # Wed 4 Mar: the acknowledgement is overdue
     assert sweep_deadlines(session_factory, clock=clock) == 1
     assert sweep_deadlines(session_factory, clock=clock) == 0
-    escalations = [m for m in _messages(session_factory)
-                   if m[0] == "deadline_overdue_escalation"]
+    escalations = [m for m in _messages(session_factory) if m[0] == "deadline_overdue_escalation"]
     assert escalations == [("deadline_overdue_escalation", "manager@example.org", "pending")]
 
 

@@ -35,10 +35,15 @@ def _data(trigger: str, today: str) -> dict[str, Any] | None:
         "threshold_met": {"reasons": "r", "override_reason": "chair's judgement"},
         "threshold_not_met": {"reasons": "r", "override_reason": "chair's judgement"},
         "application_rejected": {"ground": "vexatious", "reasons": "r"},
-        "review_meeting_held": {"held_on": today, "attendees": ["Police"],
-                                "victim_involvement": "none"},
-        "jag_report_recorded": {"findings": "f", "recommendations": [
-            {"recipient_body": "Council", "action": "a"}]},
+        "review_meeting_held": {
+            "held_on": today,
+            "attendees": ["Police"],
+            "victim_involvement": "none",
+        },
+        "jag_report_recorded": {
+            "findings": "f",
+            "recommendations": [{"recipient_body": "Council", "action": "a"}],
+        },
         "response_issued": {"summary": "s"},
         "appeal_lodged": {"ground": "facts_not_considered", "details": "d"},
         "appeal_papers_sent": {"appeal_chair_email": "appeal@example.org"},
@@ -86,18 +91,32 @@ def test_community_trigger_invariants_hold_for_any_sequence_of_events(
                 case = s.exec(select(Case).where(Case.reference == self.ref)).one()
 
                 def n(table: Any) -> int:
-                    return s.exec(select(func.count()).select_from(table)
-                                  .where(table.case_id == case.id)).one()
+                    return s.exec(
+                        select(func.count()).select_from(table).where(table.case_id == case.id)
+                    ).one()
 
-                keys = s.exec(select(OutboxMessage.idempotency_key)
-                              .where(OutboxMessage.case_id == case.id)).all()
-                open_names = s.exec(select(Deadline.name).where(
-                    Deadline.case_id == case.id, Deadline.status == "open")).all()
-                return {"state": case.state, "version": case.version, "audit": n(AuditEvent),
-                        "outbox": len(keys), "keys": keys, "open": open_names}
+                keys = s.exec(
+                    select(OutboxMessage.idempotency_key).where(OutboxMessage.case_id == case.id)
+                ).all()
+                open_names = s.exec(
+                    select(Deadline.name).where(
+                        Deadline.case_id == case.id, Deadline.status == "open"
+                    )
+                ).all()
+                return {
+                    "state": case.state,
+                    "version": case.version,
+                    "audit": n(AuditEvent),
+                    "outbox": len(keys),
+                    "keys": keys,
+                    "open": open_names,
+                }
 
-        @rule(trigger=st.sampled_from(sorted(WF.triggers())), who=st.sampled_from(sorted(STAFF)),
-              days=st.integers(min_value=0, max_value=25))
+        @rule(
+            trigger=st.sampled_from(sorted(WF.triggers())),
+            who=st.sampled_from(sorted(STAFF)),
+            days=st.integers(min_value=0, max_value=25),
+        )
         def fire(self, trigger: str, who: str, days: int) -> None:
             self._attempt(trigger, who, days)
 
@@ -117,9 +136,15 @@ def test_community_trigger_invariants_hold_for_any_sequence_of_events(
             accepted = True
             with self.sessions() as s:
                 try:
-                    record_event(s, clock=self.clock, case_ref=self.ref, event=trigger,
-                                 data=_data(trigger, self.clock.today().isoformat()),
-                                 actor=self.staff[who].actor, expected_version=before["version"])
+                    record_event(
+                        s,
+                        clock=self.clock,
+                        case_ref=self.ref,
+                        event=trigger,
+                        data=_data(trigger, self.clock.today().isoformat()),
+                        actor=self.staff[who].actor,
+                        expected_version=before["version"],
+                    )
                 except EngineError:
                     accepted = False
             after = self._counts()
@@ -151,8 +176,7 @@ def test_community_trigger_invariants_hold_for_any_sequence_of_events(
 
     run_state_machine_as_test(
         CommunityTriggerMachine,
-        settings=settings(max_examples=30, stateful_step_count=25, deadline=None,
-                          database=None),
+        settings=settings(max_examples=30, stateful_step_count=25, deadline=None, database=None),
     )
     # The run must reach deep into the process, or it proved little.
     assert {"under_review", "response_issued", "appeal_papers_sent", "closed"} <= reached

@@ -45,8 +45,9 @@ def test_a_transition_without_roles_is_reported() -> None:
 def test_an_unknown_guard_and_an_unreachable_state_are_reported() -> None:
     wf = registry.workflow("community_trigger")
     kept = tuple(t for t in wf.transitions if t.trigger != "appeal_papers_sent")
-    bad = TransitionDef("acknowledge", ("submitted",), "acknowledged", ("contact",), "x",
-                        ("no_such_guard",))
+    bad = TransitionDef(
+        "acknowledge", ("submitted",), "acknowledged", ("contact",), "x", ("no_such_guard",)
+    )
     problems = registry.check_workflow(replace(wf, transitions=(*kept, bad)))
     assert "transition 'acknowledge' has unknown guard 'no_such_guard'" in problems
     assert "state 'appeal_papers_sent' cannot be reached" in problems
@@ -54,12 +55,23 @@ def test_an_unknown_guard_and_an_unreachable_state_are_reported() -> None:
 
 def test_llr_ships_the_nine_localities_with_fixed_ids() -> None:
     area = registry.area("llr")
-    assert sorted(area.localities) == sorted([
-        "blaby", "charnwood", "harborough", "hinckley-and-bosworth", "melton",
-        "north-west-leicestershire", "oadby-and-wigston", "leicester", "rutland"])
+    assert sorted(area.localities) == sorted(
+        [
+            "blaby",
+            "charnwood",
+            "harborough",
+            "hinckley-and-bosworth",
+            "melton",
+            "north-west-leicestershire",
+            "oadby-and-wigston",
+            "leicester",
+            "rutland",
+        ]
+    )
     # Blaby and Hinckley & Bosworth share one CSP.
-    assert area.localities["blaby"].partnership == area.localities[
-        "hinckley-and-bosworth"].partnership
+    assert (
+        area.localities["blaby"].partnership == area.localities["hinckley-and-bosworth"].partnership
+    )
 
 
 def test_llr_timescales_are_the_documented_defaults() -> None:
@@ -78,7 +90,9 @@ def test_llr_timescales_are_the_documented_defaults() -> None:
 
 def _raw_area(**changes: object) -> dict[str, object]:
     raw: dict[str, object] = {
-        "id": "x", "name": "X", "timescales": {"a": {"amount": 1, "unit": "working_days"}},
+        "id": "x",
+        "name": "X",
+        "timescales": {"a": {"amount": 1, "unit": "working_days"}},
         "partnerships": {"p": {"name": "P"}},
         "localities": {"l": {"name": "L", "partnership": "p"}},
     }
