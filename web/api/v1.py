@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from engine import queries, registry
-from engine.errors import InvalidInput, NotFound
+from engine import queries, registry, worklists
+from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.services.applications import ApplicationIn
 from engine.services.cases import record_event
 from engine.services.intake import submit_application
@@ -99,6 +99,20 @@ def post_event(
     return EventOut(
         reference=case.reference, state=case.state, version=case.version, events=detail["events"]
     )
+
+
+@router.get("/work", tags=["staff"])
+def get_work(session: SessionDep, clock: ClockDep, actor: StaffActor) -> dict[str, Any]:
+    """The caller's work queue: open deadlines they own, most urgent first, with RAG."""
+    return {"items": worklists.work_queue(session, actor=actor, today=clock.today())}
+
+
+@router.get("/overdue", tags=["staff"])
+def get_overdue(session: SessionDep, clock: ClockDep, actor: StaffActor) -> dict[str, Any]:
+    """For managers: every missed deadline in their area, oldest first."""
+    if not actor.roles & {"manager", "admin"}:
+        raise NotAllowed("Only managers can see everything overdue.")
+    return {"items": worklists.overdue(session, actor=actor, today=clock.today())}
 
 
 @router.get("/workflows/{name}", tags=["public"])
