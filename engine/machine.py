@@ -110,6 +110,12 @@ def _apply(
 ) -> Case:
     case = load_case(session, case_ref)
     wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
+    if case.workflow_version != wf.version:
+        # A changed definition reaches open cases only through a data migration.
+        raise InvalidTransition(
+            f"Case {case_ref} runs on {wf.name} version {case.workflow_version}, but version "
+            f"{wf.version} is loaded; it needs migrating before it can move on."
+        )
     roles = roles_on_case(
         actor,
         area_id=case.area_id,
