@@ -8,6 +8,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from engine.inputs import NoNulModel
+
+__all__ = ["DeadlineRule", "MessageRule", "NoNulModel", "TransitionDef", "WorkflowDef", "validate"]
+
 DEADLINE_KINDS = ("duty", "window")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from functools import cache
@@ -72,7 +73,12 @@ class EventOption:
     reason: str = ""
 
 
+REFERENCE = re.compile(r"[A-Z]{1,5}-\d{4}-\d{6}")
+
+
 def load_case(session: Session, reference: str) -> Case:
+    if not REFERENCE.fullmatch(reference):
+        raise NotFound(f"There is no case {reference!r}.")
     case = session.exec(select(Case).where(Case.reference == reference)).first()
     if case is None:
         raise NotFound(f"There is no case {reference}.")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from engine.definitions import WorkflowDef, validate
+from engine.reminders import ReminderPolicy
 from engine.threshold import ThresholdRules
 
 UNITS = ("working_days", "calendar_days")
@@ -30,6 +31,18 @@ class LocalityConfig:
 
 
 @dataclass(frozen=True)
+class ReminderSettings:
+    """An area's `[reminders]` table: the default policy, per-clock changes, Notify templates."""
+
+    default: ReminderPolicy = ReminderPolicy()
+    per_deadline: dict[str, ReminderPolicy] = field(default_factory=dict)
+    notify_templates: dict[str, str] = field(default_factory=dict)
+
+    def policy(self, deadline_name: str) -> ReminderPolicy:
+        return self.per_deadline.get(deadline_name, self.default)
+
+
+@dataclass(frozen=True)
 class AreaConfig:
     id: str
     name: str
@@ -41,6 +54,7 @@ class AreaConfig:
     appeal_grounds: tuple[str, ...]
     reviewing_bodies: tuple[dict[str, Any], ...]
     procedure_url: str = ""
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
 
     def timescale(self, name: str, locality_id: str) -> Timescale:
         """The locality's own timescale where it sets one, else the area's."""
@@ -68,6 +82,8 @@ def workflow_names() -> list[str]:
 @cache
 def area(area_id: str) -> AreaConfig:
     """Load and check one area file from workflows/areas/ (cached after the first load)."""
+    if area_id not in area_ids():  # never a path: the id comes from requests
+        raise LookupError(f"no area {area_id!r}")
     text = resources.files("workflows").joinpath("areas", f"{area_id}.toml").read_text("utf-8")
     return parse_area(tomllib.loads(text))
 
@@ -93,7 +109,43 @@ def parse_area(raw: dict[str, Any]) -> AreaConfig:
         appeal_grounds=tuple(appeal.get("grounds", ())),
         reviewing_bodies=tuple(appeal.get("reviewing_bodies", ())),
         procedure_url=raw.get("procedure_url", ""),
+        reminders=parse_reminders(raw.get("reminders", {})),
     )
+
+
+_POLICY_KEYS = {
+    "remind_before",
+    "escalate_after",
+    "escalate_to",
+    "remind_message",
+    "escalate_message",
+    "applicant_message",
+}
+
+
+def parse_reminders(raw: dict[str, Any]) -> ReminderSettings:
+    """The `[reminders]` table; each `[reminders.deadlines.NAME]` changes only what it names."""
+    told = set(raw.get("tell_applicant_when_missed", ()))
+    base = _policy("reminders", raw, ReminderPolicy())
+    names = set(raw.get("deadlines", {})) | told
+    per = {
+        n: _policy(n, raw.get("deadlines", {}).get(n, {}), base, tell=n in told) for n in names
+    }
+    templates = {str(k): str(v) for k, v in raw.get("notify_templates", {}).items()}
+    return ReminderSettings(base, per, templates)
+
+
+def _policy(
+    name: str, raw: dict[str, Any], base: ReminderPolicy, *, tell: bool = False
+) -> ReminderPolicy:
+    values = {k: raw[k] for k in _POLICY_KEYS if k in raw}
+    for key in ("remind_before", "escalate_after"):
+        if key in values:
+            days = tuple(int(d) for d in values[key])
+            if any(d < 0 for d in days):
+                raise ValueError(f"reminders for {name!r}: {key} must not be negative")
+            values[key] = days
+    return replace(base, tell_applicant=tell, **values)
 
 
 def _locality(lid: str, raw: dict[str, Any], partnerships: dict[str, str]) -> LocalityConfig:

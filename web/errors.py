@@ -42,7 +42,7 @@ async def _engine_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"field": _field(e.get("loc", ())), "message": _message(e)} for e in exc.errors()]
+    errors = [{"field": _error_field(e), "message": _message(e)} for e in exc.errors()]
     first = errors[0] if errors else {"field": "body", "message": "The request is not valid."}
     return problem(
         422,
@@ -51,6 +51,13 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         field=first["field"],
         errors=errors,
     )
+
+
+def _error_field(error: dict[str, Any]) -> str:
+    # For unparseable JSON the location is the character offset, not a field.
+    if error.get("type") == "json_invalid":
+        return "body"
+    return _field(error.get("loc", ()))
 
 
 def _message(error: dict[str, Any]) -> str:

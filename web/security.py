@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SECURITY_HEADERS = [
@@ -56,8 +57,11 @@ class BodyLimitAndHeaders:
         return wrapped
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised while a chunked body is read; an HTTPException so FastAPI passes it on."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="Request too large")
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -6,9 +6,15 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from engine.definitions import DeadlineRule, MessageRule, TransitionDef, WorkflowDef
+from engine.definitions import (
+    DeadlineRule,
+    MessageRule,
+    NoNulModel,
+    TransitionDef,
+    WorkflowDef,
+)
 
 ROLES = ("applicant", "contact", "jag_chair", "csp_chair", "appeal_chair", "manager", "admin")
 
@@ -47,7 +53,7 @@ STATE_LABELS = {
 }
 
 
-class _Data(BaseModel):
+class _Data(NoNulModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field
+
+from engine.inputs import NoNulModel
 
 AGENCIES = ("council", "police", "housing", "other")
 
 
-class _In(BaseModel):
+class _In(NoNulModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from engine.inputs import NoNulModel
+
 Key = Annotated[
     str,
     BeforeValidator(lambda v: str(v) if isinstance(v, int) else v),
@@ -14,7 +16,7 @@ Key = Annotated[
 ]
 
 
-class _In(BaseModel):
+class _In(NoNulModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -53,9 +55,12 @@ class ApplicationOut(BaseModel):
     state: str
 
 
-class EventIn(_In):
+class EventIn(BaseModel):
+    # Not a NoNulModel: `data` is checked by the event's own model, which names the field.
+    model_config = ConfigDict(extra="forbid")
+
     event: str = Field(min_length=1, max_length=60)
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, strict=True)
     data: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -29,7 +29,7 @@ def threshold_check(body: ThresholdCheckIn, clock: ClockDep) -> dict[str, Any]:
     """Whether a set of reports meets the area's threshold, and why, report by report."""
     try:
         area = registry.area(body.area)
-    except (FileNotFoundError, OSError):
+    except LookupError:
         raise InvalidInput(f"There is no area {body.area!r}.", field="area") from None
     if body.application_date > clock.today():
         raise InvalidInput(
