@@ -51,6 +51,17 @@ def closing_status(
     return "cancelled"
 
 
+def closing_plan(wf: WorkflowDef, *, trigger: str, new_state: str) -> tuple[list[str], list[str]]:
+    """The deadlines a trigger ends: (met by it, ended because the case moved on).
+
+    Whether a met deadline was late, or an ended window lapsed, depends on its due date,
+    which the caller compares with today (see `closing_status` for the same rule per row).
+    """
+    met = [r.name for r in wf.deadlines if trigger in r.met_by]
+    ended = [r.name for r in wf.deadlines if r.name not in met and new_state not in r.while_in]
+    return met, ended
+
+
 def rule_named(wf: WorkflowDef, name: str) -> DeadlineRule:
     for rule in wf.deadlines:
         if rule.name == name:

@@ -9,8 +9,9 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlalchemy import bindparam
+from sqlalchemy import case as case_
+from sqlmodel import Session, SQLModel, select
 from transitions import Machine, MachineError
 
 from engine import deadlines, effects, messages, registry
@@ -76,13 +77,18 @@ class EventOption:
 REFERENCE = re.compile(r"[A-Z]{1,5}-\d{4}-\d{6}")
 
 
+_CASES = Case.__table__  # type: ignore[attr-defined]
+_CASE_BY_REF = select(_CASES).where(_CASES.c.reference == bindparam("ref"))
+
+
 def load_case(session: Session, reference: str) -> Case:
     if not REFERENCE.fullmatch(reference):
         raise NotFound(f"There is no case {reference!r}.")
-    case = session.exec(select(Case).where(Case.reference == reference)).first()
-    if case is None:
+    row = session.connection().execute(_CASE_BY_REF, {"ref": reference}).mappings().first()
+    if row is None:
         raise NotFound(f"There is no case {reference}.")
-    return case
+    # A plain snapshot, not a session-tracked row: the machine writes it back itself.
+    return Case.model_validate(dict(row))
 
 
 def fire_trigger(
@@ -115,6 +121,7 @@ def _apply(
     expected_version: int,
 ) -> Case:
     case = load_case(session, case_ref)
+    before = case.model_dump()
     wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
     if case.workflow_version != wf.version:
         # A changed definition reaches open cases only through a data migration.
@@ -140,22 +147,32 @@ def _apply(
         session=session, case=case, area=area, trigger=trigger, today=clock.today(), data=parsed
     )
     _check_guards(tdef, ctx)
-    _claim_version(session, case, expected_version)
     from_state = case.state
-    case.state = machine_for(wf.name).next_state(from_state, trigger)
-    case.updated_at = clock.now()
-    for name in tdef.effects:
-        effects.EFFECTS[name](
-            effects.EffectContext(
-                session, case, trigger, parsed, actor.user_id, clock.now(), ctx.resolved
+    # No autoflush: the case row is written once, by the version-guarded UPDATE below.
+    with session.no_autoflush:
+        case.state = machine_for(wf.name).next_state(from_state, trigger)
+        case.updated_at = clock.now()
+        for name in tdef.effects:
+            effects.EFFECTS[name](
+                effects.EffectContext(
+                    session, case, trigger, parsed, actor.user_id, clock.now(), ctx.resolved
+                )
             )
-        )
+        _write_case(session, case, before, expected_version)
     audit = _audit(case, actor, trigger, from_state, parsed, clock)
-    session.add_all([case, audit])
+    _insert(session, audit)
     _move_deadlines(session, wf, area, case, trigger, clock)
     _queue_messages(session, wf, case, trigger, audit, clock)
     session.flush()
     return case
+
+
+def _insert(session: Session, *rows: SQLModel) -> None:
+    """Plain INSERTs on the table, skipping the unit of work: never read back here."""
+    if rows:
+        table = type(rows[0]).__table__  # type: ignore[attr-defined]
+        values = [r.model_dump(exclude={"id"}) for r in rows]
+        session.connection().execute(table.insert(), values)
 
 
 def _transition(wf: WorkflowDef, case: Case, trigger: str, expected_version: int) -> TransitionDef:
@@ -196,13 +213,46 @@ def _check_guards(tdef: TransitionDef, ctx: GuardContext) -> None:
             raise InvalidTransition(verdict.reason)
 
 
-def _claim_version(session: Session, case: Case, expected_version: int) -> None:
-    """Bump the version only if nobody else has: the row lock serialises rival events."""
-    result = session.execute(
-        update(Case)
-        .where(Case.id == case.id, Case.version == expected_version)  # type: ignore[arg-type]
-        .values(version=expected_version + 1)
-        .execution_options(synchronize_session=False)
+# Built once: the SET list follows the parameters given, so one statement serves every event.
+_GUARDED_CASE_UPDATE = _CASES.update().where(
+    _CASES.c.id == bindparam("w_id"), _CASES.c.version == bindparam("w_version")
+)
+_DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
+_LATE = _DEADLINES.c.due_on < bindparam("today")
+_CLOSE_DEADLINES = (
+    _DEADLINES.update()
+    .where(
+        _DEADLINES.c.case_id == bindparam("d_case"),
+        _DEADLINES.c.status == "open",
+        _DEADLINES.c.name.in_(bindparam("closing", expanding=True)),
+    )
+    .values(
+        status=case_(
+            (
+                _DEADLINES.c.name.in_(bindparam("met", expanding=True)),
+                case_((_LATE, "late"), else_="met"),
+            ),
+            ((_DEADLINES.c.kind == "window") & _LATE, "lapsed"),
+            else_="cancelled",
+        ),
+        closed_at=bindparam("closed_at"),
+        closed_by=bindparam("closed_by"),
+    )
+)
+
+
+def _write_case(
+    session: Session, case: Case, before: dict[str, Any], expected_version: int
+) -> None:
+    """Write the case's changes only if nobody else has moved it: one guarded UPDATE.
+
+    On PostgreSQL a rival transaction blocks on the row lock, then finds the version moved
+    and updates nothing; on SQLite BEGIN IMMEDIATE already serialises writers.
+    """
+    changes = {k: v for k, v in case.model_dump().items() if before.get(k) != v}
+    changes["version"] = expected_version + 1
+    result = session.connection().execute(
+        _GUARDED_CASE_UPDATE, {"w_id": case.id, "w_version": expected_version, **changes}
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise StaleVersion(
@@ -251,24 +301,28 @@ def _move_deadlines(
     clock: Clock,
 ) -> None:
     today, now = clock.today(), clock.now()
-    open_rows = session.exec(
-        select(Deadline).where(Deadline.case_id == case.id, Deadline.status == "open")
-    ).all()
-    for row in open_rows:
-        status = deadlines.closing_status(
-            deadlines.rule_named(wf, row.name),
-            trigger=trigger,
-            new_state=case.state,
-            today=today,
-            due_on=row.due_on,
-        )
-        if status is not None:
-            row.status, row.closed_at, row.closed_by = status, now, trigger
-            session.add(row)
-    for new in deadlines.opened_by(
+    met, ended = deadlines.closing_plan(wf, trigger=trigger, new_state=case.state)
+    if met or ended:
+        # One UPDATE closes them all; the status depends on the due date, so SQL decides it.
+        params = {
+            "d_case": case.id,
+            "closing": met + ended,
+            "met": met or [""],
+            "today": today,
+            "closed_at": now,
+            "closed_by": trigger,
+        }
+        session.connection().execute(_CLOSE_DEADLINES, params)
+    opened = deadlines.opened_by(
         wf, area, locality_id=case.locality_id, trigger=trigger, today=today
-    ):
-        session.add(Deadline(case_id=case.id, opened_at=now, opened_by=trigger, **new.__dict__))
+    )
+    _insert(
+        session,
+        *(
+            Deadline(case_id=case.id, opened_at=now, opened_by=trigger, **n.__dict__)
+            for n in opened
+        ),
+    )
 
 
 def _queue_messages(
@@ -297,18 +351,19 @@ def _queue_messages(
         )
 
 
+_PARTIES = Party.__table__  # type: ignore[attr-defined]
+_APPLICANT_CONTACT = select(_PARTIES.c.email, _PARTIES.c.address, _PARTIES.c.phone).where(
+    _PARTIES.c.case_id == bindparam("p_case"), _PARTIES.c.kind == "applicant"
+)
+
+
 def _recipient(session: Session, case: Case, to: str) -> tuple[str | None, str]:
     if to == "appeal_chair":
         user = session.get(User, case.appeal_chair_id) if case.appeal_chair_id else None
         return (user.email if user else None), "email"
-    party = session.exec(
-        select(Party).where(Party.case_id == case.id, Party.kind == "applicant")
-    ).first()
-    if party is None:
-        return None, "email"
-    if party.email and case.contact_preference != "post":
-        return party.email, "email"
-    return (party.address or party.email), "letter"
+    party = session.connection().execute(_APPLICANT_CONTACT, {"p_case": case.id}).first()
+    found = messages.applicant_contact(party, case.contact_preference)  # type: ignore[arg-type]
+    return found if found else (None, "email")
 
 
 def start_case(session: Session, *, case: Case, actor: Actor, clock: Clock) -> None:

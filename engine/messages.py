@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from engine.models import OutboxMessage
+from engine.models import OutboxMessage, Party
+
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 
 
 def queue_message(
@@ -21,9 +23,9 @@ def queue_message(
     context: dict[str, Any],
     idempotency_key: str,
     now: datetime,
-) -> OutboxMessage:
+) -> None:
     """Add one outbox row; the unique idempotency key stops the same message twice."""
-    row = OutboxMessage(
+    values = outbox_values(
         case_id=case_id,
         message=message,
         recipient=recipient,
@@ -31,8 +33,56 @@ def queue_message(
         channel=channel,
         context=context,
         idempotency_key=idempotency_key,
-        created_at=now,
-        next_attempt_at=now,
+        now=now,
     )
-    session.add(row)
-    return row
+    # A plain INSERT on the table: the row is never read back in this transaction.
+    session.connection().execute(OUTBOX.insert(), values)
+
+
+def outbox_values(
+    *,
+    case_id: int | None,
+    message: str,
+    recipient: str,
+    recipient_role: str,
+    channel: str,
+    context: dict[str, Any],
+    idempotency_key: str,
+    now: datetime,
+    deadline_id: int | None = None,
+    step: str | None = None,
+    status: str = "pending",
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """One outbox row as plain values, for the sweep's bulk insert."""
+    return {
+        "case_id": case_id,
+        "deadline_id": deadline_id,
+        "step": step,
+        "message": message,
+        "recipient": recipient,
+        "recipient_role": recipient_role,
+        "channel": channel,
+        "context": context,
+        "idempotency_key": idempotency_key,
+        "status": status,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+        "reason": reason,
+    }
+
+
+def applicant_contact(party: Party | None, preference: str) -> tuple[str, str] | None:
+    """Where and how the applicant asked to hear from us: (address, channel), or None.
+
+    Post goes to people who asked for post (or gave only an address); a text to people who
+    asked to be phoned and gave a mobile; e-mail otherwise.
+    """
+    if party is None:
+        return None
+    choices = {
+        "post": [(party.address, "letter"), (party.email, "email")],
+        "phone": [(party.phone, "sms"), (party.email, "email"), (party.address, "letter")],
+    }.get(preference, [(party.email, "email"), (party.address, "letter"), (party.phone, "sms")])
+    return next(((to, how) for to, how in choices if to), None)

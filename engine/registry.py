@@ -89,9 +89,14 @@ def area(area_id: str) -> AreaConfig:
 
 
 def area_ids() -> list[str]:
+    return list(_area_ids())
+
+
+@cache
+def _area_ids() -> tuple[str, ...]:
     folder = resources.files("workflows").joinpath("areas")
     names = (p.name for p in folder.iterdir())
-    return sorted(n.removesuffix(".toml") for n in names if n.endswith(".toml"))
+    return tuple(sorted(n.removesuffix(".toml") for n in names if n.endswith(".toml")))
 
 
 def parse_area(raw: dict[str, Any]) -> AreaConfig:
@@ -128,9 +133,7 @@ def parse_reminders(raw: dict[str, Any]) -> ReminderSettings:
     told = set(raw.get("tell_applicant_when_missed", ()))
     base = _policy("reminders", raw, ReminderPolicy())
     names = set(raw.get("deadlines", {})) | told
-    per = {
-        n: _policy(n, raw.get("deadlines", {}).get(n, {}), base, tell=n in told) for n in names
-    }
+    per = {n: _policy(n, raw.get("deadlines", {}).get(n, {}), base, tell=n in told) for n in names}
     templates = {str(k): str(v) for k, v in raw.get("notify_templates", {}).items()}
     return ReminderSettings(base, per, templates)
 

@@ -1,37 +1,85 @@
-"""One Jinja environment for messages: render(name, context) -> subject and text."""
+"""One Jinja environment for messages: render(name, context) -> subject, text and HTML.
+
+Each message's words live in one file, `templates/<name>.txt` (subject, a line `---`, then
+the body). The HTML part of an e-mail is that same text in `templates/_layout.html`, so the
+plain-text and HTML versions can never say different things; a message that needs more
+than paragraphs and links may add its own `templates/<name>.html`.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, Template
+from markupsafe import Markup, escape
 
 from notifications.channels import Rendered
 
+_DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+_URL = re.compile(r"https?://[^\s<]+")
+
+
+def long_date(value: str | date) -> str:
+    """2026-03-03 -> Tuesday 3 March 2026 (English names whatever the locale)."""
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def _linkify(text: str) -> Markup:
+    escaped = str(escape(text))
+    return Markup(_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped))
+
 
 @cache
-def _env() -> Environment:
-    return Environment(
+def _env(autoescape: bool) -> Environment:
+    env = Environment(
         undefined=StrictUndefined,
-        autoescape=False,
+        autoescape=autoescape,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["long_date"] = long_date
+    env.filters["linkify"] = _linkify
+    return env
+
+
+def _folder() -> Any:
+    return resources.files("notifications").joinpath("templates")
 
 
 def template_names() -> set[str]:
-    folder = resources.files("notifications").joinpath("templates")
-    return {p.name.removesuffix(".txt") for p in folder.iterdir() if p.name.endswith(".txt")}
+    names = (p.name for p in _folder().iterdir())
+    return {n.removesuffix(".txt") for n in names if n.endswith(".txt") and not n.startswith("_")}
+
+
+@cache
+def _compiled(name: str) -> tuple[Template, Template, Template]:
+    """Subject, text and HTML templates of one message, compiled once per process."""
+    subject, _, body = _folder().joinpath(f"{name}.txt").read_text("utf-8").partition("\n---\n")
+    own_html = _folder().joinpath(f"{name}.html")
+    html_source = own_html.read_text("utf-8") if own_html.is_file() else None
+    layout = _folder().joinpath("_layout.html").read_text("utf-8")
+    return (
+        _env(False).from_string(subject.strip()),
+        _env(False).from_string(body),
+        _env(True).from_string(html_source or layout),
+    )
 
 
 def render(name: str, context: dict[str, Any]) -> Rendered:
-    source = resources.files("notifications").joinpath("templates", f"{name}.txt")
-    subject, _, body = source.read_text("utf-8").partition("\n---\n")
-    env = _env()
-    return Rendered(
-        subject=env.from_string(subject.strip()).render(**context).strip(),
-        text=env.from_string(body).render(**context),
-    )
+    """The message `name` filled in with `context` (a missing value is an error, not a blank)."""
+    full = {"promised": {}, "case_url": "", **context}
+    subject_t, text_t, html_t = _compiled(name)
+    subject = subject_t.render(**full).strip()
+    text = text_t.render(**full)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    html = html_t.render(subject=subject, paragraphs=paragraphs, **full)
+    return Rendered(subject=subject, text=text, html=html)

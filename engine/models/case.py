@@ -106,12 +106,24 @@ class Report(SQLModel, table=True):
     officer: str | None = Field(default=None, max_length=200)
 
 
+# A new deadline's next action: "as soon as the sweep sees it", when its plan is worked out.
+PLAN_ON_NEXT_SWEEP = date(2000, 1, 1)
+
+
 class Deadline(SQLModel, table=True):
     __tablename__ = "deadline"
     __table_args__ = (
         Index(
             "ix_deadline_open_due",
             "due_on",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        # The sweep reads only open deadlines whose next action is due: its cost follows the
+        # work due today, not the number of deadlines waiting in the future.
+        Index(
+            "ix_deadline_open_next_action",
+            "next_action_on",
             postgresql_where=text("status = 'open'"),
             sqlite_where=text("status = 'open'"),
         ),
@@ -131,8 +143,11 @@ class Deadline(SQLModel, table=True):
     opened_by: str = Field(max_length=60)
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     closed_by: str | None = Field(default=None, max_length=60)
-    # The last reminder step queued ("due_soon", "overdue"), so a sweep never queues it twice.
+    # The last reminder or escalation step done ("remind_2", "overdue_0"...), so a sweep never
+    # does it twice.
     reminder_step: str | None = Field(default=None, max_length=20)
+    # The date of the next reminder or escalation; None once every step is done.
+    next_action_on: date | None = Field(default=PLAN_ON_NEXT_SWEEP)
 
 
 class Recommendation(SQLModel, table=True):

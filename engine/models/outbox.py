@@ -1,4 +1,9 @@
-"""Messages waiting to be sent: written with the change that caused them, sent later."""
+"""Messages waiting to be sent: written with the change that caused them, sent later.
+
+Status: pending (waiting, or leased to a worker until claimed_until), sent, failed (refused
+for good by the provider), dead (temporary failures until MAX_ATTEMPTS), cancelled (not
+needed any more: `reason` says why).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,9 @@ class OutboxMessage(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="case_record.id", index=True)
+    # Set on reminders and escalations: a message for a deadline already met is never sent.
+    deadline_id: int | None = Field(default=None, foreign_key="deadline.id")
+    step: str | None = Field(default=None, max_length=20)
     message: str = Field(max_length=80)
     recipient: str = Field(max_length=254)
     recipient_role: str = Field(max_length=40)
@@ -38,3 +46,5 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     provider_ref: str | None = Field(default=None, max_length=200)
     last_error: str | None = None
+    # Why a message was cancelled, dead-lettered or retried by hand, in plain words.
+    reason: str | None = None

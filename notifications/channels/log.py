@@ -5,20 +5,31 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from notifications.channels import Rendered
+from notifications.channels import Outgoing
 
 log = logging.getLogger(__name__)
 
 
 class LogChannel:
+    """One file per message in the outbox folder; a letter is written out ready to print."""
+
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
 
-    def send(self, rendered: Rendered, recipient: str, *, reference: str) -> str:
+    def send(self, message: Outgoing) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{reference}.txt"
-        path.write_text(
-            f"To: {recipient}\nSubject: {rendered.subject}\n\n{rendered.text}\n", encoding="utf-8"
-        )
-        log.info("message %s to %s: %s", reference, recipient, rendered.subject)
+        suffix = ".letter.txt" if message.kind == "letter" else ".txt"
+        path = self.folder / f"{message.reference}{suffix}"
+        path.write_text(_page(message), encoding="utf-8")
+        log.info("%s %s written to %s", message.kind, message.reference, path)
         return f"log:{path.name}"
+
+
+def _page(message: Outgoing) -> str:
+    rendered = message.rendered
+    if message.kind == "letter":
+        address = "\n".join(message.address_lines or (message.to,))
+        return f"{address}\n\n{rendered.subject}\n\n{rendered.text}\n"
+    if message.kind == "sms":
+        return f"To: {message.to}\nText message:\n\n{rendered.text}\n"
+    return f"To: {message.to}\nSubject: {rendered.subject}\n\n{rendered.text}\n"

@@ -1,0 +1,225 @@
+"""What one trigger costs beside one bare commit, on SQLite and PostgreSQL.
+
+Acceptance: "a trigger with its commit costs at most 2x one bare commit of a one-row update
+on the same database (SQLite and PostgreSQL)".
+
+For each database this opens a fresh migrated database, adds a contact for Leicester and
+submits N applications. Then, case by case, it times
+
+  bare     a new session, `UPDATE case_record SET updated_at = ... WHERE id = ...`, commit
+  trigger  a new session, `engine.machine.fire_trigger(..., trigger="acknowledge")`, which
+           commits inside
+
+on the same engine from `engine.db.make_engine`, so both pay the same commit (on SQLite:
+WAL, synchronous=FULL, BEGIN IMMEDIATE; on PostgreSQL: the server's fsync). The two are
+interleaved, alternating which goes first, so drift in the machine's load hits both alike.
+Times include opening and closing the session, as a request would. The clock moves on a
+second before every operation, so each UPDATE writes a new value: SQLite skips writing a row
+whose new content is identical to the old, and a commit with nothing written never reaches
+the disk, which would make the bare commit look cheaper than any real one.
+
+    .venv/bin/python bench/transition.py                 # both databases, 500 cases each
+    .venv/bin/python bench/transition.py --db sqlite --iterations 100
+    .venv/bin/python bench/transition.py --quick
+
+This prints numbers and asserts nothing about them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from _common import (
+    PG_URL,
+    Database,
+    chosen,
+    durability,
+    fresh_database,
+    load_line,
+    machine_line,
+    server_version,
+    stats_ms,
+)
+from sqlalchemy import func, update
+from sqlmodel import select
+
+from engine.access import Actor, load_actor
+from engine.clock import FixedClock
+from engine.db import SessionFactory, make_session_factory
+from engine.machine import fire_trigger
+from engine.models import Case, User
+from engine.services.applications import ApplicationIn
+from engine.services.intake import submit_application
+from engine.services.staff import add_user
+
+CEILING = 2.0
+TRIGGER = "acknowledge"
+# Monday 2 March 2026, 10:00 UTC, as in the tests.
+START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def application(today: date, n: int) -> ApplicationIn:
+    """A victim's application with three incidents, each reported to the police next day."""
+    incidents = []
+    for i in range(3):
+        happened = today - timedelta(days=20 + 7 * i)
+        incidents.append(
+            {
+                "date": happened.isoformat(),
+                "description": f"Incident {i + 1}: shouting at night.",
+                "reports": [
+                    {
+                        "agency": "police",
+                        "reported_date": (happened + timedelta(days=1)).isoformat(),
+                        "reference": f"PR{n}-{i + 1}",
+                    }
+                ],
+            }
+        )
+    return ApplicationIn.model_validate(
+        {
+            "locality": "leicester",
+            "consent_to_share": True,
+            "declaration": True,
+            "applicant": {
+                "name": f"Victim {n}",
+                "email": f"victim{n}@example.org",
+                "role": "victim",
+            },
+            "incidents": incidents,
+        }
+    )
+
+
+def set_up(factory: SessionFactory, clock: FixedClock, count: int) -> tuple[Actor, list[Any]]:
+    """A Leicester contact, and `count` submitted cases as (reference, id)."""
+    with factory() as session:
+        add_user(
+            session,
+            clock=clock,
+            email="contact@example.org",
+            name="Casey Contact",
+            role="contact",
+            locality="leicester",
+        )
+        user = session.exec(select(User).where(User.email == "contact@example.org")).one()
+        actor = load_actor(session, user)
+    cases = []
+    for n in range(count):
+        with factory() as session:
+            app = application(clock.today(), n)
+            done = submit_application(session, clock=clock, application=app)
+        cases.append((done.reference, done.case_id))
+    return actor, cases
+
+
+def timed(action: Callable[[Any], None], arg: Any) -> float:
+    start = time.perf_counter()
+    action(arg)
+    return time.perf_counter() - start
+
+
+def run(db: Database, iterations: int, warmup: int) -> dict[str, Any]:
+    clock = FixedClock(START)
+    factory = make_session_factory(db.engine)
+    started = time.perf_counter()
+    actor, cases = set_up(factory, clock, iterations + warmup)
+    setup_s = time.perf_counter() - started
+    before = load_line()
+
+    def bare(case_id: int) -> None:
+        clock.advance(seconds=1)
+        with factory() as session:
+            session.execute(
+                update(Case)
+                .where(Case.id == case_id)  # type: ignore[arg-type]
+                .values(updated_at=clock.now())
+            )
+            session.commit()
+
+    def trigger(reference: str) -> None:
+        clock.advance(seconds=1)
+        with factory() as session:
+            fire_trigger(
+                session,
+                clock=clock,
+                case_ref=reference,
+                trigger=TRIGGER,
+                data=None,
+                actor=actor,
+                expected_version=1,
+            )
+
+    bare_s: list[float] = []
+    trigger_s: list[float] = []
+    for i, (reference, case_id) in enumerate(cases):
+        if i % 2 == 0:
+            b = timed(bare, case_id)
+            t = timed(trigger, reference)
+        else:
+            t = timed(trigger, reference)
+            b = timed(bare, case_id)
+        if i >= warmup:
+            bare_s.append(b)
+            trigger_s.append(t)
+
+    with factory() as session:
+        moved = session.exec(
+            select(func.count()).select_from(Case).where(Case.state == "acknowledged")
+        ).one()
+    if moved != len(cases):
+        raise RuntimeError(f"expected {len(cases)} acknowledged cases, found {moved}")
+    return {
+        "setup_s": setup_s,
+        "bare": stats_ms(bare_s),
+        "trigger": stats_ms(trigger_s),
+        "load": f"{before} before timing, {load_line()} after",
+    }
+
+
+def report(db: Database, result: dict[str, Any], iterations: int, warmup: int) -> None:
+    bare, trig = result["bare"], result["trigger"]
+    ratio = trig.median / bare.median
+    verdict = "within" if ratio <= CEILING else "OVER"
+    print(f"\n== {db.kind}: {server_version(db)}")
+    print(f"   {durability(db)}")
+    print(
+        f"   {iterations} cases timed after {warmup} warm-up; set-up (submit "
+        f"{iterations + warmup} applications) took {result['setup_s']:.1f} s"
+    )
+    print(f"   {'operation':<34}{'n':>6}{'median ms':>12}{'p95 ms':>10}{'mean ms':>10}")
+    for label, s in (("bare commit (1-row UPDATE)", bare), (f"fire_trigger({TRIGGER})", trig)):
+        print(f"   {label:<34}{s.n:>6}{s.median:>12.3f}{s.p95:>10.3f}{s.mean:>10.3f}")
+    print(
+        f"   ratio trigger/bare (median): {ratio:.2f}x   ceiling {CEILING:.1f}x   -> {verdict}"
+        f"   (p95 ratio {trig.p95 / bare.p95:.2f}x, for context)"
+    )
+    print(f"   {result['load']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--iterations", type=int, default=500, help="cases timed per database")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed cases first")
+    parser.add_argument("--quick", action="store_true", help="50 cases, 5 warm-up")
+    parser.add_argument("--pg-url", default=PG_URL)
+    args = parser.parse_args()
+    if args.quick:
+        args.iterations, args.warmup = 50, 5
+    print(f"bench/transition.py: trigger + commit vs bare commit. {machine_line()}")
+    summary = []
+    for kind in chosen(args.db):
+        with fresh_database(kind, args.pg_url) as db:
+            result = run(db, args.iterations, args.warmup)
+            report(db, result, args.iterations, args.warmup)
+            summary.append((kind, result["trigger"].median / result["bare"].median))
+    print("\nsummary: " + "; ".join(f"{k} {r:.2f}x (ceiling {CEILING:.1f}x)" for k, r in summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""E-mail over SMTP (stdlib smtplib): one connection kept open across a dispatch pass."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+
+from engine.settings import Settings
+from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure
+
+log = logging.getLogger(__name__)
+
+
+class SmtpChannel:
+    """Sends e-mail through the configured relay; the password is never logged."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._conn: smtplib.SMTP | None = None
+
+    def send(self, message: Outgoing) -> str:
+        mail = build_email(message, sender=self.settings.smtp_from)
+        try:
+            self._deliver(message.to, mail.as_string())
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise _classify(_first_code(exc), f"recipient refused: {exc.recipients}") from None
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            raise _classify(exc.smtp_code, f"{exc.smtp_code} {exc.smtp_error!r}") from None
+        except (smtplib.SMTPException, OSError) as exc:
+            # The relay was unreachable or dropped us: worth another go later.
+            self.close()
+            raise TemporaryFailure(f"SMTP connection problem: {type(exc).__name__}") from None
+        return str(mail["Message-ID"])
+
+    def _deliver(self, to: str, data: str) -> None:
+        reused = self._conn is not None
+        try:
+            self._connection().sendmail(self.settings.smtp_from, [to], data)
+        except smtplib.SMTPServerDisconnected:
+            if not reused:
+                raise
+            # A kept connection the relay had closed while idle: one fresh connection.
+            self.close()
+            self._connection().sendmail(self.settings.smtp_from, [to], data)
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.quit()
+            except (smtplib.SMTPException, OSError):
+                conn.close()
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._conn is None:
+            self._conn = self._open()
+        return self._conn
+
+    def _open(self) -> smtplib.SMTP:
+        s = self.settings
+        context = ssl.create_default_context()
+        conn: smtplib.SMTP
+        if s.smtp_ssl:
+            conn = smtplib.SMTP_SSL(
+                s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds, context=context
+            )
+        else:
+            conn = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+        try:
+            if s.smtp_starttls and not s.smtp_ssl:
+                conn.starttls(context=context)
+            if s.smtp_username and s.smtp_password is not None:
+                conn.login(s.smtp_username, s.smtp_password.get_secret_value())
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+
+def build_email(message: Outgoing, *, sender: str) -> Message:
+    """The MIME message: plain text first, HTML as the alternative.
+
+    The Message-ID comes from the outbox key, so a message resent after a crash carries the
+    same id and mail systems that de-duplicate on it show it once. (The older `email.mime`
+    classes are used because they build a message several times faster than EmailMessage.)
+    """
+    mail: Message = MIMEText(message.rendered.text, "plain", "utf-8")
+    if message.rendered.html:
+        mail = MIMEMultipart("alternative")
+        mail.attach(MIMEText(message.rendered.text, "plain", "utf-8"))
+        mail.attach(MIMEText(message.rendered.html, "html", "utf-8"))
+    mail["From"] = sender
+    mail["To"] = message.to
+    subject = message.rendered.subject
+    mail["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]
+    mail["Message-ID"] = f"<{message.reference}@ctengine>"
+    return mail
+
+
+def _first_code(exc: smtplib.SMTPRecipientsRefused) -> int:
+    codes = [code for code, _ in exc.recipients.values()]
+    return codes[0] if codes else 550
+
+
+def _classify(code: int, detail: str) -> Exception:
+    # 4xx is the relay saying "not now" (greylisting, full queue); 5xx is "never".
+    if 400 <= code < 500:
+        return TemporaryFailure(detail)
+    return PermanentFailure(detail)
