@@ -88,7 +88,7 @@ def load_case(session: Session, reference: str) -> Case:
     if row is None:
         raise NotFound(f"There is no case {reference}.")
     # A plain snapshot, not a session-tracked row: the machine writes it back itself.
-    return Case.model_validate(dict(row))
+    return Case(**row)
 
 
 def fire_trigger(
@@ -121,7 +121,7 @@ def _apply(
     expected_version: int,
 ) -> Case:
     case = load_case(session, case_ref)
-    before = case.model_dump()
+    before = {key: getattr(case, key) for key in _CASES.c.keys()}
     wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
     if case.workflow_version != wf.version:
         # A changed definition reaches open cases only through a data migration.
@@ -249,7 +249,7 @@ def _write_case(
     On PostgreSQL a rival transaction blocks on the row lock, then finds the version moved
     and updates nothing; on SQLite BEGIN IMMEDIATE already serialises writers.
     """
-    changes = {k: v for k, v in case.model_dump().items() if before.get(k) != v}
+    changes = {k: getattr(case, k) for k, v in before.items() if getattr(case, k) != v}
     changes["version"] = expected_version + 1
     result = session.connection().execute(
         _GUARDED_CASE_UPDATE, {"w_id": case.id, "w_version": expected_version, **changes}
