@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install db run test check lint bench clean
+.PHONY: help install assets db run test check lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -15,7 +15,28 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the project with its test tools
+install: $(STAMP) assets ## create .venv and install the project with its test tools
+
+# Front-end assets: GOV.UK Frontend (the version govuk-frontend-jinja's macros match) and
+# axe-core for the browser tests, from package-lock.json. Copied into web/static (not
+# committed). "GDS Transport" is dropped from the font stacks: that typeface, like the
+# crown, is only for services on GOV.UK, and this is a council service.
+ASSETS := web/static/.assets-stamp
+GOVUK := node_modules/govuk-frontend/dist/govuk
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(ASSETS): node_modules/.package-lock.json
+	rm -rf web/static
+	mkdir -p web/static
+	cp -R $(GOVUK)/assets/images $(GOVUK)/assets/manifest.json web/static/
+	cp $(GOVUK)/govuk-frontend.min.js $(GOVUK)/govuk-frontend.min.js.map web/static/
+	sed 's/GDS Transport,//g' $(GOVUK)/govuk-frontend.min.css > web/static/govuk-frontend.min.css
+	touch $@
+
+assets: $(ASSETS) ## install the front-end packages and copy GOV.UK Frontend into web/static
 
 db: install ## migrate the database and load the demo data
 	mkdir -p var
@@ -35,5 +56,5 @@ bench: install ## run the benchmarks (prints numbers; see bench/README)
 	$(BIN)/python bench/transition.py
 	$(BIN)/python bench/threshold.py
 
-clean: ## remove the virtualenv and local database
-	rm -rf $(VENV) var
+clean: ## remove the virtualenv, local database and front-end assets
+	rm -rf $(VENV) var node_modules web/static

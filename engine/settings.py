@@ -33,3 +33,18 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
     notify_api_key: SecretStr | None = None
     notify_base_url: str = "https://api.notifications.service.gov.uk"
+    # --- the public pages (web/public) ---
+    # Signs the CSRF tokens; when unset each process makes its own, which is fine for one
+    # process but not for several behind a load balancer.
+    secret_key: SecretStr | None = None
+    # The area whose rules the pre-check applies before the applicant gives a postcode.
+    public_area: str = "llr"
+    # Unsent answers are deleted after this long without activity (pages warn 5 minutes before).
+    form_idle_minutes: int = 60
+    # Per client address; `limits` notation, e.g. "10/hour" or "5 per 10 minutes".
+    submit_rate_limit: str = "10/hour"
+    check_rate_limit: str = "60/hour"
+    # None: Secure cookies whenever the request came over https (or a trusted proxy said so).
+    cookie_secure: bool | None = None
+    # Where "Exit this page" goes: a neutral site that does not reveal what was being read.
+    exit_page_url: str = "https://www.bbc.co.uk/weather"

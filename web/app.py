@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from starlette.staticfiles import StaticFiles
 
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_session_factory
 from engine.settings import Settings
 from web import errors
 from web.api import v1
-from web.security import BodyLimitAndHeaders
+from web.public import errors as page_errors
+from web.public.routes import public_router
+from web.public.templating import make_environment
+from web.security import BodyLimitAndHeaders, RateLimits
+
+WEB = Path(__file__).resolve().parent
 
 
 def create_app(
@@ -31,6 +40,7 @@ def create_app(
     app.state.session_factory = make_session_factory(db)
     errors.install(app)
     app.include_router(v1.router)
+    _add_public_pages(app, settings)
     app.add_middleware(BodyLimitAndHeaders, max_body_bytes=settings.max_body_bytes)
 
     @app.get("/healthz", include_in_schema=False)
@@ -38,3 +48,20 @@ def create_app(
         return {"status": "ok"}
 
     return app
+
+
+def _add_public_pages(app: FastAPI, settings: Settings) -> None:
+    """The victim-facing pages: templates, assets, CSRF secret, rate limits, error pages."""
+    secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
+    app.state.secret_key = secret.encode() or secrets.token_bytes(32)
+    app.state.templates = make_environment(settings)
+    app.state.page_cache = {}
+    app.state.rate_limits = RateLimits(
+        {"submit": settings.submit_rate_limit, "check": settings.check_rate_limit}
+    )
+    page_errors.install(app)
+    # GOV.UK Frontend's files, copied from node_modules by `make assets` (not committed).
+    app.mount("/assets", StaticFiles(directory=WEB / "static", check_dir=False), name="assets")
+    # Our own small script and style files, committed with the code.
+    app.mount("/static", StaticFiles(directory=WEB / "public" / "static"), name="static")
+    app.include_router(public_router())

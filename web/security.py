@@ -1,11 +1,21 @@
-"""Request-level protections: body size cap and security headers."""
+"""Request-level protections: body size cap, security headers, CSRF, cookies, rate limits."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import secrets
+from dataclasses import dataclass
 from typing import Any
 
+from fastapi import Request
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SECURITY_HEADERS = [
@@ -14,6 +24,28 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
     (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'"),
 ]
+# The pages: no inline script or style at all (the GOV.UK "js-enabled" snippet is a file),
+# forms post only here, and nothing may frame them. no-referrer keeps status links private.
+PAGE_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        b"form-action 'self'; frame-ancestors 'none'",
+    ),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+]
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+def headers_for(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """The API keeps its headers; pages get the stricter set; HSTS only over TLS."""
+    chosen = SECURITY_HEADERS if scope.get("path", "").startswith("/api/") else PAGE_HEADERS
+    return [*chosen, HSTS] if scope.get("scheme") == "https" else chosen
 
 
 class BodyLimitAndHeaders:
@@ -31,7 +63,7 @@ class BodyLimitAndHeaders:
         if declared is not None and declared > self.max_body_bytes:
             await _too_large(send, self.max_body_bytes)
             return
-        await self.app(scope, self._counting(receive), self._with_headers(send))
+        await self.app(scope, self._counting(receive), self._with_headers(send, scope))
 
     def _counting(self, receive: Receive) -> Receive:
         seen = 0
@@ -47,11 +79,13 @@ class BodyLimitAndHeaders:
         return wrapped
 
     @staticmethod
-    def _with_headers(send: Send) -> Send:
+    def _with_headers(send: Send, scope: Scope) -> Send:
+        extra = headers_for(scope)
+
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+                message["headers"] = list(message["headers"]) + extra
             await send(message)
 
         return wrapped
@@ -95,3 +129,118 @@ async def _too_large(send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": payload})
+
+
+# --- the browser's cookie and CSRF ---------------------------------------------------------
+
+COOKIE = "ct_session"
+CSRF_FIELD = "csrf_token"
+
+
+class CsrfFailed(Exception):
+    """The form did not come from our page in this browser (or cookies are off)."""
+
+
+@dataclass
+class Browser:
+    """The random token in the browser's cookie: keys its saved answers and its CSRF token."""
+
+    token: str
+    is_new: bool
+    secure: bool
+
+
+def _secure(request: Request) -> bool:
+    forced = request.app.state.settings.cookie_secure
+    return request.url.scheme == "https" if forced is None else bool(forced)
+
+
+def cookie_name(secure: bool) -> str:
+    # __Host- cookies cannot be set by a subdomain or for another path (no cookie tossing).
+    return f"__Host-{COOKIE}" if secure else COOKIE
+
+
+def browser(request: Request) -> Browser:
+    """This browser's token, minting one (sent with the response) on its first visit."""
+    found: Browser | None = getattr(request.state, "browser", None)
+    if found is None:
+        secure = _secure(request)
+        token = request.cookies.get(cookie_name(secure), "")
+        if len(token) != 43:
+            found = Browser(secrets.token_urlsafe(32), True, secure)
+        else:
+            found = Browser(token, False, secure)
+        request.state.browser = found
+    return found
+
+
+def forget_browser(request: Request) -> Browser:
+    """Start afresh with a new token (after sending an application)."""
+    request.state.browser = Browser(secrets.token_urlsafe(32), True, _secure(request))
+    return request.state.browser  # type: ignore[no-any-return]
+
+
+def set_browser_cookie(request: Request, response: Response) -> None:
+    found: Browser | None = getattr(request.state, "browser", None)
+    if found is not None and found.is_new:
+        response.set_cookie(
+            cookie_name(found.secure),
+            found.token,
+            path="/",
+            secure=found.secure,
+            httponly=True,
+            samesite="lax",
+        )
+
+
+def csrf_token(request: Request) -> str:
+    """The token this browser's forms carry: a MAC of its cookie under the app's secret."""
+    key: bytes = request.app.state.secret_key
+    digest = hmac.new(key, b"csrf:" + browser(request).token.encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, refused unless it carries this browser's CSRF token."""
+    found = browser(request)
+    form = await request.form()
+    sent = str(form.get(CSRF_FIELD, ""))
+    if found.is_new or not hmac.compare_digest(sent, csrf_token(request)):
+        raise CsrfFailed()
+    return form
+
+
+# --- rate limits ------------------------------------------------------------------------
+
+
+class TooManyRequests(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"retry after {retry_after} seconds")
+        self.retry_after = retry_after
+
+
+class RateLimits:
+    """Moving-window limits per client address, kept in this process's memory."""
+
+    def __init__(self, rules: dict[str, str]) -> None:
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._rules: dict[str, RateLimitItem] = {k: parse(v) for k, v in rules.items()}
+
+    def hit(self, name: str, client: str) -> None:
+        """Count one use; raise TooManyRequests once the client is over the limit."""
+        rule = self._rules[name]
+        if not self._limiter.hit(rule, name, client):
+            raise TooManyRequests(rule.get_expiry())
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limited(name: str) -> Any:
+    """A dependency that counts the request against the named limit."""
+
+    def check(request: Request) -> None:
+        request.app.state.rate_limits.hit(name, client_address(request))
+
+    return check

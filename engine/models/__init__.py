@@ -10,6 +10,8 @@ from engine.models.case import (
     ReferenceCounter,
     Report,
 )
+from engine.models.equalities import EqualitiesResponse
+from engine.models.form_session import FormSession
 from engine.models.org import Area, Group, Locality, Partnership
 from engine.models.outbox import OutboxMessage
 from engine.models.users import ApiToken, RoleGrant, User
@@ -20,6 +22,8 @@ __all__ = [
     "AuditEvent",
     "Case",
     "Deadline",
+    "EqualitiesResponse",
+    "FormSession",
     "Group",
     "Incident",
     "Locality",

@@ -1,0 +1,175 @@
+"""The public form's answers, saved server-side on every page and deleted when idle or sent."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, delete
+
+from engine import registry
+from engine.clock import Clock
+from engine.models import FormSession
+from engine.services import equalities
+from engine.services.applications import ApplicationIn
+from engine.services.intake import Submitted, submit_application
+
+Answers = dict[str, Any]
+Change = Callable[[Answers], Answers]
+Build = Callable[[Answers], tuple[ApplicationIn, equalities.EqualitiesIn | None]]
+
+
+@dataclass(frozen=True)
+class FormState:
+    answers: Answers = field(default_factory=dict)
+    expires_at: datetime | None = None
+    expired: bool = False  # answers were here but were deleted for being left idle
+
+    @property
+    def started(self) -> bool:
+        return self.expires_at is not None
+
+
+def new_token() -> str:
+    """A 256-bit random token for the browser's cookie; only its hash is stored."""
+    return secrets.token_urlsafe(32)
+
+
+def _row_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _live_row(session: Session, token: str, clock: Clock) -> tuple[FormSession | None, bool]:
+    """The session's row, locked for the rest of the transaction, or None (and whether the
+    answers were deleted just now because they had been left idle)."""
+    # FOR UPDATE: two tabs saving at once each apply their change to the other's result.
+    row = session.get(FormSession, _row_id(token), with_for_update=True)
+    if row is None or row.expires_at > clock.now():
+        return row, False
+    session.delete(row)
+    return None, True
+
+
+def load(session: Session, *, clock: Clock, token: str, idle_minutes: int) -> FormState:
+    """The answers so far; looking at a page counts as activity and keeps them."""
+    return update(session, clock=clock, token=token, idle_minutes=idle_minutes, change=None)
+
+
+def update(
+    session: Session,
+    *,
+    clock: Clock,
+    token: str,
+    idle_minutes: int,
+    change: Change | None,
+    create: bool = True,
+) -> FormState:
+    """Apply a change to the answers and push the idle expiry back.
+
+    With `create` false, a browser with no live answers gets an empty state and nothing is
+    saved: a page from the middle of the form must not start a new set of answers.
+    """
+    try:
+        row, expired = _live_row(session, token, clock)
+        now = clock.now()
+        if row is None and (change is None or not create):
+            session.commit()
+            return FormState(expired=expired)
+        if row is None:
+            _purge(session, now)
+            row = FormSession(id=_row_id(token), answers={}, created_at=now, updated_at=now)
+        if change is not None:
+            # A deep copy: the change must not edit the loaded value in place, or the ORM
+            # would see no difference and write nothing.
+            row.answers = change(copy.deepcopy(row.answers))
+        row.updated_at, row.expires_at = now, now + timedelta(minutes=idle_minutes)
+        session.add(row)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return FormState(dict(row.answers), row.expires_at)
+
+
+def _purge(session: Session, now: datetime) -> None:
+    # Abandoned answers go when the next visitor starts, so nothing waits for a sweep.
+    session.execute(delete(FormSession).where(col(FormSession.expires_at) <= now))
+
+
+def purge_expired(session: Session, *, clock: Clock) -> None:
+    """Delete every idle session's answers (for a periodic sweep)."""
+    _purge(session, clock.now())
+    session.commit()
+
+
+def discard(session: Session, *, token: str) -> None:
+    """Delete the answers now (the applicant asked to, or started again)."""
+    session.execute(delete(FormSession).where(col(FormSession.id) == _row_id(token)))
+    session.commit()
+
+
+class FormExpired(Exception):
+    """There are no answers to send: never started, already sent, or deleted when idle."""
+
+
+def submit(session: Session, *, clock: Clock, token: str, build: Build) -> Submitted:
+    """Send the answers as an application: the case, its receipt in the outbox, the separate
+    equalities response and the deletion of the answers all commit together, or none do."""
+    with _one_writer(session):
+        return _submit(session, clock, token, build)
+
+
+@contextmanager
+def _one_writer(session: Session) -> Iterator[None]:
+    """On SQLite, let this process's submissions take the write lock one after another.
+
+    SQLite has a single writer. Threads that find it taken wait in SQLite's busy handler,
+    which sleeps up to 100 ms between retries, so under load the wait (and the p99) grows
+    with the number of threads waiting. Queueing on a lock here hands it straight on.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    with _SQLITE_WRITER:
+        yield
+
+
+_SQLITE_WRITER = threading.Lock()
+
+
+def _submit(session: Session, clock: Clock, token: str, build: Build) -> Submitted:
+    try:
+        row, _ = _live_row(session, token, clock)
+        if row is None:
+            raise FormExpired()
+        application, monitoring = build(dict(row.answers))
+        session.delete(row)
+        if monitoring is not None and monitoring.answered():
+            area_id = _area_of(application.locality)
+            equalities.add_response(
+                session,
+                clock=clock,
+                area_id=area_id,
+                locality_id=application.locality,
+                answers=monitoring,
+            )
+        # submit_application commits the caller's session: the pending deletion and the
+        # equalities row go in the same transaction as the case.
+        return submit_application(session, clock=clock, application=application)
+    except Exception:
+        session.rollback()
+        raise
+
+
+def _area_of(locality_id: str) -> str:
+    try:
+        return registry.locality_area(locality_id).id
+    except LookupError:
+        return ""  # submit_application refuses the unknown locality with a clear message

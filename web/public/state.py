@@ -1,0 +1,77 @@
+"""Loading and saving this browser's answers through the engine, for the page routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from sqlmodel import Session
+
+from engine.clock import LONDON, Clock
+from engine.services import form_sessions
+from engine.services.form_sessions import Change, FormState
+from web.security import browser
+
+EXPIRED_URL = "/apply/session-expired"
+
+
+def load(request: Request, session: Session, clock: Clock) -> FormState:
+    return form_sessions.load(
+        session, clock=clock, token=browser(request).token, idle_minutes=_idle(request)
+    )
+
+
+def save(
+    request: Request, session: Session, clock: Clock, change: Change, *, create: bool = False
+) -> FormState:
+    """Apply a change to this browser's answers (starting them only when `create`)."""
+    return form_sessions.update(
+        session,
+        clock=clock,
+        token=browser(request).token,
+        idle_minutes=_idle(request),
+        change=change,
+        create=create,
+    )
+
+
+class Refused(Exception):
+    """A page's answers did not parse; nothing was saved."""
+
+    def __init__(self, errors: dict[str, str], answers: dict[str, Any], **extra: Any) -> None:
+        super().__init__("the answers did not parse")
+        self.errors, self.answers, self.extra = errors, answers, extra
+
+
+def _idle(request: Request) -> int:
+    return int(request.app.state.settings.form_idle_minutes)
+
+
+def lost(request: Request, state: FormState) -> bool:
+    """True when this browser had answers that are gone (idle too long, or already sent)."""
+    return state.expired or (not state.started and not browser(request).is_new)
+
+
+def timing(state: FormState, clock: Clock) -> dict[str, Any]:
+    """What the idle-expiry warning needs: the London time and the seconds left."""
+    if state.expires_at is None:
+        return {}
+    left = int((state.expires_at - clock.now()).total_seconds())
+    return {"expires_at": _london_time(state.expires_at), "expires_in": max(left, 0)}
+
+
+def _london_time(at: datetime) -> str:
+    local = at.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
+
+
+def put(key: str, value: Any) -> Change:
+    """A change that sets one answer."""
+
+    def change(answers: dict[str, Any]) -> dict[str, Any]:
+        answers[key] = value
+        return answers
+
+    return change
