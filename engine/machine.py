@@ -82,13 +82,17 @@ _CASE_BY_REF = select(_CASES).where(_CASES.c.reference == bindparam("ref"))
 
 
 def load_case(session: Session, reference: str) -> Case:
+    return _load(session, _CASE_BY_REF, reference)[0]
+
+
+def _load(session: Session, statement: Any, reference: str) -> tuple[Case, Any]:
     if not REFERENCE.fullmatch(reference):
         raise NotFound(f"There is no case {reference!r}.")
-    row = session.connection().execute(_CASE_BY_REF, {"ref": reference}).mappings().first()
+    row = session.connection().execute(statement, {"ref": reference}).mappings().first()
     if row is None:
         raise NotFound(f"There is no case {reference}.")
     # A plain snapshot, not a session-tracked row: the machine writes it back itself.
-    return Case(**row)
+    return Case(**{key: row[key] for key in _CASES.c.keys()}), row
 
 
 def fire_trigger(
@@ -120,7 +124,8 @@ def _apply(
     actor: Actor,
     expected_version: int,
 ) -> Case:
-    case = load_case(session, case_ref)
+    # One round trip fetches the case and where its applicant wants letters sent.
+    case, row = _load(session, _CASE_AND_APPLICANT_BY_REF, case_ref)
     before = {key: getattr(case, key) for key in _CASES.c.keys()}
     wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
     if case.workflow_version != wf.version:
@@ -162,7 +167,7 @@ def _apply(
     audit = _audit(case, actor, trigger, from_state, parsed, clock)
     _insert(session, audit)
     _move_deadlines(session, wf, area, case, trigger, clock)
-    _queue_messages(session, wf, case, trigger, audit, clock)
+    _queue_messages(session, wf, case, trigger, audit, clock, applicant=_Contact(row))
     session.flush()
     return case
 
@@ -326,10 +331,16 @@ def _move_deadlines(
 
 
 def _queue_messages(
-    session: Session, wf: WorkflowDef, case: Case, trigger: str, audit: AuditEvent, clock: Clock
+    session: Session,
+    wf: WorkflowDef,
+    case: Case,
+    trigger: str,
+    audit: AuditEvent,
+    clock: Clock,
+    applicant: _Contact | None = None,
 ) -> None:
     for rule in wf.messages_for(trigger):
-        recipient, channel = _recipient(session, case, rule.to)
+        recipient, channel = _recipient(session, case, rule.to, applicant)
         if recipient is None:
             continue
         messages.queue_message(
@@ -357,11 +368,40 @@ _APPLICANT_CONTACT = select(_PARTIES.c.email, _PARTIES.c.address, _PARTIES.c.pho
 )
 
 
-def _recipient(session: Session, case: Case, to: str) -> tuple[str | None, str]:
+_CASE_AND_APPLICANT_BY_REF = (
+    select(
+        _CASES,
+        _PARTIES.c.email.label("applicant_email"),
+        _PARTIES.c.address.label("applicant_address"),
+        _PARTIES.c.phone.label("applicant_phone"),
+    )
+    .select_from(
+        _CASES.outerjoin(
+            _PARTIES, (_PARTIES.c.case_id == _CASES.c.id) & (_PARTIES.c.kind == "applicant")
+        )
+    )
+    .where(_CASES.c.reference == bindparam("ref"))
+)
+
+
+class _Contact:
+    """The applicant's addresses as fetched with the case (None when there is no applicant)."""
+
+    def __init__(self, row: Any) -> None:
+        self.email = row["applicant_email"]
+        self.address = row["applicant_address"]
+        self.phone = row["applicant_phone"]
+
+
+def _recipient(
+    session: Session, case: Case, to: str, applicant: _Contact | None = None
+) -> tuple[str | None, str]:
     if to == "appeal_chair":
         user = session.get(User, case.appeal_chair_id) if case.appeal_chair_id else None
         return (user.email if user else None), "email"
-    party = session.connection().execute(_APPLICANT_CONTACT, {"p_case": case.id}).first()
+    party = (
+        applicant or session.connection().execute(_APPLICANT_CONTACT, {"p_case": case.id}).first()
+    )
     found = messages.applicant_contact(party, case.contact_preference)  # type: ignore[arg-type]
     return found if found else (None, "email")
 
