@@ -188,3 +188,12 @@ def locality_area(locality_id: str) -> AreaConfig:
         if locality_id in cfg.localities:
             return cfg
     raise LookupError(f"unknown locality {locality_id!r}")
+
+
+@cache
+def public_file(area_id: str) -> dict[str, Any]:
+    """An area's public-pages data (workflows/public/<area>.toml): postcodes, phone numbers."""
+    if area_id not in area_ids():
+        raise LookupError(f"no area {area_id!r}")
+    folder = resources.files("workflows").joinpath("public")
+    return tomllib.loads(folder.joinpath(f"{area_id}.toml").read_text("utf-8"))

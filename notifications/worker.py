@@ -14,6 +14,7 @@ from engine import registry
 from engine.clock import Clock, SystemClock
 from engine.db import SessionFactory
 from engine.scheduler import Job, build_scheduler
+from engine.services.form_sessions import purge_expired
 from engine.settings import Settings
 from engine.sweeps import sweep_deadlines
 from notifications.channels import Channel, ChannelRouter
@@ -25,6 +26,7 @@ from notifications.outbox import dispatch_once
 log = logging.getLogger(__name__)
 # The outbox is looked at more often than the deadlines: a receipt should not wait a minute.
 DISPATCH_INTERVAL_SECONDS = 5
+PURGE_INTERVAL_SECONDS = 300
 
 
 @dataclass
@@ -59,6 +61,14 @@ class Worker:
 
     def dispatch_tick(self) -> None:
         _logged(self.dispatch)
+
+    def purge_tick(self) -> None:
+        _logged(self.purge)
+
+    def purge(self) -> None:
+        """Delete public-form answers left idle past their expiry (UK GDPR: keep no more)."""
+        with self.session_factory() as session:
+            purge_expired(session, clock=self.clock)
 
 
 def _logged(job: object) -> None:
@@ -121,6 +131,7 @@ def schedule(worker: Worker, settings: Settings, *, blocking: bool) -> BaseSched
         [
             Job("deadline_sweep", worker.sweep_tick, settings.sweep_interval_seconds),
             Job("outbox_dispatch", worker.dispatch_tick, DISPATCH_INTERVAL_SECONDS),
+            Job("form_session_purge", worker.purge_tick, PURGE_INTERVAL_SECONDS),
         ],
         blocking=blocking,
     )

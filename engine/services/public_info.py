@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from engine import registry
@@ -103,8 +101,7 @@ def _and(names: list[str]) -> str:
 @cache
 def public_data(area_id: str) -> dict[str, Any]:
     """The area's public-pages file (workflows/public/<area>.toml), checked against the area."""
-    text = resources.files("workflows").joinpath("public", f"{area_id}.toml").read_text("utf-8")
-    raw = tomllib.loads(text)
+    raw = registry.public_file(area_id)
     known = set(registry.area(area_id).localities) | {"outside"}
     for district, names in raw.get("districts", {}).items():
         unknown = set(names) - known

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.models import OutboxMessage
+from engine.models import FormSession, OutboxMessage
+from engine.services import form_sessions
 from engine.settings import Settings
 from engine.sweeps import sweep_deadlines
 from notifications.worker import build_worker
@@ -54,3 +56,31 @@ def test_dispatch_sends_each_queued_message_once_through_the_log_channel(
     assert "To: val@example.org" in text
     assert done.reference in text
     assert "not a way to complain about one organisation" in text
+
+
+def test_the_worker_purges_public_form_answers_left_idle(
+    session_factory: SessionFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    def answers() -> int:
+        with session_factory() as s:
+            return s.exec(select(func.count()).select_from(FormSession)).one()
+
+    with session_factory() as s:
+        for token in ("idle", "busy"):
+            form_sessions.update(
+                s,
+                clock=clock,
+                token=token,
+                idle_minutes=60,
+                change=lambda a: {**a, "locality": "leicester"},
+            )
+    settings = Settings(database_url="sqlite://", outbox_dir=str(tmp_path / "outbox"))
+    worker = build_worker(settings, session_factory, clock=clock)
+    clock.advance(minutes=50)
+    with session_factory() as s:
+        form_sessions.load(s, clock=clock, token="busy", idle_minutes=60)
+    worker.purge()
+    assert answers() == 2
+    clock.advance(minutes=15)  # "idle" has been left 65 minutes, "busy" 15
+    worker.purge()
+    assert answers() == 1
