@@ -1,4 +1,4 @@
-"""Bulk writes for the deadline sweep: outbox rows and deadline moves, a batch at a time."""
+"""Plain INSERTs and UPDATEs that skip the ORM's unit of work, for the hot write paths."""
 
 from __future__ import annotations
 
@@ -7,9 +7,29 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, update
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from engine.models import Deadline
+
+
+def insert_models(session: Session, *rows: SQLModel) -> None:
+    """INSERT rows of one table in the session's transaction; they are not read back."""
+    if rows:
+        table = type(rows[0]).__table__  # type: ignore[attr-defined]
+        session.connection().execute(table.insert(), [_values(r) for r in rows])
+
+
+def insert_models_returning_ids(session: Session, rows: list[SQLModel]) -> list[int]:
+    """INSERT rows of one table and give back their new ids, in the rows' order."""
+    table = type(rows[0]).__table__  # type: ignore[attr-defined]
+    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    result = session.connection().execute(statement, [_values(r) for r in rows])
+    return list(result.scalars())
+
+
+def _values(row: SQLModel) -> dict[str, Any]:
+    return row.model_dump(exclude={"id"})
+
 
 # Rows per INSERT statement: 14 columns x 500 stays under every driver's parameter limit.
 INSERT_CHUNK = 500

@@ -14,7 +14,7 @@ from sqlalchemy import case as case_
 from sqlmodel import Session, SQLModel, select
 from transitions import Machine, MachineError
 
-from engine import deadlines, effects, messages, registry
+from engine import bulk, deadlines, effects, messages, registry
 from engine.access import Actor, roles_on_case
 from engine.clock import Clock
 from engine.definitions import TransitionDef, WorkflowDef
@@ -173,11 +173,7 @@ def _apply(
 
 
 def _insert(session: Session, *rows: SQLModel) -> None:
-    """Plain INSERTs on the table, skipping the unit of work: never read back here."""
-    if rows:
-        table = type(rows[0]).__table__  # type: ignore[attr-defined]
-        values = [r.model_dump(exclude={"id"}) for r in rows]
-        session.connection().execute(table.insert(), values)
+    bulk.insert_models(session, *rows)
 
 
 def _transition(wf: WorkflowDef, case: Case, trigger: str, expected_version: int) -> TransitionDef:
@@ -406,13 +402,29 @@ def _recipient(
     return found if found else (None, "email")
 
 
-def start_case(session: Session, *, case: Case, actor: Actor, clock: Clock) -> None:
-    """Record the workflow's start trigger on a new case (caller commits)."""
+def start_case(
+    session: Session,
+    *,
+    case: Case,
+    actor: Actor,
+    clock: Clock,
+    applicant: tuple[str | None, str | None, str | None] | None = None,
+) -> None:
+    """Record the workflow's start trigger on a new case (caller commits).
+
+    `applicant` is (email, address, phone) when the caller has it to hand, saving a query.
+    """
     wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
     audit = _audit(case, actor, wf.start_trigger, None, None, clock)
-    session.add(audit)
+    _insert(session, audit)
     _move_deadlines(session, wf, area, case, wf.start_trigger, clock)
-    _queue_messages(session, wf, case, wf.start_trigger, audit, clock)
+    contact = None
+    if applicant is not None:
+        email, address, phone = applicant
+        contact = _Contact(
+            {"applicant_email": email, "applicant_address": address, "applicant_phone": phone}
+        )
+    _queue_messages(session, wf, case, wf.start_trigger, audit, clock, applicant=contact)
 
 
 def event_options(session: Session, *, case: Case, actor: Actor, today: Any) -> list[EventOption]:

@@ -199,6 +199,6 @@ def test_the_worker_schedules_one_interval_job_per_sweep_and_never_one_per_deadl
         build_worker(settings, session_factory, clock=clock), settings, blocking=False
     )
     jobs = {j.id: j for j in scheduler.get_jobs()}
-    assert set(jobs) == {"deadline_sweep", "outbox_dispatch"}
+    assert set(jobs) == {"deadline_sweep", "outbox_dispatch", "form_session_purge"}
     assert jobs["deadline_sweep"].trigger.interval.total_seconds() == 60
     assert all(j.coalesce and j.max_instances == 1 for j in jobs.values())
