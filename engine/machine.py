@@ -31,12 +31,17 @@ class CaseFlow:
 
 
 class WorkflowMachine:
-    """One transitions Machine per workflow, built once and shared by every case."""
+    """One transitions Machine per workflow, built once and shared by every case.
+
+    The machine drives a single CaseFlow: each call puts the case's state into it, fires
+    the trigger and reads the new state out, so no per-case model is ever added.
+    """
 
     def __init__(self, wf: WorkflowDef) -> None:
         self.wf = wf
+        self._flow = CaseFlow(wf.initial)
         self._machine = Machine(
-            model=None,
+            model=self._flow,
             states=[s.value for s in wf.states],
             transitions=[
                 {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
@@ -45,20 +50,17 @@ class WorkflowMachine:
             initial=wf.initial,
             auto_transitions=False,
         )
-        # add_model/remove_model mutate the shared machine; requests run on many threads.
+        # The one CaseFlow is shared; requests run on many threads.
         self._lock = threading.Lock()
 
     def next_state(self, state: str, trigger: str) -> str:
-        flow = CaseFlow(state)
         with self._lock:
-            self._machine.add_model(flow, initial=state)
+            self._machine.set_state(state, model=self._flow)
             try:
-                flow.trigger(trigger)  # type: ignore[attr-defined]
+                self._flow.trigger(trigger)  # type: ignore[attr-defined]
             except (MachineError, AttributeError) as exc:
                 raise InvalidTransition(f"{trigger} is not possible from {state}.") from exc
-            finally:
-                self._machine.remove_model(flow)
-        return flow.state
+            return self._flow.state
 
 
 @cache
