@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from engine import machine, registry
+from engine import machine, registry, workdays
 from engine.access import Actor, require_case_access, roles_on_case
 from engine.clock import Clock
 from engine.definitions import WorkflowDef
+from engine.errors import NotAllowed, NotFound
 from engine.models import AuditEvent, Case, Deadline, Incident, Party, Recommendation, Report
 
 
@@ -178,3 +180,82 @@ def mermaid(wf: WorkflowDef) -> str:
                 lines.append(f"    {src} --> {t.dest}: {t.trigger}")
     lines += [f"    {s} --> [*]" for s in wf.terminal]
     return "\n".join(lines)
+
+
+def staff_case_page(
+    session: Session, *, reference: str, actor: Actor, clock: Clock
+) -> dict[str, Any]:
+    """The case page for staff: the detail, plus what the page explains and offers."""
+    detail = case_detail(session, reference=reference, actor=actor, clock=clock)
+    case = machine.load_case(session, reference)
+    wf = registry.workflow(case.workflow_name)
+    labels = {t.trigger: t.label for t in wf.transitions}
+    detail["summary"] = {
+        "involvement": case.involvement,
+        "contact_preference": case.contact_preference,
+        "vulnerabilities": case.vulnerabilities,
+        "accessibility_needs": case.accessibility_needs,
+        "impact": case.impact,
+        "outcome_wanted": case.outcome_wanted,
+        "hate_incident": case.hate_incident,
+    }
+    detail["threshold_reports"] = _report_findings(detail["incidents"], case.threshold_assessment)
+    detail["threshold_explanation"] = case.threshold_assessment.get("explanation", "")
+    for d in detail["deadlines"]:
+        d["why"] = _why_due(d)
+    detail["event_labels"] = labels
+    detail["state_labels"] = wf.state_labels
+    return detail
+
+
+def _report_findings(incidents: list[dict[str, Any]], assessment: dict[str, Any]) -> list[Any]:
+    """Each report beside the assessment's verdict on it (reports are numbered in order)."""
+    findings = {f["index"]: f for f in assessment.get("reports", [])}
+    reports = [(i, r) for i in incidents for r in i["reports"]]
+    out = []
+    for index, (incident, report) in enumerate(reports):
+        found = findings.get(index, {})
+        out.append(
+            {
+                "incident": incident["seq"],
+                **report,
+                "counted": found.get("counted"),
+                "reason": found.get("reason", ""),
+            }
+        )
+    return out
+
+
+def _why_due(deadline: dict[str, Any]) -> str:
+    try:
+        start = date.fromisoformat(deadline["start_date"])
+        return workdays.explain_due_date(start, deadline["amount"], deadline["unit"])
+    except (ValueError, TypeError):
+        return ""
+
+
+def event_form(
+    session: Session, *, reference: str, event: str, actor: Actor, clock: Clock
+) -> dict[str, Any]:
+    """What a page needs to offer one event: the case, its version, and the event's data model.
+
+    Refused (as the engine would refuse firing it) unless the actor may fire it now.
+    """
+    detail = staff_case_page(session, reference=reference, actor=actor, clock=clock)
+    wf = registry.workflow(detail["workflow"]["name"])
+    tdef = wf.transition(event, detail["state"])
+    if tdef is None:
+        raise NotFound(f"There is no event {event!r} on case {reference} now.")
+    if event not in detail["events"]:
+        blocked = {u["event"]: u["reason"] for u in detail["unavailable_events"]}
+        raise NotAllowed(blocked.get(event) or f"You may not {tdef.label.lower()} on this case.")
+    return {"case": detail, "event": event, "label": tdef.label, "model": tdef.data}
+
+
+def changes_since(
+    session: Session, *, reference: str, version: int, actor: Actor, clock: Clock
+) -> dict[str, Any]:
+    """The case now, and every event recorded after the version someone was looking at."""
+    detail = case_detail(session, reference=reference, actor=actor, clock=clock)
+    detail["changes"] = [h for h in detail["history"] if (h["version"] or 0) > version]
+    return detail

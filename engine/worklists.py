@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from engine import workdays
+from engine import registry, workdays
 from engine.access import Actor
+from engine.errors import NotAllowed
 from engine.models import Case, Deadline
 
 AMBER_WORKING_DAYS = 2
@@ -98,3 +99,77 @@ def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             seen.add(key)
             out.append(item)
     return out
+
+
+def my_work(session: Session, *, actor: Actor, today: date) -> list[dict[str, Any]]:
+    """The work queue, plus deadlines the actor's step meets (a CSP chair's response), explained."""
+    items = work_queue(session, actor=actor, today=today) + _steps_due(session, actor, today)
+    ordered = sorted(_unique(items), key=lambda i: (i["due_date"], i["reference"]))
+    return [_explained(item, today) for item in ordered]
+
+
+def _steps_due(session: Session, actor: Actor, today: date) -> list[dict[str, Any]]:
+    """Open deadlines that another role owns but that an event of the actor's role meets now."""
+    items = []
+    for grant in actor.grants:
+        if grant.role in ("manager", "admin", "appeal_chair"):
+            continue
+        stmt = _open_duties(grant.area_id, grant.locality_id).where(
+            Deadline.owner_role != grant.role
+        )
+        items += [
+            _item(d, c, today)
+            for d, c in session.exec(stmt).all()
+            if _role_meets(grant.role, c, d.name)
+        ]
+    return items
+
+
+def _role_meets(role: str, case: Case, deadline: str) -> bool:
+    wf = registry.workflow(case.workflow_name)
+    rule = next((r for r in wf.deadlines if r.name == deadline), None)
+    if rule is None:
+        return False
+    return any(
+        t.trigger in rule.met_by and role in t.roles for t in wf.transitions_from(case.state)
+    )
+
+
+def overdue_report(session: Session, *, actor: Actor, today: date) -> dict[str, Any]:
+    """Managers' view: every overdue item, with counts by locality and by step."""
+    if not actor.roles & {"manager", "admin"}:
+        raise NotAllowed("Only managers see the overdue report.")
+    items = [_explained(item, today) for item in overdue(session, actor=actor, today=today)]
+    items.sort(key=lambda i: (i["locality"], i["deadline"], i["due_date"]))
+    return {
+        "items": items,
+        "by_locality": _counts(items, "locality"),
+        "by_step": _counts(items, "label"),
+    }
+
+
+def _counts(items: list[dict[str, Any]], key: str) -> list[tuple[str, int]]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item[key]] = counts.get(item[key], 0) + 1
+    return sorted(counts.items())
+
+
+def _deadline_labels() -> dict[str, str]:
+    return {
+        rule.name: rule.label
+        for name in registry.workflow_names()
+        for rule in registry.workflow(name).deadlines
+    }
+
+
+def _explained(item: dict[str, Any], today: date) -> dict[str, Any]:
+    days = (date.fromisoformat(item["due_date"]) - today).days
+    if days < 0:
+        status = f"{-days} day{'s' if days != -1 else ''} overdue"
+    elif days == 0:
+        status = "Due today"
+    else:
+        status = f"{days} day{'s' if days != 1 else ''} left"
+    label = _deadline_labels().get(item["deadline"], item["deadline"].replace("_", " "))
+    return {**item, "label": label, "days_left": days, "status_text": status}

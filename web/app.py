@@ -18,8 +18,11 @@ from web.public import errors as page_errors
 from web.public.routes import public_router
 from web.public.templating import make_environment
 from web.security import BodyLimitAndHeaders, RateLimits
+from web.staff import routes as staff_routes
 
 WEB = Path(__file__).resolve().parent
+# Sign-in attempts per address; each account also locks after five wrong attempts.
+LOGIN_RATE_LIMIT = "30/minute"
 
 
 def create_app(
@@ -57,7 +60,11 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
     app.state.templates = make_environment(settings)
     app.state.page_cache = {}
     app.state.rate_limits = RateLimits(
-        {"submit": settings.submit_rate_limit, "check": settings.check_rate_limit}
+        {
+            "submit": settings.submit_rate_limit,
+            "check": settings.check_rate_limit,
+            "login": LOGIN_RATE_LIMIT,
+        }
     )
     page_errors.install(app)
     # GOV.UK Frontend's files, copied from node_modules by `make assets` (not committed).
@@ -65,3 +72,4 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
     # Our own small script and style files, committed with the code.
     app.mount("/static", StaticFiles(directory=WEB / "public" / "static"), name="static")
     app.include_router(public_router())
+    staff_routes.install(app)

@@ -15,7 +15,7 @@ from engine.db import make_engine, make_session_factory
 from engine.errors import EngineError
 from engine.migrate import upgrade
 from engine.queries import case_detail, mermaid
-from engine.services import staff
+from engine.services import auth, staff
 from engine.services.demo import load_demo_data
 from engine.services.org import sync_areas
 from engine.settings import Settings
@@ -58,11 +58,17 @@ def demo_data() -> None:
     """Load the demo organisation, users (with fresh API tokens) and cases."""
     with _sessions(Settings())() as session:
         logins = load_demo_data(session, clock=SystemClock())
-    typer.echo("Demo users (email, role, locality, API token):")
+    typer.echo("Demo users (email, role, locality, API token, TOTP secret):")
     for login in logins:
         typer.echo(
             f"  {login.email:28} {login.role:13} {login.locality or 'all LLR':10} {login.token}"
+            f"  totp={login.totp_secret}"
         )
+    # The secret goes into an authenticator app (as a set-up key) to give sign-in codes.
+    typer.echo(
+        f"\nStaff sign in at /staff/login with the password {logins[0].password!r} and a code "
+        "from an authenticator app set up with the user's TOTP secret."
+    )
 
 
 @users_app.command("add")
@@ -81,6 +87,29 @@ def users_add(
         except EngineError as exc:
             _fail(exc)
         typer.echo(f"user {user.email} has role {role} in {locality or 'the whole area'}")
+
+
+@users_app.command("set-password")
+def users_set_password(
+    email: str = typer.Option(...),
+    prompt: bool = typer.Option(False, "--prompt", help="Type the password instead."),
+    new_totp: bool = typer.Option(False, "--new-totp", help="Also issue a new TOTP secret."),
+) -> None:
+    """Set a password (a one-time one is printed unless --prompt) and show the TOTP set-up."""
+    password = (
+        typer.prompt("Password", hide_input=True, confirmation_prompt=True) if prompt else None
+    )
+    with _sessions(Settings())() as session:
+        try:
+            done = auth.set_password(
+                session, clock=SystemClock(), email=email, password=password, new_totp=new_totp
+            )
+        except EngineError as exc:
+            _fail(exc)
+    if not prompt:
+        typer.echo(f"one-time password: {done.password}")
+    typer.echo(f"TOTP secret: {done.totp_secret}")
+    typer.echo(f"authenticator URI: {done.otpauth_uri}")
 
 
 @tokens_app.command("create")

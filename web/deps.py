@@ -11,8 +11,10 @@ from sqlmodel import Session
 from engine.access import Actor
 from engine.clock import Clock
 from engine.errors import NotAuthenticated
+from engine.services import auth
 from engine.services.staff import actor_for_token
 from engine.settings import Settings
+from web.security import SignInRequired, staff_token
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -44,3 +46,18 @@ def get_staff_actor(request: Request, session: SessionDep) -> Actor:
 
 
 StaffActor = Annotated[Actor, Depends(get_staff_actor)]
+
+
+def get_signed_in_staff(request: Request, session: SessionDep, clock: ClockDep) -> Actor:
+    """The staff member signed in on this browser; anyone else is sent to sign in."""
+    token = staff_token(request)
+    if not token:
+        raise SignInRequired()
+    try:
+        actor = auth.session_actor(session, clock=clock, token=token)
+    except NotAuthenticated:
+        raise SignInRequired() from None
+    return actor
+
+
+SignedInStaff = Annotated[Actor, Depends(get_signed_in_staff)]

@@ -244,3 +244,38 @@ def rate_limited(name: str) -> Any:
         request.app.state.rate_limits.hit(name, client_address(request))
 
     return check
+
+
+# --- the staff session cookie ---------------------------------------------------------------
+
+STAFF_COOKIE = "ct_staff"
+
+
+class SignInRequired(Exception):
+    """A staff page was asked for without a signed-in session: send the browser to sign in."""
+
+
+def staff_cookie_name(request: Request) -> str:
+    return f"__Host-{STAFF_COOKIE}" if _secure(request) else STAFF_COOKIE
+
+
+def staff_token(request: Request) -> str:
+    return request.cookies.get(staff_cookie_name(request), "")
+
+
+def set_staff_cookie(request: Request, response: Response, token: str) -> None:
+    # No max-age: the cookie ends with the browser; the server ends the session sooner.
+    response.set_cookie(
+        staff_cookie_name(request),
+        token,
+        path="/",
+        secure=_secure(request),
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def clear_staff_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(
+        staff_cookie_name(request), path="/", secure=_secure(request), httponly=True
+    )

@@ -14,7 +14,7 @@ from engine.models.equalities import EqualitiesResponse
 from engine.models.form_session import FormSession
 from engine.models.org import Area, Group, Locality, Partnership
 from engine.models.outbox import OutboxMessage
-from engine.models.users import ApiToken, RoleGrant, User
+from engine.models.users import ApiToken, RoleGrant, StaffSession, User
 
 __all__ = [
     "ApiToken",
@@ -34,5 +34,6 @@ __all__ = [
     "ReferenceCounter",
     "Report",
     "RoleGrant",
+    "StaffSession",
     "User",
 ]

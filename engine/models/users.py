@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.models.types import utc_column
@@ -17,6 +17,12 @@ class User(SQLModel, table=True):
     name: str = Field(max_length=200)
     active: bool = True
     created_at: datetime = Field(sa_column=utc_column())
+    # Browser sign-in: an Argon2 hash, a TOTP secret, and the lockout counters.
+    password_hash: str | None = Field(default=None, max_length=200)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    failed_logins: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    last_login_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class RoleGrant(SQLModel, table=True):
@@ -38,3 +44,16 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(sa_column=utc_column())
     revoked: bool = False
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in browser; the id is a hash of the cookie, never the cookie itself."""
+
+    __tablename__ = "staff_session"
+    __table_args__ = (Index("ix_staff_session_expires_at", "expires_at"),)
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    # False until the second factor is given: a password alone opens no staff page.
+    verified: bool = False
+    created_at: datetime = Field(sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=utc_column())

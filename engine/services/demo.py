@@ -11,6 +11,7 @@ from engine.access import Actor, load_actor
 from engine.clock import Clock
 from engine.models import Case, User
 from engine.services.applications import ApplicationIn
+from engine.services.auth import set_password
 from engine.services.cases import record_event
 from engine.services.intake import submit_application
 from engine.services.org import sync_areas
@@ -24,6 +25,7 @@ DEMO_USERS = (
     ("manager@example.org", "Morgan Manager", "manager", None),
     ("admin@example.org", "Ash Admin", "admin", None),
 )
+DEMO_PASSWORD = "demo-password-1"
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class DemoLogin:
     role: str
     locality: str | None
     token: str
+    password: str
+    totp_secret: str
 
 
 def load_demo_data(session: Session, *, clock: Clock) -> list[DemoLogin]:
@@ -42,9 +46,17 @@ def load_demo_data(session: Session, *, clock: Clock) -> list[DemoLogin]:
     if session.exec(select(Case).limit(1)).first() is None:
         _demo_cases(session, clock)
     return [
-        DemoLogin(email, role, locality, create_token(session, clock=clock, email=email))
-        for email, _name, role, locality in DEMO_USERS
+        _login(session, clock, email, role, locality) for email, _n, role, locality in DEMO_USERS
     ]
+
+
+def _login(
+    session: Session, clock: Clock, email: str, role: str, locality: str | None
+) -> DemoLogin:
+    # The TOTP secret survives a reload, so an authenticator set up once keeps working.
+    enrolled = set_password(session, clock=clock, email=email, password=DEMO_PASSWORD)
+    token = create_token(session, clock=clock, email=email)
+    return DemoLogin(email, role, locality, token, DEMO_PASSWORD, enrolled.totp_secret)
 
 
 def demo_application(

@@ -1,0 +1,194 @@
+"""Staff sign-in: Argon2 passwords, TOTP second factor, lockout and server-side sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, col, delete, select
+
+from engine.access import Actor, load_actor
+from engine.clock import Clock
+from engine.errors import InvalidInput, NotAuthenticated, NotFound
+from engine.models import StaffSession, User
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+IDLE_TIMEOUT = timedelta(minutes=30)
+# The gap between password and code: long enough to open an authenticator app.
+SECOND_FACTOR_WINDOW = timedelta(minutes=5)
+MIN_PASSWORD_LENGTH = 12
+ISSUER = "ctengine LLR"
+WRONG = "Enter a correct email address and password."
+WRONG_CODE = "Enter a correct security code."
+
+_hasher = PasswordHasher()
+# Compared against when the email is unknown, so a miss takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class LockedOut(NotAuthenticated):
+    """Too many wrong attempts: the account waits before it accepts another."""
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    email: str
+    password: str
+    totp_secret: str
+    otpauth_uri: str
+
+
+def set_password(
+    session: Session,
+    *,
+    clock: Clock,
+    email: str,
+    password: str | None = None,
+    new_totp: bool = False,
+) -> Enrolment:
+    """Set (or generate) a password; give the user a TOTP secret if they have none."""
+    user = _user(session, email)
+    if user is None:
+        raise NotFound(f"No user with email {email}.")
+    password = password if password is not None else secrets.token_urlsafe(12)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"A password needs at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
+    user.password_hash = _hasher.hash(password)
+    if new_totp or not user.totp_secret:
+        user.totp_secret = pyotp.random_base32()
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    session.commit()
+    return Enrolment(user.email, password, user.totp_secret, otpauth_uri(user))
+
+
+def otpauth_uri(user: User) -> str:
+    """What an authenticator app scans (or has typed in) to produce this user's codes."""
+    return pyotp.TOTP(user.totp_secret or "").provisioning_uri(name=user.email, issuer_name=ISSUER)
+
+
+def check_password(session: Session, *, clock: Clock, email: str, password: str) -> str:
+    """First factor: returns a pending session token that only the second factor can use."""
+    user = _user(session, email)
+    if user is None or not user.active or not user.password_hash:
+        _hasher_verify(_DUMMY_HASH, password)
+        raise NotAuthenticated(WRONG)
+    _refuse_if_locked(user, clock.now())
+    if not _hasher_verify(user.password_hash, password):
+        _count_failure(session, user, clock.now())
+        raise NotAuthenticated(WRONG)
+    if not user.totp_secret:
+        raise NotAuthenticated("Your account has no security code set up. Ask an administrator.")
+    return _new_session(session, user, verified=False, now=clock.now(), ttl=SECOND_FACTOR_WINDOW)
+
+
+def check_code(session: Session, *, clock: Clock, pending_token: str, code: str) -> str:
+    """Second factor: a correct TOTP code swaps the pending session for a signed-in one."""
+    now = clock.now()
+    row = _live_session(session, pending_token, now)
+    if row is None or row.verified:
+        raise NotAuthenticated("Your sign-in has timed out. Sign in again.")
+    user = session.get(User, row.user_id)
+    assert user is not None
+    _refuse_if_locked(user, now)
+    if not _code_ok(user.totp_secret or "", code, now):
+        _count_failure(session, user, now)
+        raise NotAuthenticated(WRONG_CODE)
+    session.delete(row)  # a fresh id after sign-in: no session fixation
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    session.add(user)
+    return _new_session(session, user, verified=True, now=now, ttl=IDLE_TIMEOUT)
+
+
+def session_actor(session: Session, *, clock: Clock, token: str) -> Actor:
+    """The signed-in actor for a session cookie; each use pushes the idle timeout back."""
+    now = clock.now()
+    row = _live_session(session, token, now)
+    user = session.get(User, row.user_id) if row is not None and row.verified else None
+    if row is None or user is None or not user.active:
+        raise NotAuthenticated("Sign in to continue.")
+    row.expires_at = now + IDLE_TIMEOUT
+    session.add(row)
+    actor = load_actor(session, user)
+    session.commit()
+    return actor
+
+
+def end_session(session: Session, *, token: str) -> None:
+    session.exec(delete(StaffSession).where(col(StaffSession.id) == session_id(token)))
+    session.commit()
+
+
+def purge_sessions(session: Session, *, clock: Clock) -> int:
+    """Remove expired sessions; returns how many went."""
+    result = session.exec(delete(StaffSession).where(col(StaffSession.expires_at) < clock.now()))
+    session.commit()
+    return int(result.rowcount or 0)
+
+
+def session_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _user(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email.strip().lower())).first()
+
+
+def _hasher_verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _code_ok(secret: str, code: str, now: datetime) -> bool:
+    digits = "".join(code.split())
+    if not secret or len(digits) != 6 or not digits.isdigit():
+        return False
+    # One step either side forgives a phone clock that is a little out.
+    return pyotp.TOTP(secret).verify(digits, for_time=now, valid_window=1)
+
+
+def _refuse_if_locked(user: User, now: datetime) -> None:
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise LockedOut(f"Too many wrong attempts. Try again in {minutes} minutes.")
+
+
+def _count_failure(session: Session, user: User, now: datetime) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILURES:
+        user.failed_logins, user.locked_until = 0, now + LOCKOUT
+    session.add(user)
+    session.commit()
+
+
+def _new_session(
+    session: Session, user: User, *, verified: bool, now: datetime, ttl: timedelta
+) -> str:
+    token = secrets.token_urlsafe(32)
+    assert user.id is not None
+    session.add(
+        StaffSession(
+            id=session_id(token),
+            user_id=user.id,
+            verified=verified,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    session.commit()
+    return token
+
+
+def _live_session(session: Session, token: str, now: datetime) -> StaffSession | None:
+    row = session.get(StaffSession, session_id(token)) if token else None
+    return row if row is not None and row.expires_at > now else None

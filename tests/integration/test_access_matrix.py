@@ -1,0 +1,186 @@
+"""The access matrix: every staff role x locality x staff route and event, allowed or refused.
+
+The expected answer is worked out here from the rules in the issue (locality for case
+workers, the whole area for managers, assignment for appeal chairs; the workflow's roles for
+events), independently of engine.access, and every pair is asked over HTTP.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pyotp
+import pytest
+from sqlmodel import Session, select
+
+from engine import registry
+from engine.access import load_actor
+from engine.clock import FixedClock
+from engine.models import Case, User
+from engine.services import auth
+from engine.services.cases import record_event
+from engine.services.staff import add_user
+from tests.factories import make_case
+
+pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
+CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
+LOCALITIES = ("leicester", "melton", "blaby")
+CASE_ROLES = ("contact", "jag_chair", "csp_chair", "appeal_chair")
+USERS = [(role, loc) for loc in LOCALITIES for role in CASE_ROLES] + [
+    ("manager", None),
+    ("admin", None),
+]
+WF = registry.workflow("community_trigger")
+TRIGGERS = sorted({t.trigger for t in WF.transitions})
+APPEAL_CHAIR = ("appeal_chair", "melton")
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    key: str
+    locality: str
+    state: str
+    appeal_chair: tuple[str, str] | None = None
+
+
+CASES = [CaseSpec(f"new-{loc}", loc, "submitted") for loc in LOCALITIES] + [
+    CaseSpec("appeal-leicester", "leicester", "appeal_papers_sent", APPEAL_CHAIR)
+]
+
+
+def email(role: str, locality: str | None) -> str:
+    return f"{role}.{locality or 'area'}@example.org"
+
+
+def may_read(user: tuple[str, str | None], case: CaseSpec) -> bool:
+    role, locality = user
+    if role in ("manager", "admin"):
+        return True
+    if role == "appeal_chair":
+        return case.appeal_chair == user
+    return locality == case.locality
+
+
+def event_status(user: tuple[str, str | None], case: CaseSpec, trigger: str) -> int:
+    """200 when the form is offered; 403 when refused; 404 when no such step is there."""
+    if not may_read(user, case):
+        return 403
+    tdef = WF.transition(trigger, case.state)
+    if tdef is None:
+        return 404
+    return 200 if user[0] in tdef.roles else 403
+
+
+def plan(user: tuple[str, str | None]) -> list[tuple[str, str, str | None, int]]:
+    """(method, path template, case key, expected status) for one user."""
+    checks: list[tuple[str, str, str | None, int]] = [
+        ("GET", "/staff", None, 200),
+        ("GET", "/staff/process", None, 200),
+        ("GET", "/staff/overdue", None, 200 if user[0] in ("manager", "admin") else 403),
+        ("GET", "/staff/overdue.csv", None, 200 if user[0] in ("manager", "admin") else 403),
+    ]
+    for case in CASES:
+        checks.append(("GET", "/staff/cases/{ref}", case.key, 200 if may_read(user, case) else 403))
+        for trigger in TRIGGERS:
+            expected = event_status(user, case, trigger)
+            checks.append(("GET", f"/staff/cases/{{ref}}/events/{trigger}", case.key, expected))
+            if expected != 200:
+                checks.append(
+                    ("POST", f"/staff/cases/{{ref}}/events/{trigger}", case.key, expected)
+                )
+    return checks
+
+
+def test_the_matrix_has_at_least_a_thousand_checks() -> None:
+    assert sum(len(plan(u)) for u in USERS) >= 1000
+
+
+def build_world(session: Session, clock: FixedClock) -> dict[str, str]:
+    for role, locality in USERS:
+        add_user(
+            session,
+            clock=clock,
+            email=email(role, locality),
+            name=f"{role} {locality}",
+            role=role,
+            locality=locality,
+        )
+    refs = {
+        c.key: make_case(session, clock, locality=c.locality).reference
+        for c in CASES
+        if c.state == "submitted"
+    }
+    refs["appeal-leicester"] = _appeal_case(session, clock)
+    return refs
+
+
+def _appeal_case(session: Session, clock: FixedClock) -> str:
+    ref = make_case(session, clock, incidents=1).reference
+    contact, chair = (
+        _actor(session, "contact", "leicester"),
+        _actor(session, "jag_chair", "leicester"),
+    )
+    steps: list[tuple[str, Any, dict[str, Any] | None]] = [
+        ("acknowledge", contact, None),
+        ("threshold_not_met", chair, {"reasons": "One incident."}),
+        ("appeal_lodged", contact, {"ground": "process_not_considered", "details": "Missed."}),
+        ("appeal_papers_sent", contact, {"appeal_chair_email": email(*APPEAL_CHAIR)}),
+    ]
+    for version, (event, actor, data) in enumerate(steps, start=1):
+        record_event(
+            session,
+            clock=clock,
+            case_ref=ref,
+            event=event,
+            data=data,
+            actor=actor,
+            expected_version=version,
+        )
+    return ref
+
+
+def _actor(session: Session, role: str, locality: str) -> Any:
+    user = session.exec(select(User).where(User.email == email(role, locality))).one()
+    return load_actor(session, user)
+
+
+def signed_in_client(app: Any, session: Session, clock: FixedClock, address: str) -> Any:
+    from fastapi.testclient import TestClient
+
+    secret = auth.set_password(session, clock=clock, email=address, password="matrix-password-1")
+    pending = auth.check_password(session, clock=clock, email=address, password="matrix-password-1")
+    code = pyotp.TOTP(secret.totp_secret).at(clock.now())
+    token = auth.check_code(session, clock=clock, pending_token=pending, code=code)
+    client = TestClient(app, raise_server_exceptions=False)
+    client.cookies.set("ct_staff", token)
+    return client
+
+
+@pytest.mark.parametrize("user", USERS, ids=[f"{r}-{loc or 'area'}" for r, loc in USERS])
+def test_each_route_and_event_answers_as_the_rules_say(
+    app: Any, session: Session, clock: FixedClock, user: tuple[str, str | None]
+) -> None:
+    refs = build_world(session, clock)
+    versions = {ref: _version(session, ref) for ref in refs.values()}
+    client = signed_in_client(app, session, clock, email(*user))
+    csrf = CSRF.search(client.get("/staff").text)
+    assert csrf is not None
+    wrong = []
+    for method, template, key, expected in plan(user):
+        path = template.format(ref=refs[key]) if key else template
+        if method == "GET":
+            got = client.get(path, follow_redirects=False).status_code
+        else:
+            data = {"csrf_token": csrf.group(1), "version": str(versions[refs[key]])}
+            got = client.post(path, data=data, follow_redirects=False).status_code
+        if got != expected:
+            wrong.append((method, path, expected, got))
+    assert wrong == []
+    session.expire_all()
+    assert {ref: _version(session, ref) for ref in refs.values()} == versions
+
+
+def _version(session: Session, ref: str) -> int:
+    return session.exec(select(Case).where(Case.reference == ref)).one().version

@@ -1,0 +1,91 @@
+"""`ctengine users set-password` and the demo users' sign-in details, through the CLI."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pyotp
+import pytest
+from sqlmodel import select
+
+from engine.db import make_engine, make_session_factory
+from engine.models import User
+from engine.services import auth
+from engine.services.demo import DEMO_PASSWORD
+from tests.integration import test_cli
+from tests.integration.test_cli import Place, ok, run
+
+# The CLI tests' fixtures: a database file configured only through the environment.
+place, migrated = test_cli.place, test_cli.migrated
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")), reason="the CLI tests build their own SQLite database"
+)
+
+
+@pytest.fixture
+def cli_place(request: pytest.FixtureRequest) -> Place:
+    return request.getfixturevalue("migrated")  # type: ignore[no-any-return]
+
+
+def user(url: str, email: str) -> User:
+    engine = make_engine(url)
+    with make_session_factory(engine)() as s:
+        found = s.exec(select(User).where(User.email == email)).one()
+    engine.dispose()
+    return found
+
+
+def test_set_password_prints_a_one_time_password_and_the_totp_setup(cli_place: Place) -> None:
+    ok(
+        "users",
+        "add",
+        "--email",
+        "a@example.org",
+        "--name",
+        "A",
+        "--role",
+        "contact",
+        "--locality",
+        "leicester",
+    )
+    out = ok("users", "set-password", "--email", "a@example.org")
+    password = re.search(r"one-time password: (\S+)", out)
+    secret = re.search(r"TOTP secret: ([A-Z2-7]+)", out)
+    assert password and secret and "otpauth://totp/" in out
+    stored = user(cli_place.url, "a@example.org")
+    assert stored.password_hash and password.group(1) not in stored.password_hash
+    assert auth._hasher_verify(stored.password_hash, password.group(1))
+    assert pyotp.TOTP(secret.group(1)).now()
+
+
+def test_set_password_can_read_the_password_from_a_prompt(cli_place: Place) -> None:
+    from typer.testing import CliRunner
+
+    from web.cli import app as cli
+
+    ok("users", "add", "--email", "b@example.org", "--name", "B", "--role", "manager")
+    answer = "typed-password-99\ntyped-password-99\n"
+    result = CliRunner().invoke(
+        cli, ["users", "set-password", "--email", "b@example.org", "--prompt"], input=answer
+    )
+    assert result.exit_code == 0, result.output
+    assert "one-time password" not in result.stdout
+    stored = user(cli_place.url, "b@example.org")
+    assert auth._hasher_verify(stored.password_hash or "", "typed-password-99")
+
+
+def test_set_password_for_an_unknown_user_fails(cli_place: Place) -> None:
+    assert run("users", "set-password", "--email", "nobody@example.org").exit_code == 2
+
+
+def test_demo_users_get_the_demo_password_and_a_printed_totp_secret(cli_place: Place) -> None:
+    out = ok("demo-data")
+    secrets = re.findall(r"totp=([A-Z2-7]+)", out)
+    assert len(secrets) == 6 and DEMO_PASSWORD in out
+    stored = user(cli_place.url, "jag.chair@example.org")
+    assert auth._hasher_verify(stored.password_hash or "", DEMO_PASSWORD)
+    assert stored.totp_secret in secrets
+    again = ok("demo-data")
+    assert re.findall(r"totp=([A-Z2-7]+)", again) == secrets  # authenticators keep working

@@ -1,0 +1,1 @@
+"""The staff workspace: sign-in, work queues, case pages and actions under /staff."""

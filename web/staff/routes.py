@@ -1,0 +1,327 @@
+"""The staff pages: each route parses the request, calls one engine service and renders."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import RedirectResponse, Response
+
+from engine import queries, registry, worklists
+from engine.errors import (
+    EngineError,
+    InvalidInput,
+    NotAllowed,
+    NotAuthenticated,
+    NotFound,
+    StaleVersion,
+)
+from engine.services import auth
+from engine.services.cases import record_event
+from web.deps import ClockDep, SessionDep, SignedInStaff
+from web.public.templating import redirect
+from web.public.templating import render as render_page
+from web.security import (
+    SignInRequired,
+    browser,
+    checked_form,
+    clear_staff_cookie,
+    rate_limited,
+    set_staff_cookie,
+    staff_token,
+)
+from web.staff import forms
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/staff", include_in_schema=False)
+# Per address, on top of the per-account lockout: slows guessing across many accounts.
+LOGIN_LIMIT = Depends(rate_limited("login"))
+
+
+@router.get("/login")
+def login_page(request: Request) -> Response:
+    return render(request, "staff/login.html", {"values": {}})
+
+
+@router.post("/login", dependencies=[LOGIN_LIMIT])
+async def login(request: Request, session: SessionDep, clock: ClockDep) -> Response:
+    form = await checked_form(request)
+    email, password = str(form.get("email", "")), str(form.get("password", ""))
+    try:
+        pending = auth.check_password(session, clock=clock, email=email, password=password)
+    except NotAuthenticated as exc:
+        return _login_error(request, "staff/login.html", "email", exc.detail, {"email": email})
+    response = redirect(request, "/staff/login/code")
+    set_staff_cookie(request, response, pending)
+    return response
+
+
+@router.get("/login/code")
+def code_page(request: Request) -> Response:
+    if not staff_token(request):
+        return redirect(request, "/staff/login")
+    return render(request, "staff/code.html", {"values": {}})
+
+
+@router.post("/login/code", dependencies=[LOGIN_LIMIT])
+async def code(request: Request, session: SessionDep, clock: ClockDep) -> Response:
+    form = await checked_form(request)
+    try:
+        token = auth.check_code(
+            session, clock=clock, pending_token=staff_token(request), code=str(form.get("code", ""))
+        )
+    except auth.LockedOut as exc:
+        return _login_error(request, "staff/login.html", "email", exc.detail, {})
+    except NotAuthenticated as exc:
+        return _login_error(request, "staff/code.html", "code", exc.detail, {})
+    response = redirect(request, "/staff")
+    set_staff_cookie(request, response, token)
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, session: SessionDep) -> Response:
+    await checked_form(request)
+    auth.end_session(session, token=staff_token(request))
+    response = redirect(request, "/staff/login?signed_out=1")
+    clear_staff_cookie(request, response)
+    return response
+
+
+@router.get("")
+def my_work(
+    request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+) -> Response:
+    items = worklists.my_work(session, actor=actor, today=clock.today())
+    return render(request, "staff/my_work.html", {"actor": actor, "items": items, "nav": "work"})
+
+
+@router.get("/overdue")
+def overdue(
+    request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+) -> Response:
+    report = worklists.overdue_report(session, actor=actor, today=clock.today())
+    return render(
+        request, "staff/overdue.html", {"actor": actor, "report": report, "nav": "overdue"}
+    )
+
+
+@router.get("/overdue.csv")
+def overdue_csv(actor: SignedInStaff, session: SessionDep, clock: ClockDep) -> Response:
+    report = worklists.overdue_report(session, actor=actor, today=clock.today())
+    headers = {
+        "content-disposition": f'attachment; filename="overdue-{clock.today().isoformat()}.csv"',
+        "cache-control": "no-store",
+    }
+    return Response(csv_text(report["items"]), media_type="text/csv", headers=headers)
+
+
+@router.get("/process")
+def process(request: Request, actor: SignedInStaff) -> Response:
+    wf = registry.workflow("community_trigger")
+    context = {
+        "actor": actor,
+        "nav": "process",
+        "workflow": queries.workflow_description(wf),
+        "diagram": queries.mermaid(wf),
+    }
+    return render(request, "staff/process.html", context)
+
+
+CSV_COLUMNS = ("reference", "locality", "label", "owner_role", "due_date", "days_overdue", "state")
+
+
+def csv_text(items: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Case", "Locality", "Step", "Held by", "Due", "Days overdue", "State"])
+    for item in items:
+        writer.writerow([_cell(item[c]) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    # A cell a spreadsheet would run as a formula is quoted: values can come from applicants.
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@router.get("/cases/{reference}")
+def case_page(
+    reference: str, request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+) -> Response:
+    case = queries.staff_case_page(session, reference=reference, actor=actor, clock=clock)
+    return render(request, "staff/case.html", {"actor": actor, "case": case})
+
+
+@router.get("/cases/{reference}/events/{event}")
+def event_page(
+    reference: str,
+    event: str,
+    request: Request,
+    actor: SignedInStaff,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    found = queries.event_form(session, reference=reference, event=event, actor=actor, clock=clock)
+    return _event_form(request, actor, found, {}, {}, found["case"]["version"])
+
+
+@router.post("/cases/{reference}/events/{event}")
+async def fire_event(
+    reference: str,
+    event: str,
+    request: Request,
+    actor: SignedInStaff,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    form = await checked_form(request)
+    version = _int(form.get("version"))
+    try:
+        found = queries.event_form(
+            session, reference=reference, event=event, actor=actor, clock=clock
+        )
+    except (NotFound, NotAllowed) as exc:
+        # The event may have gone because someone else moved the case on: say so.
+        session.rollback()
+        return _changed(request, actor, session, clock, reference, version, unless_same=exc)
+    session.rollback()  # end the read before the service opens its own transaction
+    fields = forms.fields_for(found["model"])
+    data, errors = forms.parse(fields, form)
+    if errors:
+        return _event_form(request, actor, found, dict(form), errors, version, status=422)
+    try:
+        record_event(
+            session,
+            clock=clock,
+            case_ref=reference,
+            event=event,
+            data=data if found["model"] is not None else None,
+            actor=actor,
+            expected_version=version,
+        )
+    except StaleVersion:
+        session.rollback()
+        return _changed(request, actor, session, clock, reference, version)
+    except InvalidInput as exc:
+        session.rollback()
+        errors = {forms.field_of(e.get("field"), fields): e["message"] for e in exc.errors}
+        return _event_form(request, actor, found, dict(form), errors, version, status=422)
+    return redirect(request, f"/staff/cases/{reference}")
+
+
+def _event_form(
+    request: Request,
+    actor: Any,
+    found: dict[str, Any],
+    values: dict[str, Any],
+    errors: dict[str, str],
+    version: int,
+    *,
+    status: int = 200,
+) -> Response:
+    fields = forms.fields_for(found["model"])
+    error_list = [{"text": m, "href": f"#{_anchor(n, fields)}"} for n, m in errors.items()]
+    context = {
+        "actor": actor,
+        "found": found,
+        "fields": fields,
+        "values": values,
+        "errors": errors or None,
+        "error_list": error_list,
+        "version": version,
+        "back_url": f"/staff/cases/{found['case']['reference']}",
+    }
+    return render(request, "staff/event.html", context, status=status)
+
+
+def _anchor(name: str, fields: list[forms.FormField]) -> str:
+    kinds = {f.name: f.kind for f in fields}
+    return f"{name}-day" if kinds.get(name) == "date" else name
+
+
+def _changed(
+    request: Request,
+    actor: Any,
+    session: Any,
+    clock: Any,
+    reference: str,
+    version: int,
+    *,
+    unless_same: Exception | None = None,
+) -> Response:
+    """The "this case changed" page; raises `unless_same` if nothing did change."""
+    case = queries.changes_since(
+        session, reference=reference, version=version, actor=actor, clock=clock
+    )
+    if unless_same is not None and (version < 1 or not case["changes"]):
+        raise unless_same
+    return render(request, "staff/changed.html", {"actor": actor, "case": case}, status=409)
+
+
+def _int(value: Any) -> int:
+    text = str(value or "")
+    return int(text) if text.isdigit() else -1
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> Response:
+    """Every staff page carries this browser's CSRF token: the sign-out button is a form."""
+    browser(request)
+    return render_page(request, name, context, status=status)
+
+
+def _login_error(
+    request: Request, template: str, field: str, message: str, values: dict[str, str]
+) -> Response:
+    errors = {field: message}
+    error_list = [{"text": message, "href": f"#{field}"}]
+    context = {"errors": errors, "error_list": error_list, "values": values}
+    return render(request, template, context, status=401)
+
+
+def _to_sign_in(request: Request, _exc: Exception) -> Response:
+    return RedirectResponse("/staff/login", status_code=303)
+
+
+ERROR_TITLES = {
+    403: "You do not have access to this",
+    404: "Page not found",
+    409: "This cannot be done now",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def _staff_errors(previous: Any) -> Any:
+    """Staff pages get staff error pages; everything else keeps its own handler."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        if not request.url.path.startswith("/staff"):
+            return await previous(request, exc)  # type: ignore[no-any-return]
+        status = getattr(exc, "status", None) or getattr(exc, "status_code", 500)
+        if isinstance(exc, RequestValidationError):
+            status = 404
+        if status >= 500:
+            log.exception("unhandled error on a staff page", exc_info=exc)
+        detail = getattr(exc, "detail", "") if isinstance(exc, EngineError) else ""
+        context = {"title": ERROR_TITLES.get(status, ERROR_TITLES[409]), "detail": detail}
+        return render(request, "staff/error.html", context, status=status)
+
+    return handle
+
+
+def install(app: FastAPI) -> None:
+    """The staff router, the sign-in redirect, and staff error pages (after the public ones)."""
+    app.add_exception_handler(SignInRequired, _to_sign_in)
+    for kind in (StarletteHTTPException, EngineError, RequestValidationError, Exception):
+        previous = app.exception_handlers.get(kind)
+        if previous is not None:
+            app.add_exception_handler(kind, _staff_errors(previous))
+    app.include_router(router)
