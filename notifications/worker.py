@@ -14,6 +14,7 @@ from engine import registry
 from engine.clock import Clock, SystemClock
 from engine.db import SessionFactory
 from engine.scheduler import Job, build_scheduler
+from engine.services.auth import purge_sessions
 from engine.services.form_sessions import purge_expired
 from engine.settings import Settings
 from engine.sweeps import sweep_deadlines
@@ -66,9 +67,10 @@ class Worker:
         _logged(self.purge)
 
     def purge(self) -> None:
-        """Delete public-form answers left idle past their expiry (UK GDPR: keep no more)."""
+        """Delete public-form answers and staff sessions left idle past their expiry."""
         with self.session_factory() as session:
             purge_expired(session, clock=self.clock)
+            purge_sessions(session, clock=self.clock)
 
 
 def _logged(job: object) -> None:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
@@ -111,3 +115,25 @@ def client(app):  # type: ignore[no-untyped-def]
 
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+def serve(app: Any) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, for real concurrent requests."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        threading.Event().wait(0.01)  # waiting for a server to start, not for domain time
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app: Any) -> Iterator[str]:
+    yield from serve(app)

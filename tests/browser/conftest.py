@@ -6,14 +6,13 @@ the GOV.UK Frontend assets or axe-core are not installed (`make assets`; CI inst
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+
+from tests.conftest import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,23 +60,4 @@ def axe_source() -> str:
     return AXE.read_text("utf-8")
 
 
-def serve(app: Any) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        threading.Event().wait(0.01)  # waiting for a server to start, not for domain time
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture
-def live_server(app: Any) -> Iterator[str]:
-    yield from serve(app)
+__all__ = ["serve"]

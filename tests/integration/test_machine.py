@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func
 from sqlmodel import Session, select
 
@@ -123,26 +120,8 @@ def test_one_machine_per_workflow_is_built_once_without_auto_transitions() -> No
         first.next_state("submitted", "to_closed")
 
 
-@pytest.fixture
-def live_api(app: Any) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, for real concurrent requests."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(500):
-        if server.started:
-            break
-        threading.Event().wait(0.01)  # waiting for a server to start, not for domain time
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
 def test_twenty_concurrent_events_on_one_version_let_exactly_one_win(
-    live_api: str, session_factory: SessionFactory, clock: FixedClock
+    live_server: str, session_factory: SessionFactory, clock: FixedClock
 ) -> None:
     with session_factory() as s:
         staff = make_staff(s, clock)
@@ -151,7 +130,7 @@ def test_twenty_concurrent_events_on_one_version_let_exactly_one_win(
     barrier = threading.Barrier(20)
 
     def attempt(_: int) -> int:
-        with httpx.Client(base_url=live_api, timeout=60) as http:
+        with httpx.Client(base_url=live_server, timeout=60) as http:
             barrier.wait()
             response = http.post(
                 f"/api/v1/cases/{done.reference}/events",

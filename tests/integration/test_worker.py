@@ -9,8 +9,8 @@ from sqlmodel import col, select
 
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.models import FormSession, OutboxMessage
-from engine.services import form_sessions
+from engine.models import FormSession, OutboxMessage, StaffSession
+from engine.services import auth, form_sessions
 from engine.settings import Settings
 from engine.sweeps import sweep_deadlines
 from notifications.worker import build_worker
@@ -84,3 +84,24 @@ def test_the_worker_purges_public_form_answers_left_idle(
     clock.advance(minutes=15)  # "idle" has been left 65 minutes, "busy" 15
     worker.purge()
     assert answers() == 1
+
+
+def test_the_worker_purges_expired_staff_sessions(
+    session_factory: SessionFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    def sessions() -> int:
+        with session_factory() as s:
+            return s.exec(select(func.count()).select_from(StaffSession)).one()
+
+    with session_factory() as s:
+        make_staff(s, clock)
+        auth.set_password(s, clock=clock, email="contact@example.org", password="long-password-1")
+        auth.check_password(s, clock=clock, email="contact@example.org", password="long-password-1")
+    assert sessions() == 1
+    settings = Settings(database_url="sqlite://", outbox_dir=str(tmp_path / "outbox"))
+    worker = build_worker(settings, session_factory, clock=clock)
+    worker.purge()
+    assert sessions() == 1
+    clock.advance(hours=1)  # a first-factor session lasts minutes, never an hour
+    worker.purge()
+    assert sessions() == 0
