@@ -38,24 +38,11 @@ def opened_by(
     return opened
 
 
-def closing_status(
-    rule: DeadlineRule, *, trigger: str, new_state: str, today: date, due_on: date
-) -> str | None:
-    """How an open deadline ends when a trigger fires, or None when it stays open."""
-    if trigger in rule.met_by:
-        return "met" if today <= due_on else "late"
-    if new_state in rule.while_in:
-        return None
-    if rule.kind == "window":
-        return "lapsed" if today > due_on else "cancelled"
-    return "cancelled"
-
-
 def closing_plan(wf: WorkflowDef, *, trigger: str, new_state: str) -> tuple[list[str], list[str]]:
     """The deadlines a trigger ends: (met by it, ended because the case moved on).
 
-    Whether a met deadline was late, or an ended window lapsed, depends on its due date,
-    which the caller compares with today (see `closing_status` for the same rule per row).
+    Whether a met deadline was late, or an ended window lapsed, depends on its due date:
+    the machine lets SQL compare it with today in the one UPDATE that closes them all.
     """
     met = [r.name for r in wf.deadlines if trigger in r.met_by]
     ended = [r.name for r in wf.deadlines if r.name not in met and new_state not in r.while_in]

@@ -41,6 +41,8 @@ def work_queue(session: Session, *, actor: Actor, today: date) -> list[dict[str,
 
 def overdue(session: Session, *, actor: Actor, today: date) -> list[dict[str, Any]]:
     """Every missed staff deadline in the areas and localities the actor manages."""
+    if not actor.roles & {"manager", "admin"}:
+        raise NotAllowed("Only managers can see everything overdue.")
     items = []
     for grant in actor.grants:
         if grant.role not in ("manager", "admin"):
@@ -137,8 +139,6 @@ def _role_meets(role: str, case: Case, deadline: str) -> bool:
 
 def overdue_report(session: Session, *, actor: Actor, today: date) -> dict[str, Any]:
     """Managers' view: every overdue item, with counts by locality and by step."""
-    if not actor.roles & {"manager", "admin"}:
-        raise NotAllowed("Only managers see the overdue report.")
     items = [_explained(item, today) for item in overdue(session, actor=actor, today=today)]
     items.sort(key=lambda i: (i["locality"], i["deadline"], i["due_date"]))
     return {

@@ -16,6 +16,7 @@ from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import AuditEvent, Case, OutboxMessage
 from tests.factories import StaffMember, application_body, make_staff
+from tests.http_checks import API, never_a_server_error, problem
 from workflows.community_trigger import ROLES, CommunityTriggerState
 
 if TYPE_CHECKING:
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 # Starlette 1.10 warns when its test client runs on httpx rather than httpx2 (see the report).
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
 
-API = "/api/v1"
-PROBLEM = "application/problem+json"
 REFERENCE = re.compile(r"^CT-2026-\d{6}$")
 
 
@@ -35,23 +34,7 @@ REFERENCE = re.compile(r"^CT-2026-\d{6}$")
 @pytest.fixture(autouse=True)
 def _never_a_server_error(client: TestClient) -> None:
     """Every response in this module: no 500, and never a traceback in the body."""
-
-    def check(response: httpx.Response) -> None:
-        response.read()
-        assert response.status_code < 500, response.text
-        assert "Traceback" not in response.text
-
-    client.event_hooks["response"].append(check)
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    """Assert an RFC 9457 problem answer with this status, and return its body."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status
-    assert body["title"] and body["detail"]
-    return body
+    never_a_server_error(client)
 
 
 def bearer(member: StaffMember) -> dict[str, str]:

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 from sqlalchemy import func
 from sqlmodel import select
@@ -27,6 +26,7 @@ from engine.models import (
     Report,
 )
 from tests.factories import StaffMember, application_body, make_case, make_staff
+from tests.http_checks import API, never_a_server_error, problem
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 # Starlette 1.10 warns when its test client runs on httpx rather than httpx2 (see the report).
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
 
-API = "/api/v1"
-PROBLEM = "application/problem+json"
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgresql")
 STORED = (Case, Party, Incident, Report, AuditEvent, OutboxMessage, ReferenceCounter)
 NOTHING = {model.__tablename__: 0 for model in STORED}
@@ -44,13 +42,7 @@ NOTHING = {model.__tablename__: 0 for model in STORED}
 @pytest.fixture(autouse=True)
 def _never_a_server_error(client: TestClient) -> None:
     """Every response in this module: no 500, and never a traceback in the body."""
-
-    def check(response: httpx.Response) -> None:
-        response.read()
-        assert response.status_code < 500, response.text
-        assert "Traceback" not in response.text
-
-    client.event_hooks["response"].append(check)
+    never_a_server_error(client)
 
 
 def stored(session_factory: SessionFactory) -> dict[str, int]:
@@ -60,15 +52,6 @@ def stored(session_factory: SessionFactory) -> dict[str, int]:
             model.__tablename__: s.exec(select(func.count()).select_from(model)).one()
             for model in STORED
         }
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status
-    assert body["title"] and body["detail"]
-    return body
 
 
 # --- applications ---------------------------------------------------------------------------
