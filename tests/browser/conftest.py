@@ -27,6 +27,9 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # No back/forward cache: "Back" re-asks the server, so a test of it is a test of our pages,
+    # and Chromium never swaps the page out from under the driver mid-navigation.
+    "--disable-features=BackForwardCache",
 ]
 
 
