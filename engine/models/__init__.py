@@ -10,6 +10,7 @@ from engine.models.case import (
     ReferenceCounter,
     Report,
 )
+from engine.models.complaint import ReportAudit
 from engine.models.equalities import EqualitiesResponse
 from engine.models.form_session import FormSession
 from engine.models.org import Area, Group, Locality, Partnership
@@ -33,6 +34,7 @@ __all__ = [
     "Recommendation",
     "ReferenceCounter",
     "Report",
+    "ReportAudit",
     "RoleGrant",
     "StaffSession",
     "User",
