@@ -91,3 +91,47 @@ EFFECTS: dict[str, Callable[[EffectContext], None]] = {
     "update_recommendation": update_recommendation,
     "record_closure": record_closure,
 }
+
+
+# Documents (engine/documents.py), written in the event's own transaction. The audit row is
+# inserted after the effects run, with the case's next version: that is the version named.
+def issue_response_letter(ctx: EffectContext) -> None:
+    from engine import documents  # documents reads the machine, which runs these effects
+
+    documents.store(
+        ctx.session,
+        ctx.case,
+        documents.issued_letter(ctx.session, ctx.case, ctx.data, ctx.actor_user_id, ctx.now),
+        event_version=ctx.case.version + 1,
+        created_by=ctx.actor_user_id,
+        now=ctx.now,
+    )
+
+
+def make_appeal_pack(ctx: EffectContext) -> None:
+    from engine import documents
+
+    pack = documents.appeal_pack(
+        ctx.session,
+        ctx.case,
+        now=ctx.now,
+        trigger=ctx.trigger,
+        parsed=ctx.data,
+        actor_user_id=ctx.actor_user_id,
+    )
+    documents.store(
+        ctx.session,
+        ctx.case,
+        [pack],
+        event_version=ctx.case.version + 1,
+        created_by=ctx.actor_user_id,
+        now=ctx.now,
+    )
+
+
+EFFECTS.update(
+    {
+        "issue_response_letter": issue_response_letter,
+        "make_appeal_pack": make_appeal_pack,
+    }
+)

@@ -199,7 +199,7 @@ TRANSITIONS = (
         "Issue the response to the victim",
         (),
         ResponseData,
-        ("record_responder",),
+        ("record_responder", "issue_response_letter"),
     ),
     TransitionDef(
         "appeal_lodged",
@@ -218,7 +218,7 @@ TRANSITIONS = (
         "Send the papers to an independent chair",
         ("appeal_chair_independent",),
         AppealPapersData,
-        ("assign_appeal_chair",),
+        ("assign_appeal_chair", "make_appeal_pack"),
     ),
     TransitionDef(
         "appeal_upheld",

@@ -11,6 +11,7 @@ from engine.models.case import (
     Report,
 )
 from engine.models.complaint import ReportAudit
+from engine.models.document import Document
 from engine.models.equalities import EqualitiesResponse
 from engine.models.form_session import FormSession
 from engine.models.org import Area, Group, Locality, Partnership
@@ -23,6 +24,7 @@ __all__ = [
     "AuditEvent",
     "Case",
     "Deadline",
+    "Document",
     "EqualitiesResponse",
     "FormSession",
     "Group",

@@ -1,0 +1,692 @@
+"""The documents the engine writes for a case: the response letter and the appeal pack.
+
+The engine decides what each document says; the web only delivers the stored bytes. Each
+document is written in the transaction of the event that produced it (see engine/effects.py).
+
+The response letter's words are a Jinja2 template in engine/templates/letters/: it is part
+of what the engine decides (and the engine may not import workflows/ beyond the registry),
+and a plain file lets the wording be changed without touching code. The HTML it renders is
+the one source: shown on screen as the preview, stored, and laid out into the PDF.
+
+PDFs are made with fpdf2 (pure Python; WeasyPrint would need the system's Pango libraries).
+Its built-in fonts cover Latin-1 only, and no pinned package ships a Unicode font, so text
+outside Latin-1 is written with the nearest plain letter (ł -> l) or "?" and the PDF says
+so; the case record and the HTML letter keep the exact text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from html.parser import HTMLParser
+from importlib import resources
+from typing import Any
+
+from fpdf import FPDF
+from jinja2 import Environment, StrictUndefined
+from pydantic import BaseModel
+from sqlalchemy import desc
+from sqlmodel import Session, col, select
+
+from engine import machine, registry, workdays
+from engine.access import Actor
+from engine.clock import Clock, london_date
+from engine.errors import NotAllowed
+from engine.models import (
+    AuditEvent,
+    Case,
+    Document,
+    Incident,
+    Party,
+    Recommendation,
+    Report,
+    RoleGrant,
+    User,
+)
+
+RESPONSE_EVENT = "response_issued"
+HTML = "text/html; charset=utf-8"
+PDF = "application/pdf"
+
+APPEAL_GROUNDS = {
+    "process_not_considered": "a relevant process, policy or protocol was not considered",
+    "facts_not_considered": "relevant facts were not considered",
+}
+UNIT_WORDS = {"working_days": "working day", "calendar_days": "day"}
+_DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    kind: str
+    title: str
+    media_type: str
+    filename: str
+    content: bytes
+
+
+def long_date(value: date | str) -> str:
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def _short_date(value: date | str | None) -> str:
+    if not value:
+        return ""
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+@cache
+def _letters() -> Environment:
+    env = Environment(
+        undefined=StrictUndefined, autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
+    env.filters["long_date"] = long_date
+    return env
+
+
+@cache
+def _template(name: str) -> Any:
+    source = resources.files("engine").joinpath("templates", "letters", name).read_text("utf-8")
+    return _letters().from_string(source)
+
+
+# ---------------------------------------------------------------- the response letter
+
+
+def response_letter_context(
+    session: Session, case: Case, *, response: str, issued_on: date, signed_by: str
+) -> dict[str, Any]:
+    """Everything the letter says, from the case as recorded and the CSP chair's words."""
+    area = registry.area(case.area_id)
+    locality = area.localities.get(case.locality_id)
+    report = _latest_event(session, case, "jag_report_recorded")
+    scale = area.timescale("appeal_window", case.locality_id)
+    unit = UNIT_WORDS.get(scale.unit, scale.unit.replace("_", " "))
+    return {
+        "reference": case.reference,
+        "issued_on": issued_on,
+        "received_on": case.application_on,
+        "applicant_name": _applicant_name(session, case),
+        "locality_name": locality.name if locality else case.locality_id,
+        "partnership_name": (
+            area.partnerships.get(locality.partnership, "Community Safety Partnership")
+            if locality
+            else "Community Safety Partnership"
+        ),
+        "area_name": area.name,
+        "findings": _paragraphs(report.data.get("findings", "") if report else ""),
+        "response": _paragraphs(response),
+        "recommendations": [
+            {
+                "recipient_body": r.recipient_body,
+                "action": r.action.rstrip(". "),
+                "owner": r.owner,
+                "due_on": r.due_on,
+            }
+            for r in _case_rows(session, Recommendation, case)
+        ],
+        "contact": named_contact(session, case),
+        "appeal": {
+            "grounds": [APPEAL_GROUNDS.get(g, g.replace("_", " ")) for g in area.appeal_grounds],
+            "period": f"{scale.amount} {unit}{'' if scale.amount == 1 else 's'}",
+            # The same date the engine opens as the appeal_window deadline on this event.
+            "deadline": workdays.due_date(issued_on, scale.amount, scale.unit),
+        },
+        "signed_by": signed_by,
+    }
+
+
+def render_response_letter(context: dict[str, Any]) -> str:
+    """The letter as an HTML fragment (an <article>), ready to show inside a page."""
+    return str(_template("response_letter.html").render(**context))
+
+
+def response_letter_documents(context: dict[str, Any]) -> list[NewDocument]:
+    """The issued letter twice: HTML for the screen and a PDF to print or post."""
+    fragment = render_response_letter(context)
+    ref = context["reference"]
+    title = f"Response letter, {long_date(context['issued_on'])}"
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{_escape(title)} ({_escape(ref)})</title></head><body>\n{fragment}</body></html>\n"
+    )
+    pdf = _Pdf(ref, title)
+    pdf.blocks(html_blocks(fragment))
+    return [
+        NewDocument("response_letter", title, HTML, f"{ref}-response-letter.html", page.encode()),
+        NewDocument("response_letter", title, PDF, f"{ref}-response-letter.pdf", pdf.finish()),
+    ]
+
+
+def preview_response_letter(
+    session: Session, *, reference: str, data: dict[str, Any], actor: Actor, clock: Clock
+) -> str:
+    """The letter the actor would issue now with `data`, checked as issuing would be.
+
+    Refused unless the actor may issue the response on this case now; bad data raises
+    InvalidInput naming the field, exactly as issuing would. Nothing is stored.
+    """
+    case = machine.load_case(session, reference)
+    options = machine.event_options(session, case=case, actor=actor, today=clock.today())
+    if not any(o.trigger == RESPONSE_EVENT and o.ok for o in options):
+        raise NotAllowed(f"You may not issue the response on case {reference} now.")
+    tdef = registry.workflow(case.workflow_name).transition(RESPONSE_EVENT, case.state)
+    assert tdef is not None  # event_options offered it from this state
+    parsed = machine.parse_event_data(tdef, data)
+    context = response_letter_context(
+        session,
+        case,
+        response=getattr(parsed, "summary", ""),
+        issued_on=clock.today(),
+        signed_by=actor.label,
+    )
+    return render_response_letter(context)
+
+
+def issued_letter(
+    session: Session, case: Case, parsed: BaseModel | None, actor_user_id: int | None, now: datetime
+) -> list[NewDocument]:
+    """The response letter as the response_issued event issues it."""
+    context = response_letter_context(
+        session,
+        case,
+        response=getattr(parsed, "summary", ""),
+        issued_on=london_date(now),
+        signed_by=_user_name(session, actor_user_id) or "The Community Safety Partnership chair",
+    )
+    return response_letter_documents(context)
+
+
+# ---------------------------------------------------------------- the appeal pack
+
+
+def appeal_pack(
+    session: Session,
+    case: Case,
+    *,
+    now: datetime,
+    trigger: str,
+    parsed: BaseModel | None,
+    actor_user_id: int | None,
+) -> NewDocument:
+    """One PDF for the independent appeal chair: application, meeting record, chronology,
+    result letter, outcome report, action plan and the appeal itself.
+
+    Built only from the case's own records; equalities answers are never read.
+    """
+    area = registry.area(case.area_id)
+    wf = registry.workflow(case.workflow_name)
+    labels = {t.trigger: t.label for t in wf.transitions} | {wf.start_trigger: "Application made"}
+    ref = case.reference
+    title = "Appeal pack"
+    pdf = _Pdf(ref, title)
+    locality = area.localities.get(case.locality_id)
+    pdf.heading(f"Appeal pack: ASB Case Review {ref}", 1)
+    pdf.pairs(
+        [
+            ("Locality", locality.name if locality else case.locality_id),
+            ("Prepared", _short_date(london_date(now))),
+            ("Application received", _short_date(case.application_on)),
+        ]
+    )
+    pdf.paragraph(
+        "Contents: 1 the application, 2 the review meeting, 3 chronology, 4 the result "
+        "letter, 5 the outcome report, 6 the action plan, 7 the appeal."
+    )
+    _pack_application(pdf, session, case)
+    _pack_meeting(pdf, session, case)
+    _pack_chronology(pdf, session, case, labels, now, trigger, actor_user_id)
+    _pack_letter(pdf, session, case)
+    _pack_report(pdf, session, case)
+    _pack_action_plan(pdf, session, case)
+    _pack_appeal(pdf, session, case)
+    return NewDocument("appeal_pack", title, PDF, f"{ref}-appeal-pack.pdf", pdf.finish())
+
+
+def _pack_application(pdf: _Pdf, session: Session, case: Case) -> None:
+    pdf.heading("1. The application", 2)
+    pdf.pairs(
+        [
+            ("How it came in", case.channel.replace("_", " ")),
+            ("Received", _short_date(case.application_on)),
+            ("Hate incident", "Yes" if case.hate_incident else "No"),
+            ("Involvement wanted in the review", (case.involvement or "").replace("_", " ")),
+        ]
+    )
+    for p in _case_rows(session, Party, case):
+        who = p.kind.replace("_", " ").capitalize()
+        pdf.pairs([(who, p.name + (f" ({p.role.replace('_', ' ')})" if p.role else ""))])
+    for label, text in (
+        ("The impact on them", case.impact),
+        ("The outcome they want", case.outcome_wanted),
+        ("Vulnerabilities", case.vulnerabilities),
+        ("Accessibility needs", case.accessibility_needs),
+    ):
+        if text:
+            pdf.pairs([(label, text)])
+    reports = _case_rows(session, Report, case)
+    for i in _case_rows(session, Incident, case):
+        pdf.heading(f"Incident {i.seq}: {_short_date(i.occurred_on)}", 3)
+        if i.place:
+            pdf.pairs([("Where", i.place)])
+        pdf.paragraph(i.description)
+        for r in (r for r in reports if r.incident_id == i.id):
+            pdf.bullet(
+                f"Reported to {r.agency.replace('_', ' ')} on {_short_date(r.reported_on)}"
+                + (f", reference {r.reference}" if r.reference else "")
+            )
+
+
+def _pack_meeting(pdf: _Pdf, session: Session, case: Case) -> None:
+    pdf.heading("2. The review meeting", 2)
+    meeting = _latest_event(session, case, "review_meeting_held")
+    if meeting is None:
+        pdf.paragraph("No review meeting was held: the case did not reach the review.")
+        return
+    d = meeting.data
+    pdf.pairs(
+        [
+            ("Held on", _short_date(d.get("held_on"))),
+            ("Victim's part", str(d.get("victim_involvement", "")).replace("_", " ")),
+        ]
+    )
+    if d.get("not_invited_reason"):
+        pdf.pairs([("Why the victim was not invited", d["not_invited_reason"])])
+    pdf.paragraph("Attendees:")
+    for name in d.get("attendees", []):
+        pdf.bullet(name)
+    pdf.pairs([("Recorded by", meeting.actor_label)])
+
+
+def _pack_chronology(
+    pdf: _Pdf,
+    session: Session,
+    case: Case,
+    labels: dict[str, str],
+    now: datetime,
+    trigger: str,
+    actor_user_id: int | None,
+) -> None:
+    pdf.heading("3. Chronology", 2)
+    events = [
+        (a.occurred_at, a.trigger, a.actor_label, a.reason)
+        for a in _case_rows(session, AuditEvent, case)
+    ]
+    # The event making this pack is recorded in the same transaction, after its effects.
+    events.append((now, trigger, _user_name(session, actor_user_id) or "", None))
+    for at, event, by, reason in events:
+        line = f"{at.strftime('%d/%m/%Y %H:%M')} UTC  {labels.get(event, event)}"
+        line += f", by {by}" if by else ""
+        line += f": {reason}" if reason else ""
+        pdf.bullet(line)
+
+
+def _pack_letter(pdf: _Pdf, session: Session, case: Case) -> None:
+    pdf.heading("4. The result letter", 2)
+    letter = session.exec(
+        select(Document.content)
+        .where(
+            Document.case_id == case.id,
+            Document.kind == "response_letter",
+            Document.media_type == HTML,
+        )
+        .order_by(desc(col(Document.id)))
+    ).first()
+    if letter is not None:
+        pdf.blocks(html_blocks(letter.decode("utf-8")), top=3)
+        return
+    decision = _latest_event(
+        session, case, "threshold_not_met", "application_rejected", RESPONSE_EVENT
+    )
+    if decision is None:
+        pdf.paragraph("No result letter has been issued on this case.")
+        return
+    pdf.paragraph(
+        f"{decision.trigger.replace('_', ' ').capitalize()} on "
+        f"{_short_date(decision.occurred_at.date())} by {decision.actor_label}."
+    )
+    for key in ("ground", "reasons", "summary"):
+        if decision.data.get(key):
+            pdf.pairs([(key.capitalize(), str(decision.data[key]).replace("_", " "))])
+
+
+def _pack_report(pdf: _Pdf, session: Session, case: Case) -> None:
+    pdf.heading("5. The outcome report", 2)
+    report = _latest_event(session, case, "jag_report_recorded")
+    if report is None:
+        pdf.paragraph("The JAG has not recorded a report on this case.")
+        return
+    pdf.pairs([("Recorded", f"{_short_date(report.occurred_at.date())} by {report.actor_label}")])
+    pdf.heading("Findings", 3)
+    for paragraph in _paragraphs(report.data.get("findings", "")):
+        pdf.paragraph(paragraph)
+    summaries = report.data.get("agency_summaries") or {}
+    if summaries:
+        pdf.heading("What each agency said", 3)
+        pdf.pairs(list(summaries.items()))
+
+
+def _pack_action_plan(pdf: _Pdf, session: Session, case: Case) -> None:
+    pdf.heading("6. The action plan", 2)
+    recs = _case_rows(session, Recommendation, case)
+    if not recs:
+        pdf.paragraph("The review made no recommendations.")
+    for r in recs:
+        pdf.heading(f"Recommendation {r.seq}: {r.recipient_body}", 3)
+        pdf.paragraph(r.action)
+        pdf.pairs(
+            [
+                ("Named owner", r.owner or "Not named"),
+                ("Due", _short_date(r.due_on) or "No date set"),
+                ("Status", r.status + (f": {r.note}" if r.note else "")),
+            ]
+        )
+
+
+def _pack_appeal(pdf: _Pdf, session: Session, case: Case) -> None:
+    pdf.heading("7. The appeal", 2)
+    appeal = _latest_event(session, case, "appeal_lodged")
+    if appeal is None:
+        pdf.paragraph("No appeal is recorded on this case.")
+        return
+    d = appeal.data
+    pdf.pairs(
+        [
+            ("Ground", APPEAL_GROUNDS.get(d.get("ground", ""), str(d.get("ground", "")))),
+            ("Received", _short_date(d.get("received_on") or appeal.occurred_at.date())),
+        ]
+    )
+    for paragraph in _paragraphs(d.get("details", "")):
+        pdf.paragraph(paragraph)
+
+
+# ---------------------------------------------------------------- storing and reading
+
+
+def store(
+    session: Session,
+    case: Case,
+    docs: list[NewDocument],
+    *,
+    event_version: int,
+    created_by: int | None,
+    now: datetime,
+) -> None:
+    """Add documents to the session; they are written with the event's transaction."""
+    for d in docs:
+        session.add(
+            Document(
+                case_id=case.id,  # type: ignore[arg-type]
+                event_version=event_version,
+                kind=d.kind,
+                title=d.title,
+                media_type=d.media_type,
+                filename=d.filename,
+                size=len(d.content),
+                content=d.content,
+                created_at=now,
+                created_by=created_by,
+            )
+        )
+
+
+_LISTED = (
+    Document.id,
+    Document.kind,
+    Document.title,
+    Document.media_type,
+    Document.filename,
+    Document.size,
+    Document.created_at,
+    Document.event_version,
+)
+
+
+def listed(session: Session, case_id: int) -> list[dict[str, Any]]:
+    """The case's documents, oldest first, without their bytes."""
+    rows = session.exec(
+        select(*_LISTED).where(Document.case_id == case_id).order_by(col(Document.id))
+    ).all()
+    return [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "title": r.title,
+            "format": "PDF" if r.media_type == PDF else "HTML",
+            "filename": r.filename,
+            "size": r.size,
+            "created_at": r.created_at.isoformat(),
+            "event_version": r.event_version,
+        }
+        for r in rows
+    ]
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def named_contact(session: Session, case: Case) -> dict[str, str] | None:
+    """The case's named point of contact: the locality's contact (the first appointed)."""
+    row = session.exec(
+        select(User.name, User.email)
+        .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
+        .where(
+            RoleGrant.role == "contact",
+            RoleGrant.area_id == case.area_id,
+            RoleGrant.locality_id == case.locality_id,
+            col(User.active).is_(True),
+        )
+        .order_by(col(User.id))
+    ).first()
+    return {"name": row.name, "email": row.email} if row else None
+
+
+def _applicant_name(session: Session, case: Case) -> str:
+    name = session.exec(
+        select(Party.name).where(Party.case_id == case.id, Party.kind == "applicant")
+    ).first()
+    return name or "Sir or Madam"
+
+
+def _user_name(session: Session, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    return session.exec(select(User.name).where(User.id == user_id)).first()
+
+
+def _latest_event(session: Session, case: Case, *triggers: str) -> AuditEvent | None:
+    return session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case.id, col(AuditEvent.trigger).in_(triggers))
+        .order_by(desc(col(AuditEvent.version)))
+    ).first()
+
+
+def _case_rows(session: Session, table: Any, case: Case) -> list[Any]:
+    return list(
+        session.exec(select(table).where(table.case_id == case.id).order_by(col(table.id))).all()
+    )
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class _Blocks(HTMLParser):
+    """Reads the letter's HTML back as blocks: (h1 | h2 | p | li, text)."""
+
+    BLOCKS = ("h1", "h2", "h3", "p", "li")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, str]] = []
+        self._tag: str | None = None
+        self._text: list[str] = []
+        self._lists: list[list[Any]] = []  # [tag, items so far]
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("ol", "ul"):
+            self._lists.append([tag, 0])
+        elif tag in self.BLOCKS:
+            self._tag, self._text = tag, []
+            if tag == "li" and self._lists:
+                self._lists[-1][1] += 1
+        elif tag == "br":
+            self._text.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("ol", "ul") and self._lists:
+            self._lists.pop()
+        elif tag == self._tag:
+            text = re.sub(r"[ \t\r]*\n[ \t\r]*", "\n", "".join(self._text))
+            text = re.sub(r"[ \t\r]+", " ", text).strip()
+            if tag == "li" and self._lists and self._lists[-1][0] == "ol":
+                tag, text = "ol", f"{self._lists[-1][1]}. {text}"
+            self.blocks.append((tag, text))
+            self._tag = None
+
+    def handle_data(self, data: str) -> None:
+        if self._tag is not None:
+            self._text.append(re.sub(r"\s+", " ", data))  # only <br> breaks a line
+
+
+def html_blocks(html: str) -> list[tuple[str, str]]:
+    parser = _Blocks()
+    parser.feed(html)
+    parser.close()
+    return parser.blocks
+
+
+# Punctuation and letters outside Latin-1 with a usual plain spelling.
+_PLAIN = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u2022": "-",
+        "\u20ac": "EUR",
+        "\u0141": "L",
+        "\u0142": "l",
+        "\u0110": "D",
+        "\u0111": "d",
+        "\u0152": "OE",
+        "\u0153": "oe",
+    }
+)
+
+
+def latin1(text: str) -> tuple[str, bool]:
+    """`text` in what the PDF's built-in fonts can show, and whether anything was changed."""
+    text = text.translate(_PLAIN)
+    out, changed = [], False
+    for ch in text:
+        if ch == "\n" or (32 <= ord(ch) < 127) or (160 <= ord(ch) < 256):
+            out.append(ch)
+            continue
+        if ch in "\t\r":
+            out.append(" ")
+            continue
+        base = "".join(
+            c
+            for c in unicodedata.normalize("NFKD", ch)
+            if (32 <= ord(c) < 127 or 160 <= ord(c) < 256) and not unicodedata.combining(c)
+        )
+        out.append(base or "?")
+        changed = True
+    return "".join(out), changed
+
+
+class _Sheet(FPDF):
+    def __init__(self, reference: str) -> None:
+        super().__init__(format="A4")
+        self.reference = reference
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font("helvetica", "", 8)
+        self.cell(0, 6, f"ASB Case Review {self.reference}, page {self.page_no()} of {{nb}}")
+
+
+class _Pdf:
+    """A plain A4 document: headings, paragraphs, bullets and label: value lines."""
+
+    SIZES = {1: 17, 2: 14, 3: 12}
+
+    def __init__(self, reference: str, title: str) -> None:
+        self.reference, self.changed = reference, False
+        self.pdf = _Sheet(reference)
+        self.pdf.set_margins(20, 20, 20)
+        self.pdf.set_auto_page_break(True, margin=20)
+        self.pdf.set_title(f"{title} {reference}")
+        self.pdf.set_author("ASB Case Review")
+        self.pdf.set_creator("ctengine")
+        self.pdf.add_page()
+
+    def _text(self, text: str) -> str:
+        safe, changed = latin1(text)
+        self.changed = self.changed or changed
+        return safe
+
+    def _write(self, text: str, size: float, style: str = "", indent: float = 0) -> None:
+        self.pdf.set_font("helvetica", style, size)
+        self.pdf.set_x(self.pdf.l_margin + indent)
+        self.pdf.multi_cell(
+            self.pdf.epw - indent, size * 0.5, self._text(text), new_x="LMARGIN", new_y="NEXT"
+        )
+
+    def heading(self, text: str, level: int) -> None:
+        self.pdf.ln(3 if level > 1 else 0)
+        self._write(text, self.SIZES.get(level, 12), "B")
+        self.pdf.ln(1.5)
+
+    def paragraph(self, text: str) -> None:
+        self._write(text, 10.5)
+        self.pdf.ln(2)
+
+    def bullet(self, text: str, mark: str = "-") -> None:
+        self._write(f"{mark} {text}", 10.5, indent=4)
+        self.pdf.ln(1)
+
+    def pairs(self, rows: list[tuple[str, str]]) -> None:
+        for label, value in rows:
+            if value:
+                self._write(f"{label}: {value}", 10.5)
+                self.pdf.ln(1)
+
+    def blocks(self, blocks: list[tuple[str, str]], top: int = 1) -> None:
+        """Lay out HTML blocks; `top` is the heading level the HTML's h1 becomes."""
+        for tag, text in blocks:
+            if tag in ("h1", "h2", "h3"):
+                self.heading(text, min(3, int(tag[1]) + top - 1))
+            elif tag == "li":
+                self.bullet(text)
+            elif tag == "ol":
+                self._write(text, 10.5, indent=4)
+                self.pdf.ln(1)
+            else:
+                self.paragraph(text)
+
+    def finish(self) -> bytes:
+        if self.changed:
+            self.paragraph(
+                "Note: some characters in this document cannot be shown in this PDF and are "
+                "written with the nearest plain letter or '?'. The case record keeps the exact "
+                "text."
+            )
+        return bytes(self.pdf.output())
