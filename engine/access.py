@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from engine.errors import NotAllowed
+from engine.errors import NotAllowed, NotFound
 from engine.models import RoleGrant, User
 
 STAFF_ROLES = ("contact", "jag_chair", "csp_chair", "appeal_chair", "manager", "admin")
@@ -61,6 +61,23 @@ def roles_on_case(
     return roles
 
 
-def require_case_access(actor: Actor, roles: set[str], reference: str) -> None:
-    if not roles:
+def require_case_access(actor: Actor, roles: set[str], reference: str, *, area_id: str) -> None:
+    """Refuse an actor who holds no role on the case, without confirming it exists when
+    that would leak.
+
+    Staff who work cases in another locality of the same area get 403: they are
+    colleagues in one partnership, and "no access" tells them to ask a manager. Everyone
+    else gets 404, exactly as for a reference that does not exist: an appeal chair sees
+    only the appeals assigned to them (independence), and staff of another area must not
+    learn which references exist here.
+    """
+    if roles:
+        return
+    if any(g.area_id == area_id and g.role != "appeal_chair" for g in actor.grants):
         raise NotAllowed(f"You do not have access to case {reference}.")
+    raise NotFound(hidden_case_message(reference))
+
+
+def hidden_case_message(reference: str) -> str:
+    """The words for a case that does not exist, or that the actor may not know exists."""
+    return f"There is no case {reference}."

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from engine import registry, reminders
-from engine.access import Actor, roles_on_case
+from engine.access import Actor, require_case_access, roles_on_case
 from engine.clock import Clock
 from engine.errors import InvalidTransition, NotAllowed, NotFound
 from engine.machine import load_case
@@ -34,6 +34,10 @@ class LedgerEntry:
     sent_at: datetime | None
     why: str | None
     message_id: int | None = None
+    case_reference: str | None = None
+    attempts: int = 0
+    created_at: datetime | None = None
+    last_error: str | None = None
 
 
 def reminder_ledger(session: Session, *, case_ref: str, actor: Actor) -> list[LedgerEntry]:
@@ -49,13 +53,13 @@ def reminder_ledger(session: Session, *, case_ref: str, actor: Actor) -> list[Le
         select(Deadline).where(Deadline.case_id == case.id).order_by(col(Deadline.id))
     ).all()
     names = {d.id: d.name for d in deadlines}
-    entries = [_entry(r, names.get(r.deadline_id)) for r in rows]
+    entries = [_entry(r, names.get(r.deadline_id), case.reference) for r in rows]
     for d in deadlines:
         entries += _planned(case, d, rows)
     return entries
 
 
-def _entry(row: OutboxMessage, deadline: str | None) -> LedgerEntry:
+def _entry(row: OutboxMessage, deadline: str | None, reference: str | None = None) -> LedgerEntry:
     return LedgerEntry(
         deadline=deadline,
         step=row.step,
@@ -68,6 +72,10 @@ def _entry(row: OutboxMessage, deadline: str | None) -> LedgerEntry:
         sent_at=row.sent_at,
         why=row.reason or row.last_error,
         message_id=row.id,
+        case_reference=reference,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        last_error=row.last_error,
     )
 
 
@@ -115,7 +123,18 @@ def dead_letters(session: Session, *, actor: Actor) -> list[LedgerEntry]:
         .where(col(OutboxMessage.status).in_(RETRYABLE))
         .order_by(col(OutboxMessage.id))
     ).all()
-    return [_entry(row, None) for row, case in rows if _manages(actor, case)]
+    return [
+        _entry(row, None, case.reference if case is not None else None)
+        for row, case in rows
+        if _manages(actor, case)
+    ]
+
+
+def dead_letters_page(session: Session, *, actor: Actor) -> list[LedgerEntry]:
+    """The dead-letter list as a page asks for it: only managers may open it at all."""
+    if not actor.roles & MANAGER_ROLES:
+        raise NotAllowed("Only managers can see messages that could not be sent.")
+    return dead_letters(session, actor=actor)
 
 
 def retry_dead_letter(
@@ -127,6 +146,8 @@ def retry_dead_letter(
         raise NotFound(f"There is no message {message_id}.")
     case = session.get(Case, row.case_id) if row.case_id is not None else None
     if not _manages(actor, case):
+        if actor.roles & MANAGER_ROLES:  # another area's or locality's: not theirs to know of
+            raise NotFound(f"There is no message {message_id}.")
         raise NotAllowed("Only a manager for this area can retry its messages.")
     if row.status not in RETRYABLE:
         raise InvalidTransition(f"Message {message_id} is {row.status}, not a dead letter.")
@@ -152,5 +173,13 @@ def _manages(actor: Actor, case: Case | None) -> bool:
 
 
 def _require_manager(actor: Actor, case: Case) -> None:
-    if not _manages(actor, case):
+    roles = roles_on_case(
+        actor,
+        area_id=case.area_id,
+        locality_id=case.locality_id,
+        appeal_chair_id=case.appeal_chair_id,
+    )
+    # No role at all: refused exactly as the case page refuses (404 where 403 would leak).
+    require_case_access(actor, roles, case.reference, area_id=case.area_id)
+    if not roles & MANAGER_ROLES:
         raise NotAllowed(f"Only a manager for this area can see the messages of {case.reference}.")

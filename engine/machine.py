@@ -15,7 +15,7 @@ from sqlmodel import Session, SQLModel, select
 from transitions import Machine, MachineError
 
 from engine import bulk, deadlines, effects, messages, registry
-from engine.access import Actor, roles_on_case
+from engine.access import Actor, require_case_access, roles_on_case
 from engine.clock import Clock
 from engine.definitions import TransitionDef, WorkflowDef
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleVersion
@@ -142,8 +142,7 @@ def _apply(
         locality_id=case.locality_id,
         appeal_chair_id=case.appeal_chair_id,
     )
-    if not roles:
-        raise NotAllowed(f"You do not have access to case {case_ref}.")
+    require_case_access(actor, roles, case_ref, area_id=case.area_id)
     tdef = _transition(wf, case, trigger, expected_version)
     if not roles & set(tdef.roles):
         raise NotAllowed(

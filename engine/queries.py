@@ -24,7 +24,7 @@ def case_detail(session: Session, *, reference: str, actor: Actor, clock: Clock)
         locality_id=case.locality_id,
         appeal_chair_id=case.appeal_chair_id,
     )
-    require_case_access(actor, roles, reference)
+    require_case_access(actor, roles, reference, area_id=case.area_id)
     wf = registry.workflow(case.workflow_name)
     options = machine.event_options(session, case=case, actor=actor, today=clock.today())
     return {

@@ -2,7 +2,9 @@
 
 The expected answer is worked out here from the rules in the issue (locality for case
 workers, the whole area for managers, assignment for appeal chairs; the workflow's roles for
-events), independently of engine.access, and every pair is asked over HTTP.
+events), independently of engine.access, and every pair is asked over HTTP. A refusal that
+would confirm a case exists is a 404: an appeal chair asking for an appeal not assigned to
+them is told there is no such case; staff of another locality in the same area get 403.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from sqlmodel import Session, select
 from engine import registry
 from engine.access import load_actor
 from engine.clock import FixedClock
-from engine.models import Case, User
+from engine.models import Case, OutboxMessage, User
 from engine.services import auth
 from engine.services.cases import record_event
-from engine.services.staff import add_user
+from engine.services.staff import add_user, create_token
 from tests.factories import make_case
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
@@ -63,10 +65,19 @@ def may_read(user: tuple[str, str | None], case: CaseSpec) -> bool:
     return locality == case.locality
 
 
+def refused(user: tuple[str, str | None]) -> int:
+    """How a user who may not read a case is refused: 404 where 403 would leak that it exists."""
+    return 404 if user[0] == "appeal_chair" else 403
+
+
+def is_manager(user: tuple[str, str | None]) -> bool:
+    return user[0] in ("manager", "admin")
+
+
 def event_status(user: tuple[str, str | None], case: CaseSpec, trigger: str) -> int:
     """200 when the form is offered; 403 when refused; 404 when no such step is there."""
     if not may_read(user, case):
-        return 403
+        return refused(user)
     tdef = WF.transition(trigger, case.state)
     if tdef is None:
         return 404
@@ -78,11 +89,18 @@ def plan(user: tuple[str, str | None]) -> list[tuple[str, str, str | None, int]]
     checks: list[tuple[str, str, str | None, int]] = [
         ("GET", "/staff", None, 200),
         ("GET", "/staff/process", None, 200),
-        ("GET", "/staff/overdue", None, 200 if user[0] in ("manager", "admin") else 403),
-        ("GET", "/staff/overdue.csv", None, 200 if user[0] in ("manager", "admin") else 403),
+        ("GET", "/staff/overdue", None, 200 if is_manager(user) else 403),
+        ("GET", "/staff/overdue.csv", None, 200 if is_manager(user) else 403),
+        ("GET", "/staff/dead-letters", None, 200 if is_manager(user) else 403),
+        ("POST", "/staff/dead-letters/{dead}/retry", None, 303 if is_manager(user) else 403),
     ]
     for case in CASES:
-        checks.append(("GET", "/staff/cases/{ref}", case.key, 200 if may_read(user, case) else 403))
+        readable = may_read(user, case)
+        checks.append(("GET", "/staff/cases/{ref}", case.key, 200 if readable else refused(user)))
+        ledger = 200 if readable and is_manager(user) else 403 if readable else refused(user)
+        checks.append(("GET", "/staff/cases/{ref}/reminders", case.key, ledger))
+        api_read = 200 if readable else refused(user)
+        checks.append(("API-GET", "/api/v1/cases/{ref}", case.key, api_read))
         for trigger in TRIGGERS:
             expected = event_status(user, case, trigger)
             checks.append(("GET", f"/staff/cases/{{ref}}/events/{trigger}", case.key, expected))
@@ -90,7 +108,22 @@ def plan(user: tuple[str, str | None]) -> list[tuple[str, str, str | None, int]]
                 checks.append(
                     ("POST", f"/staff/cases/{{ref}}/events/{trigger}", case.key, expected)
                 )
+            api = api_event_status(user, case, trigger)
+            if api is not None:
+                checks.append(
+                    ("API-POST", f"/api/v1/cases/{{ref}}/events#{trigger}", case.key, api)
+                )
     return checks
+
+
+def api_event_status(user: tuple[str, str | None], case: CaseSpec, trigger: str) -> int | None:
+    """The API's answer to firing an event; None where it would be allowed (not fired here)."""
+    if not may_read(user, case):
+        return refused(user)
+    tdef = WF.transition(trigger, case.state)
+    if tdef is None:
+        return 409
+    return None if user[0] in tdef.roles else 403
 
 
 def test_the_matrix_has_at_least_a_thousand_checks() -> None:
@@ -113,7 +146,29 @@ def build_world(session: Session, clock: FixedClock) -> dict[str, str]:
         if c.state == "submitted"
     }
     refs["appeal-leicester"] = _appeal_case(session, clock)
+    refs["dead"] = str(_dead_letter(session, clock, refs["new-leicester"]))
     return refs
+
+
+def _dead_letter(session: Session, clock: FixedClock, ref: str) -> int:
+    """A message that failed for good on a Leicester case."""
+    case = session.exec(select(Case).where(Case.reference == ref)).one()
+    row = OutboxMessage(
+        case_id=case.id,
+        message="application_received",
+        recipient="victim@example.org",
+        recipient_role="applicant",
+        idempotency_key=f"matrix-dead-{ref}",
+        status="dead",
+        attempts=5,
+        created_at=clock.now(),
+        next_attempt_at=clock.now(),
+        last_error="mailbox full",
+    )
+    session.add(row)
+    session.commit()
+    assert row.id is not None
+    return row.id
 
 
 def _appeal_case(session: Session, clock: FixedClock) -> str:
@@ -163,23 +218,32 @@ def test_each_route_and_event_answers_as_the_rules_say(
     app: Any, session: Session, clock: FixedClock, user: tuple[str, str | None]
 ) -> None:
     refs = build_world(session, clock)
-    versions = {ref: _version(session, ref) for ref in refs.values()}
+    versions = {ref: _version(session, ref) for key, ref in refs.items() if key != "dead"}
     client = signed_in_client(app, session, clock, email(*user))
+    bearer = {"Authorization": f"Bearer {create_token(session, clock=clock, email=email(*user))}"}
     csrf = CSRF.search(client.get("/staff").text)
     assert csrf is not None
     wrong = []
     for method, template, key, expected in plan(user):
-        path = template.format(ref=refs[key]) if key else template
+        path = template.format(ref=refs[key] if key else "", dead=refs["dead"])
         if method == "GET":
             got = client.get(path, follow_redirects=False).status_code
+        elif method == "API-GET":
+            got = client.get(path, headers=bearer).status_code
+        elif method == "API-POST":
+            path, trigger = path.split("#")
+            body = {"event": trigger, "version": versions[refs[key]]}
+            got = client.post(path, json=body, headers=bearer).status_code
         else:
-            data = {"csrf_token": csrf.group(1), "version": str(versions[refs[key]])}
+            data = {"csrf_token": csrf.group(1)}
+            if key:
+                data["version"] = str(versions[refs[key]])
             got = client.post(path, data=data, follow_redirects=False).status_code
         if got != expected:
             wrong.append((method, path, expected, got))
     assert wrong == []
     session.expire_all()
-    assert {ref: _version(session, ref) for ref in refs.values()} == versions
+    assert {ref: _version(session, ref) for ref in refs.values() if ref != refs["dead"]} == versions
 
 
 def _version(session: Session, ref: str) -> int:

@@ -1,0 +1,130 @@
+"""The managers' pages: each case's reminder ledger, and dead letters with a retry button.
+
+Who may see what is the engine's decision (engine/ledger.py); these routes parse, call and
+render.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from engine import ledger
+from engine.errors import InvalidTransition, NotFound
+from web.deps import ClockDep, SessionDep, SignedInStaff
+from web.public.templating import redirect
+from web.security import checked_form
+from web.staff.routes import render
+
+router = APIRouter(prefix="/staff", include_in_schema=False)
+# Outbox ids are 64-bit integers; a longer string of digits is no message of ours.
+MAX_ID_DIGITS = 18
+STATUS_TAGS = {
+    "sent": ("Sent", "govuk-tag--green"),
+    "scheduled": ("Planned", "govuk-tag--blue"),
+    "pending": ("Waiting to send", "govuk-tag--yellow"),
+    "failed": ("Failed", "govuk-tag--red"),
+    "dead": ("Failed for good", "govuk-tag--red"),
+    "cancelled": ("Cancelled", "govuk-tag--grey"),
+    "skipped": ("Not sent", "govuk-tag--grey"),
+}
+
+
+@router.get("/cases/{reference}/reminders")
+def reminders_page(
+    reference: str, request: Request, actor: SignedInStaff, session: SessionDep
+) -> Response:
+    entries = ledger.reminder_ledger(session, case_ref=reference, actor=actor)
+    context = {
+        "actor": actor,
+        "reference": reference,
+        "back_url": f"/staff/cases/{reference}",
+        "groups": ledger_groups(entries),
+        "tags": STATUS_TAGS,
+        "step_label": step_label,
+    }
+    return render(request, "staff/reminders.html", context)
+
+
+def ledger_groups(entries: list[ledger.LedgerEntry]) -> list[dict[str, Any]]:
+    """One group per deadline (in the order deadlines were set), then messages of no deadline;
+    within a group, in date order."""
+    order: dict[str | None, int] = {}
+    for e in entries:
+        order.setdefault(e.deadline, len(order))
+    ranked = sorted(
+        entries,
+        key=lambda e: (
+            e.deadline is None,
+            order[e.deadline],
+            e.on.isoformat() if e.on else "",
+            e.message_id or 0,
+        ),
+    )
+    return [
+        {"deadline": name, "entries": list(rows)}
+        for name, rows in groupby(ranked, key=lambda e: e.deadline)
+    ]
+
+
+def step_label(step: str | None) -> str:
+    """remind_2 -> "Reminder, 2 working days before"; overdue_0 -> "Escalation, when missed"."""
+    kind, _, days = (step or "").partition("_")
+    if not days.isdigit():
+        return "Message" if not step else step.replace("_", " ")
+    n = int(days)
+    if kind == "remind":
+        return "Reminder on the day" if n == 0 else f"Reminder, {_days(n)} before"
+    if kind == "overdue":
+        return "Escalation when missed" if n == 0 else f"Escalation, {_days(n)} overdue"
+    return step.replace("_", " ") if step else "Message"
+
+
+def _days(n: int) -> str:
+    return "1 working day" if n == 1 else f"{n} working days"
+
+
+@router.get("/dead-letters")
+def dead_letters_page(request: Request, actor: SignedInStaff, session: SessionDep) -> Response:
+    retried = request.query_params.get("retried", "")
+    return _dead_letters(request, actor, session, retried=retried if retried.isdigit() else None)
+
+
+@router.post("/dead-letters/{message_id}/retry")
+async def retry(
+    message_id: str, request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+) -> Response:
+    await checked_form(request)
+    if not message_id.isdigit() or len(message_id) > MAX_ID_DIGITS:
+        raise NotFound(f"There is no message {message_id[:20]}.")
+    try:
+        ledger.retry_dead_letter(session, message_id=int(message_id), actor=actor, clock=clock)
+    except InvalidTransition as exc:
+        session.rollback()
+        return _dead_letters(request, actor, session, problem=exc.detail, status=409)
+    return redirect(request, f"/staff/dead-letters?retried={int(message_id)}")
+
+
+def _dead_letters(
+    request: Request,
+    actor: Any,
+    session: Any,
+    *,
+    retried: str | None = None,
+    problem: str | None = None,
+    status: int = 200,
+) -> Response:
+    entries = ledger.dead_letters_page(session, actor=actor)
+    context = {
+        "actor": actor,
+        "nav": "dead_letters",
+        "entries": entries,
+        "retried": retried,
+        "problem": problem,
+        "tags": STATUS_TAGS,
+        "step_label": step_label,
+    }
+    return render(request, "staff/dead_letters.html", context, status=status)
