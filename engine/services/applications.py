@@ -10,6 +10,8 @@ from pydantic import ConfigDict, EmailStr, Field
 from engine.inputs import NoNulModel
 
 AGENCIES = ("council", "police", "housing", "other")
+# The ways staff take an application for someone (everything but the online form).
+STAFF_CHANNELS = ("phone", "paper", "in_person", "representative")
 
 
 class _In(NoNulModel):
@@ -62,4 +64,5 @@ class ApplicationIn(_In):
     outcome_wanted: str | None = Field(default=None, max_length=5000)
     involvement: Literal["attend", "representative", "impact_statement", "none"] | None = None
     route_claimed: Literal["three_incidents", "three_complainants", "hate_incident"] | None = None
-    channel: Literal["online", "phone", "paper", "representative"] = "online"
+    # How it reached us: online by the applicant; the others typed in by staff for them.
+    channel: Literal["online", "phone", "paper", "in_person", "representative"] = "online"

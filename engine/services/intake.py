@@ -9,14 +9,14 @@ from datetime import date
 
 from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, update
+from sqlmodel import Session, select, update
 
 from engine import bulk, machine, registry
 from engine.access import PUBLIC, Actor
 from engine.clock import Clock
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, NotAllowed
 from engine.models import Case, Incident, Party, ReferenceCounter, Report
-from engine.services.applications import ApplicationIn, PersonIn
+from engine.services.applications import STAFF_CHANNELS, ApplicationIn, PersonIn
 from engine.threshold import ReportFacts, assess
 
 WORKFLOW = "community_trigger"
@@ -45,6 +45,57 @@ def submit_application(
         session.rollback()
         raise
     return result
+
+
+# Staff who take applications and complaints for people: the point of contact and JAG chair.
+INTAKE_ROLES = ("contact", "jag_chair")
+
+
+def intake_localities(actor: Actor) -> list[str]:
+    """The localities where this staff member may enter applications and record complaints."""
+    found: list[str] = []
+    for g in actor.grants:
+        if g.role not in INTAKE_ROLES:
+            continue
+        ids = [g.locality_id] if g.locality_id else list(registry.area(g.area_id).localities)
+        found.extend(i for i in ids if i not in found)
+    return found
+
+
+def require_intake(actor: Actor, locality: str) -> None:
+    """Refuse anyone without a contact or JAG chair grant for this locality."""
+    if not intake_localities(actor):
+        raise NotAllowed("Only a point of contact or JAG chair can enter these for someone.")
+    if locality not in intake_localities(actor):
+        raise NotAllowed(f"You cannot enter these for {locality!r}: it is not one of yours.")
+
+
+def intake_form_localities(actor: Actor) -> list[tuple[str, str]]:
+    """(id, name) of the localities the intake forms offer this staff member; 403 for none."""
+    ids = intake_localities(actor)
+    if not ids:
+        raise NotAllowed("Only a point of contact or JAG chair can enter these for someone.")
+    return [(i, registry.locality_area(i).localities[i].name) for i in ids]
+
+
+def status_token_matches(session: Session, reference: str, token_hash: str) -> bool:
+    """Whether a private status link belongs to this case (shown once after staff entry)."""
+    found = session.exec(select(Case.status_token_hash).where(Case.reference == reference)).first()
+    return found is not None and secrets.compare_digest(found, token_hash)
+
+
+def enter_application(
+    session: Session, *, clock: Clock, application: ApplicationIn, actor: Actor
+) -> Submitted:
+    """An application typed in by staff for someone who phoned, wrote or came in.
+
+    Same checks and transaction as an online one; the case keeps the channel and its first
+    audit row names the staff member who entered it.
+    """
+    require_intake(actor, application.locality)
+    if application.channel not in STAFF_CHANNELS:
+        raise InvalidInput("Choose how the application came in.", field="channel")
+    return submit_application(session, clock=clock, application=application, actor=actor)
 
 
 def _check(app: ApplicationIn, *, today: date) -> registry.AreaConfig:
@@ -151,11 +202,27 @@ def _facts(app: ApplicationIn) -> list[ReportFacts]:
     ]
 
 
-def complainant_key(case: Case, app: ApplicationIn) -> str:
-    """Ties a person's reports together across cases and imports, without storing the email."""
-    if app.applicant.email:
-        return "email:" + hashlib.sha256(app.applicant.email.lower().encode()).hexdigest()[:40]
-    return f"case:{case.reference}"
+def complainant_key(
+    *, email: str | None = None, name: str | None = None, postcode: str | None = None
+) -> str | None:
+    """Ties one person's reports together across cases, complaints and imports.
+
+    Keyed on the email address when there is one, else on name and postcode together; only a
+    hash is kept. None when neither is known (the caller picks a key of its own).
+    """
+    if email and email.strip():
+        return "email:" + _digest(email.strip().lower())
+    if name and name.strip() and postcode and postcode.strip():
+        return "person:" + _digest(f"{_squash(name)}|{_squash(postcode)}")
+    return None
+
+
+def _squash(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
 def _add_people_and_reports(session: Session, case: Case, app: ApplicationIn) -> None:
@@ -176,7 +243,9 @@ def _add_people_and_reports(session: Session, case: Case, app: ApplicationIn) ->
         for seq, inc in enumerate(app.incidents, start=1)
     ]
     ids = bulk.insert_models_returning_ids(session, list(incidents))
-    key = complainant_key(case, app)
+    a = app.applicant
+    key = complainant_key(email=a.email, name=a.name, postcode=a.postcode)
+    key = key or f"case:{case.reference}"
     reports = [
         Report(
             case_id=case.id,
