@@ -18,8 +18,8 @@ from web.public import errors as page_errors
 from web.public.routes import public_router
 from web.public.templating import make_environment
 from web.security import BodyLimitAndHeaders, RateLimits
-from web.staff import managers as staff_managers
 from web.staff import intake as staff_intake
+from web.staff import managers as staff_managers
 from web.staff import routes as staff_routes
 
 WEB = Path(__file__).resolve().parent
