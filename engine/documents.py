@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 from engine import machine, registry, workdays
 from engine.access import Actor
 from engine.clock import Clock, london_date
-from engine.errors import NotAllowed
+from engine.errors import NotAllowed, NotFound
 from engine.models import (
     AuditEvent,
     Case,
@@ -144,9 +144,9 @@ def response_letter_context(
     }
 
 
-def render_response_letter(context: dict[str, Any]) -> str:
-    """The letter as an HTML fragment (an <article>), ready to show inside a page."""
-    return str(_template("response_letter.html").render(**context))
+def render_response_letter(context: dict[str, Any], *, top: int = 1) -> str:
+    """The letter as an HTML fragment (an <article>) whose own heading is level `top`."""
+    return str(_template("response_letter.html").render(**context, top=top))
 
 
 def response_letter_documents(context: dict[str, Any]) -> list[NewDocument]:
@@ -188,7 +188,8 @@ def preview_response_letter(
         issued_on=clock.today(),
         signed_by=actor.label,
     )
-    return render_response_letter(context)
+    # Shown inside a page with its own h1, so the letter's headings start one level down.
+    return render_response_letter(context, top=2)
 
 
 def issued_letter(
@@ -468,6 +469,16 @@ def listed(session: Session, case_id: int) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def fetch(session: Session, *, case_id: int, document_id: int) -> Document:
+    """A document of this case (callers check the reader may see the case first)."""
+    found = session.exec(
+        select(Document).where(Document.id == document_id, Document.case_id == case_id)
+    ).first()
+    if found is None:
+        raise NotFound(f"There is no document {document_id} on this case.")
+    return found
 
 
 # ---------------------------------------------------------------- helpers

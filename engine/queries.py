@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from engine import machine, registry, workdays
+from engine import documents, machine, registry, workdays
 from engine.access import Actor, require_case_access, roles_on_case
 from engine.clock import Clock
 from engine.definitions import WorkflowDef
@@ -205,6 +205,7 @@ def staff_case_page(
         d["why"] = _why_due(d)
     detail["event_labels"] = labels
     detail["state_labels"] = wf.state_labels
+    detail["documents"] = documents.listed(session, case.id)  # type: ignore[arg-type]
     return detail
 
 
@@ -259,3 +260,16 @@ def changes_since(
     detail = case_detail(session, reference=reference, actor=actor, clock=clock)
     detail["changes"] = [h for h in detail["history"] if (h["version"] or 0) > version]
     return detail
+
+
+def case_document(
+    session: Session, *, reference: str, document_id: int, actor: Actor, clock: Clock
+) -> Any:
+    """One of a case's documents with its bytes, refused exactly as the case page is.
+
+    The case page's own check runs (case_detail), so a download can never be more open than
+    the page that lists it; a document of another case is not found.
+    """
+    case_detail(session, reference=reference, actor=actor, clock=clock)
+    case = machine.load_case(session, reference)
+    return documents.fetch(session, case_id=case.id, document_id=document_id)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from web.public import errors as page_errors
 from web.public.routes import public_router
 from web.public.templating import make_environment
 from web.security import BodyLimitAndHeaders, RateLimits
+from web.staff import documents as staff_documents
 from web.staff import intake as staff_intake
 from web.staff import managers as staff_managers
 from web.staff import routes as staff_routes
@@ -75,5 +76,6 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=WEB / "public" / "static"), name="static")
     app.include_router(public_router())
     staff_routes.install(app)
-    app.include_router(staff_intake.router)
+    app.include_router(staff_documents.router)
     app.include_router(staff_managers.router)
+    app.include_router(staff_intake.router)

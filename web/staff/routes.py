@@ -35,6 +35,7 @@ from web.security import (
     set_staff_cookie,
     staff_token,
 )
+from web.staff import documents as staff_documents
 from web.staff import forms
 
 log = logging.getLogger(__name__)
@@ -226,6 +227,10 @@ def _event_form(
     *,
     status: int = 200,
 ) -> Response:
+    if found["event"] in staff_documents.PREVIEWED:  # the letter page: write, preview, issue
+        return staff_documents.letter_form(
+            request, actor, found, values, errors, version, status=status
+        )
     fields = forms.fields_for(found["model"])
     error_list = [{"text": m, "href": f"#{_anchor(n, fields)}"} for n, m in errors.items()]
     context = {
