@@ -17,26 +17,36 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) assets ## create .venv and install the project with its test tools
 
-# Front-end assets: GOV.UK Frontend (the version govuk-frontend-jinja's macros match) and
-# axe-core for the browser tests, from package-lock.json. Copied into web/static (not
-# committed). "GDS Transport" is dropped from the font stacks: that typeface, like the
-# crown, is only for services on GOV.UK, and this is a council service.
+# Front-end assets: GOV.UK Frontend (the version govuk-frontend-jinja's macros match), MOJ
+# Frontend and Mermaid for the staff workspace, and axe-core for the browser tests, from
+# package-lock.json. Copied into web/static (not committed), with our own staff script from
+# web/assets. "GDS Transport" is dropped from the font stacks: that typeface, like the
+# crown, is only for services on GOV.UK, and this is a council service. Mermaid's ES module
+# loads each diagram type's code on demand from its chunks (no source maps copied).
 ASSETS := web/static/.assets-stamp
 GOVUK := node_modules/govuk-frontend/dist/govuk
+MOJ := node_modules/@ministryofjustice/frontend/moj
+MERMAID := node_modules/mermaid/dist
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(ASSETS): node_modules/.package-lock.json
+$(ASSETS): node_modules/.package-lock.json $(wildcard web/assets/*)
 	rm -rf web/static
-	mkdir -p web/static
+	mkdir -p web/static/moj web/static/mermaid/chunks/mermaid.esm.min
 	cp -R $(GOVUK)/assets/images $(GOVUK)/assets/manifest.json web/static/
 	cp $(GOVUK)/govuk-frontend.min.js $(GOVUK)/govuk-frontend.min.js.map web/static/
 	sed 's/GDS Transport,//g' $(GOVUK)/govuk-frontend.min.css > web/static/govuk-frontend.min.css
+	cp $(MOJ)/assets/images/*.svg web/static/images/
+	sed 's/GDS Transport,//g' $(MOJ)/moj-frontend.min.css > web/static/moj/moj-frontend.min.css
+	cp $(MOJ)/all.bundle.mjs $(MOJ)/all.bundle.mjs.map web/static/moj/
+	cp $(MERMAID)/mermaid.esm.min.mjs web/static/mermaid/
+	cp $(MERMAID)/chunks/mermaid.esm.min/*.mjs web/static/mermaid/chunks/mermaid.esm.min/
+	cp web/assets/* web/static/
 	touch $@
 
-assets: $(ASSETS) ## install the front-end packages and copy GOV.UK Frontend into web/static
+assets: $(ASSETS) ## install the front-end packages and copy GOV.UK and MOJ Frontend and Mermaid into web/static
 
 db: install ## migrate the database and load the demo data
 	mkdir -p var

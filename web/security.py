@@ -40,11 +40,34 @@ PAGE_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
 ]
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+# The one exception, on the staff process page only: Mermaid (run from our own files, so
+# scripts stay 'self') draws the workflow as an SVG carrying its own <style> element and
+# style="" attributes, which it also inserts while measuring text. Hashes cannot cover them
+# (they vary with the diagram and the measurements; style attributes would need
+# 'unsafe-hashes' and one hash each), so this page alone allows inline styles, and nothing
+# more. It shows only the workflow definition from our code, never text a user entered, so
+# there is nothing for injected CSS to read or restyle.
+DIAGRAM_PAGES = frozenset({"/staff/process"})
+DIAGRAM_PAGE_HEADERS = [
+    (
+        name,
+        value.replace(b"style-src 'self';", b"style-src 'self' 'unsafe-inline';")
+        if name == b"content-security-policy"
+        else value,
+    )
+    for name, value in PAGE_HEADERS
+]
 
 
 def headers_for(scope: Scope) -> list[tuple[bytes, bytes]]:
     """The API keeps its headers; pages get the stricter set; HSTS only over TLS."""
-    chosen = SECURITY_HEADERS if scope.get("path", "").startswith("/api/") else PAGE_HEADERS
+    path = scope.get("path", "")
+    if path.startswith("/api/"):
+        chosen = SECURITY_HEADERS
+    elif path in DIAGRAM_PAGES:
+        chosen = DIAGRAM_PAGE_HEADERS
+    else:
+        chosen = PAGE_HEADERS
     return [*chosen, HSTS] if scope.get("scheme") == "https" else chosen
 
 

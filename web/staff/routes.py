@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
@@ -102,24 +103,102 @@ def my_work(
     return render(request, "staff/my_work.html", {"actor": actor, "items": items, "nav": "work"})
 
 
+# The overdue list's filters: GET parameters, so they work without JavaScript and can be
+# bookmarked. Each may repeat (?locality=melton&locality=blaby); none means everything.
+LocalityFilter = Annotated[list[str], Query(alias="locality", max_length=100)]
+StepFilter = Annotated[list[str], Query(alias="step", max_length=100)]
+
+
 @router.get("/overdue")
 def overdue(
-    request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+    request: Request,
+    actor: SignedInStaff,
+    session: SessionDep,
+    clock: ClockDep,
+    localities: LocalityFilter = [],  # noqa: B006 - FastAPI copies query defaults
+    steps: StepFilter = [],  # noqa: B006
 ) -> Response:
     report = worklists.overdue_report(session, actor=actor, today=clock.today())
-    return render(
-        request, "staff/overdue.html", {"actor": actor, "report": report, "nav": "overdue"}
-    )
+    context = {
+        "actor": actor,
+        "report": report,
+        "nav": "overdue",
+        "shown": _filtered(report["items"], localities, steps),
+        "filters": _filter_options(report["items"], localities, steps),
+        "query": urlencode([("locality", v) for v in localities] + [("step", v) for v in steps]),
+    }
+    return render(request, "staff/overdue.html", context)
 
 
 @router.get("/overdue.csv")
-def overdue_csv(actor: SignedInStaff, session: SessionDep, clock: ClockDep) -> Response:
+def overdue_csv(
+    actor: SignedInStaff,
+    session: SessionDep,
+    clock: ClockDep,
+    localities: LocalityFilter = [],  # noqa: B006
+    steps: StepFilter = [],  # noqa: B006
+) -> Response:
     report = worklists.overdue_report(session, actor=actor, today=clock.today())
     headers = {
         "content-disposition": f'attachment; filename="overdue-{clock.today().isoformat()}.csv"',
         "cache-control": "no-store",
     }
-    return Response(csv_text(report["items"]), media_type="text/csv", headers=headers)
+    rows = _filtered(report["items"], localities, steps)
+    return Response(csv_text(rows), media_type="text/csv", headers=headers)
+
+
+def _filtered(
+    items: list[dict[str, Any]], localities: list[str], steps: list[str]
+) -> list[dict[str, Any]]:
+    """The overdue items in the chosen localities and at the chosen steps (deadline names)."""
+    return [
+        item
+        for item in items
+        if (not localities or item["locality"] in localities)
+        and (not steps or item["deadline"] in steps)
+    ]
+
+
+def _filter_options(
+    items: list[dict[str, Any]], localities: list[str], steps: list[str]
+) -> dict[str, Any]:
+    """Checkbox options (only values that have overdue items, with counts), and for each
+    chosen value a link that removes it, for the filter's "Selected filters" tags."""
+
+    def options(key: str, label_key: str, chosen: list[str]) -> list[dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for item in items:
+            value = item[key]
+            if value not in found:
+                label = item[label_key]
+                found[value] = {"value": value, "label": label, "count": 0}
+                found[value]["checked"] = value in chosen
+            found[value]["count"] += 1
+        return sorted(found.values(), key=lambda o: str(o["label"]))
+
+    def removing(name: str, value: str) -> str:
+        pairs = [("locality", v) for v in localities] + [("step", v) for v in steps]
+        kept = [(n, v) for n, v in pairs if (n, v) != (name, value)]
+        return "/staff/overdue" + (f"?{urlencode(kept)}" if kept else "")
+
+    by_locality = options("locality", "locality", localities)
+    by_step = options("deadline", "label", steps)
+    return {
+        "localities": by_locality,
+        "steps": by_step,
+        "selected": {
+            "localities": [
+                {"text": o["label"], "href": removing("locality", o["value"])}
+                for o in by_locality
+                if o["checked"]
+            ],
+            "steps": [
+                {"text": o["label"], "href": removing("step", o["value"])}
+                for o in by_step
+                if o["checked"]
+            ],
+        },
+    }
 
 
 @router.get("/process")
