@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import typing
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -13,6 +16,7 @@ from engine.inputs import NoNulModel
 __all__ = ["DeadlineRule", "MessageRule", "NoNulModel", "TransitionDef", "WorkflowDef", "validate"]
 
 DEADLINE_KINDS = ("duty", "window")
+DIRECTIONS = (1, -1)
 
 
 @dataclass(frozen=True)
@@ -35,25 +39,45 @@ class DeadlineRule:
 
     A `duty` is something staff must do by the date; a `window` is time the applicant
     has (to appeal), which lapses rather than being missed.
+
+    The clock counts the area's `timescale` from the day of the event that opens it, or,
+    with an `anchor`, from the date in that field of the event's data; `direction` -1
+    counts back from it ("papers to the panel 3 working days before the meeting date").
+    A trigger that opens a clock already open restarts it: the old one is cancelled.
+
+    With no `timescale` the clock is about one item and falls due on the item's own date
+    (a recommendation's due date): an effect opens one per item and closes it when the
+    item is resolved; `opened_by` and `met_by` are then empty.
     """
 
     name: str
     label: str
-    timescale: str
+    timescale: str | None
     opened_by: tuple[str, ...]
     met_by: tuple[str, ...]
     while_in: tuple[str, ...]
     owner_role: str
     kind: str = "duty"
+    anchor: str | None = None
+    direction: int = 1
 
 
 @dataclass(frozen=True)
 class MessageRule:
-    """A message queued in the outbox when a trigger fires."""
+    """A message queued in the outbox when a trigger fires.
+
+    `when` limits it to events whose data has one of the listed values in a field, e.g.
+    (("victim_involvement", ("attend", "representative")),); every pair must match.
+    """
 
     trigger: str
     message: str
     to: str
+    when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def applies(self, data: Mapping[str, Any] | None) -> bool:
+        data = data or {}
+        return all(data.get(key) in values for key, values in self.when)
 
 
 @dataclass(frozen=True)
@@ -84,8 +108,11 @@ class WorkflowDef:
     def transitions_from(self, state: str) -> list[TransitionDef]:
         return [t for t in self.transitions if state in t.source]
 
-    def messages_for(self, trigger: str) -> list[MessageRule]:
-        return [m for m in self.messages if m.trigger == trigger]
+    def messages_for(
+        self, trigger: str, data: Mapping[str, Any] | None = None
+    ) -> list[MessageRule]:
+        """The messages a trigger sends, given the event's data (as plain values)."""
+        return [m for m in self.messages if m.trigger == trigger and m.applies(data)]
 
 
 def validate(wf: WorkflowDef, *, guards: Iterable[str], messages: Iterable[str]) -> list[str]:
@@ -100,9 +127,11 @@ def validate(wf: WorkflowDef, *, guards: Iterable[str], messages: Iterable[str])
         problems += _transition_problems(t, states, known_guards, wf.roles)
     for d in wf.deadlines:
         problems += _deadline_problems(d, states, triggers)
+        problems += _anchor_problems(d, wf.transitions)
     for m in wf.messages:
         if m.trigger not in triggers:
             problems.append(f"message {m.message!r} names unknown trigger {m.trigger!r}")
+        problems += _message_condition_problems(m, wf.transitions)
         if m.message not in known_messages:
             problems.append(f"message {m.message!r} has no template")
         if m.to not in wf.recipients:
@@ -140,6 +169,52 @@ def _deadline_problems(d: DeadlineRule, states: set[str], triggers: set[str]) ->
     problems += [
         f"deadline {d.name!r} names unknown state {s!r}" for s in d.while_in if s not in states
     ]
+    if d.direction not in DIRECTIONS:
+        problems.append(f"deadline {d.name!r} has direction {d.direction!r}; use 1 or -1")
+    if d.timescale is None and (d.opened_by or d.met_by or d.anchor):
+        problems.append(
+            f"deadline {d.name!r} has no timescale, so it is opened and met per item by "
+            "effects: it cannot name triggers or an anchor"
+        )
+    return problems
+
+
+def _data_fields(t: TransitionDef) -> dict[str, Any]:
+    return dict(t.data.model_fields) if t.data is not None else {}
+
+
+def _anchor_problems(d: DeadlineRule, transitions: tuple[TransitionDef, ...]) -> list[str]:
+    """An anchored clock needs a required date field in every event that opens it."""
+    if d.anchor is None:
+        return []
+    problems = []
+    for t in transitions:
+        if t.trigger not in d.opened_by:
+            continue
+        info = _data_fields(t).get(d.anchor)
+        if info is None or info.annotation is not date or not info.is_required():
+            problems.append(
+                f"deadline {d.name!r} counts from {d.anchor!r}, which event {t.trigger!r} "
+                "does not require as a date"
+            )
+    return problems
+
+
+def _message_condition_problems(
+    m: MessageRule, transitions: tuple[TransitionDef, ...]
+) -> list[str]:
+    problems = []
+    for key, values in m.when:
+        for t in transitions:
+            if t.trigger != m.trigger:
+                continue
+            info = _data_fields(t).get(key)
+            allowed = typing.get_args(info.annotation) if info is not None else ()
+            if info is None or not set(values) <= set(allowed):
+                problems.append(
+                    f"message {m.message!r} depends on {key!r}, which event {t.trigger!r} "
+                    f"does not offer with the values {values!r}"
+                )
     return problems
 
 

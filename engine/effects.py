@@ -7,10 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import case as case_
+from sqlmodel import Session, col, select, update
 
+from engine import deadlines, registry
+from engine.clock import london_date
+from engine.definitions import DeadlineRule
 from engine.errors import InvalidInput
-from engine.models import Case, Recommendation
+from engine.models import Case, Deadline, Recommendation
+
+# The clock each recommendation with a due date gets (a rule with no timescale).
+RECOMMENDATION_DEADLINE = "recommendation_due"
+RESOLVED = ("done", "declined")
 
 
 @dataclass
@@ -32,23 +40,54 @@ def record_threshold_decision(ctx: EffectContext) -> None:
     }[ctx.trigger]
 
 
+def record_review_arrangement(ctx: EffectContext) -> None:
+    """The date the review meeting is arranged for, kept on the case (re-arranging moves it)."""
+    ctx.case.review_meeting_on = ctx.data.meeting_date
+
+
 def record_recommendations(ctx: EffectContext) -> None:
+    """Number the report's recommendations after any already on the case; each with a due
+    date gets its own deadline, owned by the case's contact, who chases the action plan."""
     existing = ctx.session.exec(
         select(Recommendation.seq).where(Recommendation.case_id == ctx.case.id)
     ).all()
     start = max(existing, default=0)
     for offset, rec in enumerate(ctx.data.recommendations, start=1):
-        ctx.session.add(
-            Recommendation(
-                case_id=ctx.case.id,
-                seq=start + offset,
-                recipient_body=rec.recipient_body,
-                action=rec.action,
-                owner=rec.owner,
-                due_on=rec.due_on,
-                updated_at=ctx.now,
-            )
+        row = Recommendation(
+            case_id=ctx.case.id,
+            seq=start + offset,
+            recipient_body=rec.recipient_body,
+            action=rec.action,
+            owner=rec.owner,
+            due_on=rec.due_on,
+            updated_at=ctx.now,
         )
+        ctx.session.add(row)
+        _open_recommendation_deadline(ctx, row)
+
+
+def _recommendation_rule(ctx: EffectContext) -> DeadlineRule | None:
+    wf = registry.workflow(ctx.case.workflow_name)
+    return next((r for r in wf.deadlines if r.name == RECOMMENDATION_DEADLINE), None)
+
+
+def _recommendation_subject(seq: int) -> str:
+    return f"recommendation:{seq}"
+
+
+def _open_recommendation_deadline(ctx: EffectContext, rec: Recommendation) -> None:
+    rule = _recommendation_rule(ctx)
+    if rule is None or rec.due_on is None:
+        return
+    new = deadlines.dated(
+        rule,
+        on=rec.due_on,
+        label=deadlines.recommendation_label(rec.seq, rec.recipient_body, rec.action),
+        subject=_recommendation_subject(rec.seq),
+    )
+    ctx.session.add(
+        Deadline(case_id=ctx.case.id, opened_at=ctx.now, opened_by=ctx.trigger, **new.__dict__)
+    )
 
 
 def record_responder(ctx: EffectContext) -> None:
@@ -72,6 +111,40 @@ def update_recommendation(ctx: EffectContext) -> None:
         )
     rec.status, rec.note, rec.updated_at = ctx.data.status, ctx.data.note, ctx.now
     ctx.session.add(rec)
+    if rec.status in RESOLVED:
+        _close_recommendation_deadline(ctx, rec)
+    elif not _has_open_recommendation_deadline(ctx, rec):
+        # Back to open or accepted after being resolved: it is chased again.
+        _open_recommendation_deadline(ctx, rec)
+
+
+def _close_recommendation_deadline(ctx: EffectContext, rec: Recommendation) -> None:
+    """Done or declined: its deadline is met, or late if its date had already passed."""
+    today = london_date(ctx.now)
+    ctx.session.connection().execute(
+        update(Deadline)
+        .where(
+            col(Deadline.case_id) == ctx.case.id,
+            col(Deadline.status) == "open",
+            col(Deadline.subject) == _recommendation_subject(rec.seq),
+        )
+        .values(
+            status=case_((col(Deadline.due_on) < today, "late"), else_="met"),
+            closed_at=ctx.now,
+            closed_by=ctx.trigger,
+        )
+    )
+
+
+def _has_open_recommendation_deadline(ctx: EffectContext, rec: Recommendation) -> bool:
+    found = ctx.session.connection().execute(
+        select(Deadline.id).where(
+            col(Deadline.case_id) == ctx.case.id,
+            col(Deadline.status) == "open",
+            col(Deadline.subject) == _recommendation_subject(rec.seq),
+        )
+    )
+    return found.first() is not None
 
 
 def record_closure(ctx: EffectContext) -> None:
@@ -85,6 +158,7 @@ def record_closure(ctx: EffectContext) -> None:
 
 EFFECTS: dict[str, Callable[[EffectContext], None]] = {
     "record_threshold_decision": record_threshold_decision,
+    "record_review_arrangement": record_review_arrangement,
     "record_recommendations": record_recommendations,
     "record_responder": record_responder,
     "assign_appeal_chair": assign_appeal_chair,

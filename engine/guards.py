@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from engine.models import Case, Deadline, Recommendation, RoleGrant, User
 from engine.registry import AreaConfig
+from engine.threshold import format_date
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,39 @@ def meeting_not_in_future(ctx: GuardContext) -> Verdict:
     return OK
 
 
+def meeting_date_not_in_past(ctx: GuardContext) -> Verdict:
+    """A review meeting is arranged for today or a later day, never one already gone."""
+    if ctx.data.meeting_date < ctx.today:
+        return Verdict(
+            False, "The meeting date must be today or in the future.", field="data.meeting_date"
+        )
+    return OK
+
+
+def reason_when_victim_not_invited(ctx: GuardContext) -> Verdict:
+    """When the victim has no part in the meeting, the record says why (statutory guidance)."""
+    if ctx.data.victim_involvement == "none" and not ctx.data.not_invited_reason:
+        return Verdict(
+            False,
+            "Say why the victim is not taking part in the meeting.",
+            field="data.not_invited_reason",
+        )
+    return OK
+
+
+def jag_papers_due(ctx: GuardContext) -> Verdict:
+    """Papers can be recorded as sent only for an arranged meeting whose papers are due."""
+    if ctx.case.review_meeting_on is None:
+        return Verdict(False, "Arrange the review meeting first.")
+    if ctx.open_deadline("jag_papers") is None:
+        return Verdict(
+            False,
+            f"The papers for the meeting on {format_date(ctx.case.review_meeting_on)} "
+            "are already recorded as sent.",
+        )
+    return OK
+
+
 def appeal_chair_independent(ctx: GuardContext) -> Verdict:
     """An appeal is heard by a CSP chair from another locality and partnership (LLR)."""
     email = ctx.data.appeal_chair_email.lower()
@@ -147,5 +181,8 @@ GUARDS: dict[str, Guard] = {
     "recommendations_resolved": Guard(recommendations_resolved),
     "decision_agrees_or_override_reason": Guard(decision_agrees_or_override_reason, True),
     "meeting_not_in_future": Guard(meeting_not_in_future, True),
+    "meeting_date_not_in_past": Guard(meeting_date_not_in_past, True),
+    "reason_when_victim_not_invited": Guard(reason_when_victim_not_invited, True),
+    "jag_papers_due": Guard(jag_papers_due),
     "appeal_chair_independent": Guard(appeal_chair_independent, True),
 }

@@ -167,7 +167,7 @@ def _apply(
         _write_case(session, case, before, expected_version)
     audit = _audit(case, actor, trigger, from_state, parsed, clock)
     _insert(session, audit)
-    _move_deadlines(session, wf, area, case, trigger, clock)
+    _move_deadlines(session, wf, area, case, trigger, clock, parsed)
     _queue_messages(session, wf, case, trigger, audit, clock, applicant=_Contact(row))
     session.flush()
     return case
@@ -301,6 +301,7 @@ def _move_deadlines(
     case: Case,
     trigger: str,
     clock: Clock,
+    data: BaseModel | None = None,
 ) -> None:
     today, now = clock.today(), clock.now()
     met, ended = deadlines.closing_plan(wf, trigger=trigger, new_state=case.state)
@@ -316,7 +317,7 @@ def _move_deadlines(
         }
         session.connection().execute(_CLOSE_DEADLINES, params)
     opened = deadlines.opened_by(
-        wf, area, locality_id=case.locality_id, trigger=trigger, today=today
+        wf, area, locality_id=case.locality_id, trigger=trigger, today=today, data=data
     )
     _insert(
         session,
@@ -336,7 +337,7 @@ def _queue_messages(
     clock: Clock,
     applicant: _Contact | None = None,
 ) -> None:
-    for rule in wf.messages_for(trigger):
+    for rule in wf.messages_for(trigger, audit.data):
         recipient, channel = _recipient(session, case, rule.to, applicant)
         if recipient is None:
             continue

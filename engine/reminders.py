@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 
 from engine import workdays
 
 OWNER = "owner"
 APPLICANT = "applicant"
-_ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -53,11 +52,7 @@ class Progress:
 
 def working_days_before(day: date, n: int) -> date:
     """The working day n working days before `day` (n = 0 is `day` itself)."""
-    for _ in range(n):
-        day -= _ONE_DAY
-        while not workdays.is_working_day(day):
-            day -= _ONE_DAY
-    return day
+    return workdays.subtract_working_days(day, n) if n else day
 
 
 @lru_cache(maxsize=8192)

@@ -77,6 +77,7 @@ def _claim_due(session: Session, today: date, limit: int) -> list[Row[Any]]:
             Deadline.owner_role,
             Deadline.due_on,
             Deadline.reminder_step,
+            Deadline.label,
             Case.reference,
             Case.area_id,
             Case.locality_id,
@@ -212,7 +213,8 @@ def _context(row: Row[Any], step: reminders.Step) -> dict[str, Any]:
         "reference": row.reference,
         "locality": row.locality_id,
         "deadline": row.name,
-        "label": _labels(row.workflow_name).get(row.name, row.name.replace("_", " ")),
+        # A deadline about one item (a recommendation) carries its own label.
+        "label": row.label or _labels(row.workflow_name).get(row.name, row.name.replace("_", " ")),
         "due_date": row.due_on.isoformat(),
         "step": step.name,
         "step_date": step.on.isoformat(),

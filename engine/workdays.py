@@ -19,6 +19,9 @@ __all__ = [
     "explain_due_date",
     "is_working_day",
     "next_working_day",
+    "previous_working_day",
+    "subtract_calendar_days",
+    "subtract_working_days",
 ]
 
 WORKING_DAYS = "working_days"
@@ -133,6 +136,15 @@ def _add_weekdays(start: date, count: int) -> date:
     return base + timedelta(days=7 * weeks + rest + (2 if crosses_weekend else 0))
 
 
+def _subtract_weekdays(start: date, count: int) -> date:
+    """The date `count` (>= 1) Mondays-to-Fridays before start, ignoring bank holidays."""
+    # Starting at a weekend counts the same as starting on the Monday after it.
+    base = start + timedelta(days=(7 - start.weekday()) if start.weekday() > _FRIDAY else 0)
+    weeks, rest = divmod(count, 5)
+    crosses_weekend = base.weekday() - rest < 0
+    return base - timedelta(days=7 * weeks + rest + (2 if crosses_weekend else 0))
+
+
 def _slices(after: date, through: date) -> Iterator[tuple[_YearHolidays, int, int]]:
     """Each year's holidays with the index range of those d with after < d <= through."""
     for year in range(after.year, through.year + 1):
@@ -177,6 +189,41 @@ def add_working_days(start: date, days: int) -> date:
     return counted_to
 
 
+def previous_working_day(d: date) -> date:
+    """d itself if it is a working day, otherwise the last working day before it."""
+    _check_date(d)
+    while not is_working_day(d):
+        d -= _ONE_DAY
+    return d
+
+
+def subtract_working_days(start: date, days: int) -> date:
+    """The date that is `days` (>= 1) working days before start, not counting start itself.
+
+    The mirror of add_working_days: "papers out 3 working days before a Thursday meeting"
+    is the Monday, and a bank holiday in between pushes it one working day earlier.
+    """
+    _check_date(start)
+    _check_count(days, 1, "days")
+    counted_from, remaining = start, days
+    # Jump back as if there were no bank holidays, then again for the ones just jumped over.
+    while remaining:
+        target = _subtract_weekdays(counted_from, remaining)
+        remaining = _holiday_count(target - _ONE_DAY, counted_from - _ONE_DAY)
+        counted_from = target
+    return counted_from
+
+
+def subtract_calendar_days(start: date, days: int) -> date:
+    """start minus `days` (>= 0) calendar days, moved back to the working day before if need be.
+
+    Moving back, not on, keeps a date that must come "N days before" at least N days before.
+    """
+    _check_date(start)
+    _check_count(days, 0, "days")
+    return previous_working_day(start - timedelta(days=days))
+
+
 def add_calendar_days(start: date, days: int) -> date:
     """start plus `days` (>= 0) calendar days, moved on to the next working day if need be."""
     _check_date(start)
@@ -208,19 +255,35 @@ def bank_holidays_between(start: date, end: date) -> list[tuple[date, str]]:
 
 
 def due_date(start: date, amount: int, unit: str) -> date:
-    """The due date `amount` units after start; unit is "working_days" or "calendar_days"."""
+    """The due date `amount` units after start; unit is "working_days" or "calendar_days".
+
+    A negative amount counts back from start: -3 working days is 3 working days before it
+    (a deadline that must be met before a date, such as papers before a meeting).
+    """
+    if unit not in (WORKING_DAYS, CALENDAR_DAYS):
+        raise ValueError(f"unknown unit {unit!r}; expected {WORKING_DAYS!r} or {CALENDAR_DAYS!r}")
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise TypeError(f"amount must be an int, got {type(amount).__name__}")
+    if amount < 0:
+        if unit == WORKING_DAYS:
+            return subtract_working_days(start, -amount)
+        return subtract_calendar_days(start, -amount)
     if unit == WORKING_DAYS:
         return add_working_days(start, amount)
-    if unit == CALENDAR_DAYS:
-        return add_calendar_days(start, amount)
-    raise ValueError(f"unknown unit {unit!r}; expected {WORKING_DAYS!r} or {CALENDAR_DAYS!r}")
+    return add_calendar_days(start, amount)
 
 
 def explain_due_date(start: date, amount: int, unit: str) -> str:
     """One plain-English sentence saying how the due date was worked out."""
     result = due_date(start, amount, unit)
     if unit == WORKING_DAYS:
+        if amount < 0:
+            return _explain_working_days_before(start, -amount, result)
         return _explain_working_days(start, amount, result)
+    if amount < 0:
+        return _explain_calendar_days_before(start, -amount, result)
+    if amount == 0:
+        return _explain_date_given(start, result)
     return _explain_calendar_days(start, amount, result)
 
 
@@ -260,6 +323,41 @@ def _explain_working_days(start: date, amount: int, result: date) -> str:
         f"Counting only Mondays to Fridays that are not England and Wales bank holidays, "
         f"{_plural(amount, 'working day')} after {_long_date(start)} (not counting that day) "
         f"is {_long_date(result)}, {how}."
+    )
+
+
+def _explain_working_days_before(start: date, amount: int, result: date) -> str:
+    skipped = _skipped(result, start - _ONE_DAY)
+    how = f"skipping {skipped}" if skipped else "with no weekend or bank holiday to skip"
+    return (
+        f"Counting back only Mondays to Fridays that are not England and Wales bank holidays, "
+        f"{_plural(amount, 'working day')} before {_long_date(start)} (not counting that day) "
+        f"is {_long_date(result)}, {how}."
+    )
+
+
+def _explain_calendar_days_before(start: date, amount: int, result: date) -> str:
+    landing = start - timedelta(days=amount)
+    days = _plural(amount, "calendar day")
+    opening = f"{days} before {_long_date(start)} is {_long_date(landing)}"
+    if landing == result:
+        return f"{opening}, which is a working day, so that is the due date."
+    skipped = _skipped(result, landing)
+    return (
+        f"{opening}, which is not a working day because it is {_why_not_working(landing)}, "
+        f"so the due date moves back past {skipped} to the working day before, "
+        f"{_long_date(result)}."
+    )
+
+
+def _explain_date_given(start: date, result: date) -> str:
+    opening = f"The date set is {_long_date(start)}"
+    if start == result:
+        return f"{opening}, which is a working day, so that is the due date."
+    skipped = _skipped(start - _ONE_DAY, result - _ONE_DAY)
+    return (
+        f"{opening}, which is not a working day because it is {_why_not_working(start)}, "
+        f"so the due date moves past {skipped} to the next working day, {_long_date(result)}."
     )
 
 

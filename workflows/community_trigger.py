@@ -36,6 +36,8 @@ class CommunityTriggerState(StrEnum):
 
 S = CommunityTriggerState
 OPEN_STATES = tuple(s.value for s in S if s is not S.closed)
+# States before any review report: no recommendation exists yet.
+PRE_REVIEW_STATES = (S.submitted, S.acknowledged, S.threshold_not_met, S.rejected)
 
 STATE_LABELS = {
     S.submitted: "Application received, waiting to be acknowledged",
@@ -71,6 +73,32 @@ class RejectionData(_Data):
         "prejudicial", "discriminatory", "malicious", "unreasonable", "vexatious", "frivolous"
     ]
     reasons: str = Text
+
+
+VictimPart = Literal["attend", "representative", "impact_statement", "none"]
+# The victim's parts in which they take part, and so are told the meeting date.
+TAKING_PART = ("attend", "representative", "impact_statement")
+
+
+class ReviewArrangementData(_Data):
+    meeting_date: date = Field(description="The day the review meeting will be held.")
+    attendees: list[str] = Field(
+        min_length=1,
+        max_length=50,
+        description="One per line: each person invited, with their organisation.",
+    )
+    victim_involvement: VictimPart = Field(
+        description=(
+            "Attend the meeting, send a representative, give a written impact statement, "
+            "or no part."
+        )
+    )
+    not_invited_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="Needed when the victim has no part in the meeting: say why.",
+    )
 
 
 class MeetingData(_Data):
@@ -171,6 +199,24 @@ TRANSITIONS = (
         (),
         RejectionData,
         ("record_threshold_decision",),
+    ),
+    TransitionDef(
+        "review_meeting_arranged",
+        (S.review_scheduled,),
+        S.review_scheduled,
+        ("jag_chair",),
+        "Arrange the review meeting",
+        ("meeting_date_not_in_past", "reason_when_victim_not_invited"),
+        ReviewArrangementData,
+        ("record_review_arrangement",),
+    ),
+    TransitionDef(
+        "jag_papers_sent",
+        (S.review_scheduled,),
+        S.review_scheduled,
+        ("jag_chair",),
+        "Record that the papers went to the review panel",
+        ("jag_papers_due",),
     ),
     TransitionDef(
         "review_meeting_held",
@@ -318,6 +364,18 @@ DEADLINES = (
         owner_role="jag_chair",
     ),
     DeadlineRule(
+        "jag_papers",
+        "Send the papers to the review panel",
+        "jag_papers",
+        opened_by=("review_meeting_arranged",),
+        met_by=("jag_papers_sent",),
+        while_in=(S.review_scheduled,),
+        owner_role="jag_chair",
+        # Counted back from the meeting: N working days before the date arranged.
+        anchor="meeting_date",
+        direction=-1,
+    ),
+    DeadlineRule(
         "appeal_window",
         "The applicant may appeal until",
         "appeal_window",
@@ -345,6 +403,15 @@ DEADLINES = (
         while_in=(S.appeal_papers_sent,),
         owner_role="appeal_chair",
     ),
+    DeadlineRule(
+        "recommendation_due",
+        "Check a recommendation is carried out",
+        None,  # each recommendation's own due date (opened by record_recommendations)
+        opened_by=(),
+        met_by=(),
+        while_in=tuple(s for s in OPEN_STATES if s not in PRE_REVIEW_STATES),
+        owner_role="contact",
+    ),
 )
 
 MESSAGES = (
@@ -352,6 +419,12 @@ MESSAGES = (
     MessageRule("acknowledge", "application_acknowledged", "applicant"),
     MessageRule("threshold_met", "threshold_met_letter", "applicant"),
     MessageRule("threshold_not_met", "threshold_not_met_letter", "applicant"),
+    MessageRule(
+        "review_meeting_arranged",
+        "review_meeting_arranged",
+        "applicant",
+        when=(("victim_involvement", TAKING_PART),),
+    ),
     MessageRule("application_rejected", "rejection_notice", "applicant"),
     MessageRule("response_issued", "review_outcome_letter", "applicant"),
     MessageRule("appeal_lodged", "appeal_received", "applicant"),

@@ -46,6 +46,8 @@ class Case(SQLModel, table=True):
     appeal_chair_id: int | None = Field(default=None, foreign_key="app_user.id")
     closure_reason: str | None = Field(default=None, max_length=40)
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # The date the JAG chair arranged the review meeting for (None until it is arranged).
+    review_meeting_on: date | None = None
 
 
 class ReferenceCounter(SQLModel, table=True):
@@ -148,6 +150,10 @@ class Deadline(SQLModel, table=True):
     reminder_step: str | None = Field(default=None, max_length=20)
     # The date of the next reminder or escalation; None once every step is done.
     next_action_on: date | None = Field(default=PLAN_ON_NEXT_SWEEP)
+    # For a deadline about one item (a recommendation): what it is called on its own, and
+    # which item it is ("recommendation:2"); None for the workflow's single clocks.
+    label: str | None = Field(default=None, max_length=200)
+    subject: str | None = Field(default=None, max_length=60)
 
 
 class Recommendation(SQLModel, table=True):

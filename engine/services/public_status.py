@@ -62,6 +62,13 @@ EXPECTED = {
 }
 
 
+# The review meeting, once arranged and until it is held.
+REVIEW_BEING_ARRANGED = "review_scheduled"
+MEETING_EXPECTED = "The case review meeting will be held on"
+# How this page tells a re-arranged meeting apart from the first arrangement.
+MEETING_MOVED = "review_meeting_arranged:moved"
+
+
 @dataclass(frozen=True)
 class Entry:
     title: str
@@ -89,13 +96,14 @@ def case_status(session: Session, *, token: str, clock: Clock) -> CaseStatus:
     area = registry.area(case.area_id)
     events = _rows(session, AuditEvent, case, AuditEvent.version)
     recs = _rows(session, Recommendation, case, Recommendation.seq)
-    entries = tuple(e for a in events if (e := _entry(a, recs)) is not None)
+    entries = tuple(e for a, key in _told_apart(events) if (e := _entry(a, recs, key)) is not None)
     deadlines = _rows(session, Deadline, case, Deadline.due_on)
     expected = tuple(
         Entry(f"{EXPECTED[d.name]} {'until' if d.kind == 'window' else 'by'}", d.due_on, False)
         for d in deadlines
         if d.status == "open" and d.name in EXPECTED
     )
+    expected = _with_meeting(case, expected)
     locality = area.localities.get(case.locality_id)
     return CaseStatus(
         reference=case.reference,
@@ -111,6 +119,26 @@ def case_status(session: Session, *, token: str, clock: Clock) -> CaseStatus:
     )
 
 
+def _with_meeting(case: Case, expected: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    """The arranged review meeting, in date order among what happens next, until it is held."""
+    if case.review_meeting_on is None or case.state != REVIEW_BEING_ARRANGED:
+        return expected
+    meeting = Entry(MEETING_EXPECTED, case.review_meeting_on, False)
+    return tuple(sorted((*expected, meeting), key=lambda e: e.on or case.review_meeting_on))
+
+
+def _told_apart(events: list[AuditEvent]) -> list[tuple[AuditEvent, str]]:
+    """Each event with the key of its builder: a re-arranged meeting is told apart from
+    the first arrangement."""
+    out, arranged = [], False
+    for a in events:
+        key = a.trigger
+        if key == "review_meeting_arranged":
+            key, arranged = (MEETING_MOVED if arranged else key), True
+        out.append((a, key))
+    return out
+
+
 def _rows(session: Session, table: Any, case: Case, order: Any) -> list[Any]:
     query = select(table).where(table.case_id == case.id).order_by(col(order), col(table.id))
     return list(session.exec(query).all())
@@ -121,9 +149,9 @@ def _text(data: dict[str, Any], key: str) -> tuple[str, ...]:
     return (str(value),) if value else ()
 
 
-def _entry(a: AuditEvent, recs: list[Recommendation]) -> Entry | None:
+def _entry(a: AuditEvent, recs: list[Recommendation], key: str | None = None) -> Entry | None:
     on, data = london_date(a.occurred_at), a.data or {}
-    builder = _BUILDERS.get(a.trigger)
+    builder = _BUILDERS.get(key or a.trigger)
     if builder is None:
         return None  # staff bookkeeping, or an event this page does not describe
     title, lines, items = builder(data, recs)
@@ -156,6 +184,21 @@ def _rejected(data: dict[str, Any], _recs: list[Recommendation]) -> Built:
     return "We could not accept your application", lines, ()
 
 
+def _arranged(title: str) -> Any:
+    def build(data: dict[str, Any], _recs: list[Recommendation]) -> Built:
+        # The date and the victim's own part only: never who else was invited.
+        lines = []
+        if data.get("meeting_date"):
+            held = format_date(date.fromisoformat(data["meeting_date"]))
+            lines.append(f"It was set for {held}.")
+        choice = INVOLVEMENT.get(str(data.get("victim_involvement")), "")
+        if choice and data.get("victim_involvement") != "none":
+            lines.append(choice)
+        return title, tuple(lines), ()
+
+    return build
+
+
 def _meeting(data: dict[str, Any], _recs: list[Recommendation]) -> Built:
     choice = INVOLVEMENT.get(str(data.get("victim_involvement")), "")
     return "The case review meeting was held", (choice,) if choice else (), ()
@@ -185,6 +228,8 @@ _BUILDERS = {
     ),
     "threshold_not_met": _with("The threshold for a case review is not met", "reasons"),
     "application_rejected": _rejected,
+    "review_meeting_arranged": _arranged("The case review meeting was arranged"),
+    MEETING_MOVED: _arranged("The date of the case review meeting changed"),
     "review_meeting_held": _meeting,
     "jag_report_recorded": _simple(
         "The review is finished",

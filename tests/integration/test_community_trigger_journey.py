@@ -62,7 +62,8 @@ class Journey:
                 "version": case.version,
                 "closure": case.closure_reason,
                 "audit": [a.trigger for a in audits],
-                "open": {d.name: d.due_on for d in deadlines if d.status == "open"},
+                # A deadline about one item (a recommendation) is keyed by the item.
+                "open": {d.subject or d.name: d.due_on for d in deadlines if d.status == "open"},
                 "closed": [(d.name, d.status) for d in deadlines if d.status != "open"],
                 "messages": [m.message for m in outbox],
             }
@@ -157,7 +158,8 @@ def test_met_review_response_appeal_upheld_review_response_monitoring_closed(
             "jag_report_recorded",
             "response_issued",
         ],
-        open_={"appeal_window": date(2026, 5, 1)},
+        # Recommendation 1 is due Fri 1 May; recommendation 2 has no date, so no deadline.
+        open_={"appeal_window": date(2026, 5, 1), "recommendation:1": date(2026, 5, 1)},
         message="review_outcome_letter",
     )
 
@@ -171,7 +173,7 @@ def test_met_review_response_appeal_upheld_review_response_monitoring_closed(
         j,
         state="appeal_lodged",
         audit=j.snapshot()["audit"],
-        open_={"appeal_papers": date(2026, 4, 8)},
+        open_={"appeal_papers": date(2026, 4, 8), "recommendation:1": date(2026, 5, 1)},
         message="appeal_received",
     )
     j.fire("appeal_papers_sent", "contact", {"appeal_chair_email": "appeal@example.org"})
@@ -180,7 +182,7 @@ def test_met_review_response_appeal_upheld_review_response_monitoring_closed(
         j,
         state="appeal_papers_sent",
         audit=j.snapshot()["audit"],
-        open_={"appeal_decision": date(2026, 5, 6)},
+        open_={"appeal_decision": date(2026, 5, 6), "recommendation:1": date(2026, 5, 1)},
         message="appeal_papers",
     )
 
@@ -190,7 +192,7 @@ def test_met_review_response_appeal_upheld_review_response_monitoring_closed(
         j,
         state="under_review",
         audit=j.snapshot()["audit"],
-        open_={"review_outcome": date(2026, 5, 13)},
+        open_={"review_outcome": date(2026, 5, 13), "recommendation:1": date(2026, 5, 1)},
         message="appeal_decision_letter",
     )
     j.fire(
@@ -225,6 +227,8 @@ def test_met_review_response_appeal_upheld_review_response_monitoring_closed(
     )
     assert snap["closure"] == "resolved"
     assert ("appeal_window", "lapsed") in snap["closed"]
+    # Recommendation 1 was marked done on Mon 25 May, after its due date of Fri 1 May.
+    assert ("recommendation_due", "late") in snap["closed"]
     assert snap["audit"].count("response_issued") == 2
     with session_factory() as s:
         recs = s.exec(select(Recommendation).order_by(col(Recommendation.seq))).all()

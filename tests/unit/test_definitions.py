@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from engine import registry
-from engine.definitions import TransitionDef
+from engine.definitions import MessageRule, TransitionDef
 from engine.registry import parse_area
 from notifications.render import template_names
 
@@ -31,8 +31,21 @@ def test_every_deadline_rule_has_a_timescale_in_every_area(name: str) -> None:
     for area_id in registry.area_ids():
         area = registry.area(area_id)
         for rule in wf.deadlines:
+            if rule.timescale is None:  # due on each item's own date: no timescale to find
+                continue
             for locality in area.localities:
                 assert area.timescale(rule.timescale, locality).amount >= 1
+
+
+@pytest.mark.parametrize("name", WORKFLOWS)
+def test_every_reminder_and_escalation_message_has_a_template(name: str) -> None:
+    wf = registry.workflow(name)
+    for area_id in registry.area_ids():
+        settings = registry.area(area_id).reminders
+        for rule in wf.deadlines:
+            policy = settings.policy(rule.name)
+            used = {policy.remind_message, policy.escalate_message, policy.applicant_message}
+            assert used <= template_names(), (area_id, rule.name)
 
 
 def test_a_transition_without_roles_is_reported() -> None:
@@ -84,7 +97,9 @@ def test_llr_timescales_are_the_documented_defaults() -> None:
         "appeal_window": (20, "working_days"),
         "appeal_papers": (1, "working_days"),
         "appeal_decision": (20, "working_days"),
+        "jag_papers": (3, "working_days"),
     }
+    assert "3 days before the meeting" in area.timescales["jag_papers"].source
     assert area.threshold.incidents == 3 and area.threshold.complainants == 3
 
 
@@ -113,3 +128,48 @@ def _raw_area(**changes: object) -> dict[str, object]:
 def test_a_bad_area_file_is_refused_with_a_reason(changes: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_area(_raw_area(**changes))
+
+
+def _with_rule(**changes: object) -> list[str]:
+    wf = registry.workflow("community_trigger")
+    rule = replace(next(r for r in wf.deadlines if r.name == "jag_papers"), **changes)
+    kept = tuple(r for r in wf.deadlines if r.name != "jag_papers")
+    return registry.check_workflow(replace(wf, deadlines=(*kept, rule)))
+
+
+def test_an_anchor_the_opening_event_does_not_require_as_a_date_is_reported() -> None:
+    problems = _with_rule(anchor="attendees")
+    assert (
+        "deadline 'jag_papers' counts from 'attendees', which event 'review_meeting_arranged' "
+        "does not require as a date"
+    ) in problems
+    assert _with_rule(anchor="no_such_field") != []
+
+
+def test_a_direction_other_than_forward_or_back_is_reported() -> None:
+    assert "deadline 'jag_papers' has direction 0; use 1 or -1" in _with_rule(direction=0)
+
+
+def test_a_clock_with_no_timescale_may_not_name_triggers() -> None:
+    problems = _with_rule(timescale=None)
+    assert any("has no timescale" in p for p in problems)
+
+
+def test_a_message_condition_on_a_value_the_event_cannot_have_is_reported() -> None:
+    wf = registry.workflow("community_trigger")
+    bad = MessageRule(
+        "review_meeting_arranged", "review_meeting_arranged", "applicant",
+        when=(("victim_involvement", ("dance",)),),
+    )  # fmt: skip
+    problems = registry.check_workflow(replace(wf, messages=(*wf.messages, bad)))
+    assert any("depends on 'victim_involvement'" in p for p in problems)
+
+
+def test_a_message_condition_picks_messages_by_the_event_data() -> None:
+    wf = registry.workflow("community_trigger")
+    names = [m.message for m in wf.messages_for("review_meeting_arranged", {})]
+    assert names == []
+    for part in ("attend", "representative", "impact_statement"):
+        chosen = wf.messages_for("review_meeting_arranged", {"victim_involvement": part})
+        assert [m.message for m in chosen] == ["review_meeting_arranged"]
+    assert wf.messages_for("review_meeting_arranged", {"victim_involvement": "none"}) == []
