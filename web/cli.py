@@ -93,23 +93,35 @@ def users_add(
 def users_set_password(
     email: str = typer.Option(...),
     prompt: bool = typer.Option(False, "--prompt", help="Type the password instead."),
-    new_totp: bool = typer.Option(False, "--new-totp", help="Also issue a new TOTP secret."),
+    new_totp: bool = typer.Option(
+        False, "--new-totp", help="Also make them set up their authenticator app again."
+    ),
 ) -> None:
-    """Set a password (a one-time one is printed unless --prompt) and show the TOTP set-up."""
+    """Set a password (a one-time one is printed unless --prompt).
+
+    A user with no authenticator app yet, or every user with --new-totp, sets one up from a
+    QR code at their next sign-in: the secret is never printed here.
+    """
     password = (
         typer.prompt("Password", hide_input=True, confirmation_prompt=True) if prompt else None
     )
     with _sessions(Settings())() as session:
         try:
+            enrol = new_totp or not auth.has_totp(session, email=email)
             done = auth.set_password(
-                session, clock=SystemClock(), email=email, password=password, new_totp=new_totp
+                session, clock=SystemClock(), email=email, password=password, new_totp=enrol
             )
         except EngineError as exc:
             _fail(exc)
     if not prompt:
         typer.echo(f"one-time password: {done.password}")
-    typer.echo(f"TOTP secret: {done.totp_secret}")
-    typer.echo(f"authenticator URI: {done.otpauth_uri}")
+    if done.enrolment_due:
+        typer.echo(
+            "At their next sign-in they will set up an authenticator app from a QR code; "
+            "any app they used before no longer works."
+        )
+    else:
+        typer.echo("Their authenticator app is unchanged.")
 
 
 @tokens_app.command("create")

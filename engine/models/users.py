@@ -20,6 +20,9 @@ class User(SQLModel, table=True):
     # Browser sign-in: an Argon2 hash, a TOTP secret, and the lockout counters.
     password_hash: str | None = Field(default=None, max_length=200)
     totp_secret: str | None = Field(default=None, max_length=64)
+    # True after an admin issues a new TOTP secret: the next sign-in shows the QR code and
+    # the first correct code confirms the authenticator app before a session is granted.
+    totp_enrolment_due: bool = Field(default=False)
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     last_login_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

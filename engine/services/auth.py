@@ -38,8 +38,21 @@ class LockedOut(NotAuthenticated):
 
 @dataclass(frozen=True)
 class Enrolment:
+    """What set_password did: with `enrolment_due`, the user sets up their authenticator
+    app from a QR code at their next sign-in, and nobody else needs to see the secret."""
+
     email: str
     password: str
+    totp_secret: str
+    otpauth_uri: str
+    enrolment_due: bool = False
+
+
+@dataclass(frozen=True)
+class TotpSetUp:
+    """What the enrolment page shows: the set-up key and the URI its QR code carries."""
+
+    email: str
     totp_secret: str
     otpauth_uri: str
 
@@ -52,7 +65,12 @@ def set_password(
     password: str | None = None,
     new_totp: bool = False,
 ) -> Enrolment:
-    """Set (or generate) a password; give the user a TOTP secret if they have none."""
+    """Set (or generate) a password; give the user a TOTP secret if they have none.
+
+    With `new_totp` the old authenticator stops working and the user enrols again, from a
+    QR code, when they next sign in. A first secret given without it is the caller's to
+    hand over (the demo data prints it).
+    """
     user = _user(session, email)
     if user is None:
         raise NotFound(f"No user with email {email}.")
@@ -64,10 +82,37 @@ def set_password(
     user.password_hash = _hasher.hash(password)
     if new_totp or not user.totp_secret:
         user.totp_secret = pyotp.random_base32()
+    if new_totp:
+        user.totp_enrolment_due = True
     user.failed_logins, user.locked_until = 0, None
     session.add(user)
+    # The old authenticator (or whoever holds it) keeps no way in: end every session.
+    if new_totp:
+        session.exec(delete(StaffSession).where(col(StaffSession.user_id) == user.id))
     session.commit()
-    return Enrolment(user.email, password, user.totp_secret, otpauth_uri(user))
+    return Enrolment(
+        user.email, password, user.totp_secret, otpauth_uri(user), user.totp_enrolment_due
+    )
+
+
+def has_totp(session: Session, *, email: str) -> bool:
+    """Whether the user already has an authenticator set up (or one handed to them)."""
+    user = _user(session, email)
+    return user is not None and bool(user.totp_secret) and not user.totp_enrolment_due
+
+
+def pending_enrolment(session: Session, *, clock: Clock, pending_token: str) -> TotpSetUp | None:
+    """For a browser between password and code: the set-up to show, if the user must enrol.
+
+    Only a live, not yet signed-in session of a user whose enrolment is due gets the secret.
+    """
+    row = _live_session(session, pending_token, clock.now())
+    if row is None or row.verified:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.totp_enrolment_due or not user.totp_secret:
+        return None
+    return TotpSetUp(user.email, user.totp_secret, otpauth_uri(user))
 
 
 def otpauth_uri(user: User) -> str:
@@ -104,6 +149,8 @@ def check_code(session: Session, *, clock: Clock, pending_token: str, code: str)
         raise NotAuthenticated(WRONG_CODE)
     session.delete(row)  # a fresh id after sign-in: no session fixation
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    # The first correct code proves the authenticator app is set up: enrolment is done.
+    user.totp_enrolment_due = False
     session.add(user)
     return _new_session(session, user, verified=True, now=now, ttl=IDLE_TIMEOUT)
 

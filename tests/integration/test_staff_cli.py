@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 
-import pyotp
 import pytest
 from sqlmodel import select
 
@@ -37,7 +36,9 @@ def user(url: str, email: str) -> User:
     return found
 
 
-def test_set_password_prints_a_one_time_password_and_the_totp_setup(cli_place: Place) -> None:
+def test_set_password_prints_a_one_time_password_and_never_the_totp_secret(
+    cli_place: Place,
+) -> None:
     ok(
         "users",
         "add",
@@ -52,12 +53,32 @@ def test_set_password_prints_a_one_time_password_and_the_totp_setup(cli_place: P
     )
     out = ok("users", "set-password", "--email", "a@example.org")
     password = re.search(r"one-time password: (\S+)", out)
-    secret = re.search(r"TOTP secret: ([A-Z2-7]+)", out)
-    assert password and secret and "otpauth://totp/" in out
+    assert password and "otpauth://" not in out and "QR code" in out
     stored = user(cli_place.url, "a@example.org")
     assert stored.password_hash and password.group(1) not in stored.password_hash
     assert auth._hasher_verify(stored.password_hash, password.group(1))
-    assert pyotp.TOTP(secret.group(1)).now()
+    # A first authenticator is set up in the browser at the first sign-in.
+    assert stored.totp_secret and stored.totp_secret not in out and stored.totp_enrolment_due
+
+
+def test_new_totp_puts_an_enrolled_user_back_into_enrolment(cli_place: Place) -> None:
+    ok("users", "add", "--email", "c@example.org", "--name", "C", "--role", "manager")
+    ok("users", "set-password", "--email", "c@example.org")
+    engine = make_engine(cli_place.url)
+    with make_session_factory(engine)() as s:  # they sign in once: enrolled
+        found = s.exec(select(User).where(User.email == "c@example.org")).one()
+        found.totp_enrolment_due = False
+        s.add(found)
+        s.commit()
+    engine.dispose()
+    first = user(cli_place.url, "c@example.org")
+    again = ok("users", "set-password", "--email", "c@example.org")
+    assert "authenticator app is unchanged" in again
+    assert user(cli_place.url, "c@example.org").totp_secret == first.totp_secret
+    reset = ok("users", "set-password", "--email", "c@example.org", "--new-totp")
+    stored = user(cli_place.url, "c@example.org")
+    assert stored.totp_enrolment_due and stored.totp_secret != first.totp_secret
+    assert "QR code" in reset and (stored.totp_secret or "?") not in reset
 
 
 def test_set_password_can_read_the_password_from_a_prompt(cli_place: Place) -> None:

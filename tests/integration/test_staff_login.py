@@ -206,3 +206,111 @@ def test_purge_removes_only_expired_sessions(
     clock.advance(minutes=31)
     assert auth.purge_sessions(session, clock=clock) == 1
     assert clock.now() - timedelta(minutes=31) < clock.now()
+
+
+QR_IMG = re.compile(
+    r'<img class="ct-qr" src="data:image/svg\+xml;charset=utf-8,([^"]+)"[^>]*alt="([^"]+)"'
+)
+SETUP_KEY = re.compile(r'<code class="ct-setup-key">([A-Z2-7 ]+)</code>')
+
+
+def reset_authenticator(session: Session, clock: FixedClock, email: str) -> auth.Enrolment:
+    return auth.set_password(session, clock=clock, email=email, password=PASSWORD, new_totp=True)
+
+
+def test_a_reset_authenticator_is_set_up_from_a_qr_code_before_the_session_is_granted(
+    app: Any, session_factory: SessionFactory, session: Session, clock: FixedClock, staff: dict
+) -> None:
+    from urllib.parse import unquote
+
+    me = browser_for(app, session, clock, staff["jag_chair"].email)
+    old_secret = me.secret
+    me.secret = reset_authenticator(session, clock, me.email).totp_secret
+    assert me.secret != old_secret
+    me.get("/staff/login")
+    done = me.post("/staff/login", {"email": me.email, "password": PASSWORD})
+    assert done.headers["location"] == "/staff/login/enrol"
+    assert me.get("/staff/login/code", status=303).headers["location"] == "/staff/login/enrol"
+    me.get("/staff", status=303)  # the password alone opens nothing
+    page = me.get("/staff/login/enrol").text
+    assert "Set up your authenticator app" in page
+    found = QR_IMG.search(page)
+    assert found, page[-3000:]
+    svg, alt = unquote(found.group(1)), found.group(2)
+    assert svg.lstrip().startswith("<svg") or "<svg" in svg[:200]
+    assert "QR code" in alt and me.email in alt and "set-up key" in alt
+    key = SETUP_KEY.search(page)
+    assert key and key.group(1).replace(" ", "") == me.secret
+    assert "<script" not in page.split("</main>")[0].split("<main")[-1]  # CSP: no inline script
+    wrong = me.post("/staff/login/enrol", {"code": "000000"}, status=401)
+    assert "There is a problem" in wrong.text and 'href="#code"' in wrong.text
+    assert QR_IMG.search(wrong.text)  # the QR code is still there to scan
+    stale = pyotp.TOTP(old_secret).at(clock.now())
+    if stale != me.code():
+        me.post("/staff/login/enrol", {"code": stale}, status=401)  # the old app no longer works
+    signed_in = me.post("/staff/login/enrol", {"code": me.code()})
+    assert signed_in.headers["location"] == "/staff"
+    assert "My work" in me.get("/staff").text
+    with session_factory() as s:
+        assert s.exec(select(User).where(User.email == me.email)).one().totp_enrolment_due is False
+    # Next time the code page is enough, and the enrolment page gives nothing away.
+    me.post("/staff/logout", {})
+    me.get("/staff/login")
+    assert (
+        me.post("/staff/login", {"email": me.email, "password": PASSWORD}).headers["location"]
+        == "/staff/login/code"
+    )
+    assert me.get("/staff/login/enrol", status=303).headers["location"] == "/staff/login/code"
+    me.post("/staff/login/code", {"code": me.code()})
+    me.get("/staff")
+
+
+def test_the_enrolment_page_needs_a_correct_password_first(
+    app: Any, session: Session, clock: FixedClock, staff: dict
+) -> None:
+    me = browser_for(app, session, clock, staff["contact"].email)
+    secret = reset_authenticator(session, clock, me.email).totp_secret
+    assert me.get("/staff/login/enrol", status=303).headers["location"] == "/staff/login"
+    me.get("/staff/login")
+    me.post("/staff/login", {"email": me.email, "password": "wrong-password"}, status=401)
+    me.client.cookies.set("ct_staff", "forged-token")
+    me.get("/staff/login/enrol", status=303)
+    assert secret not in me.client.get("/staff/login/code").text
+    response = me.client.post(
+        "/staff/login/enrol", data={"code": pyotp.TOTP(secret).at(clock.now())}
+    )
+    assert response.status_code == 403  # no CSRF token
+    me.post("/staff/login/enrol", {"code": pyotp.TOTP(secret).at(clock.now())}, status=401)
+    me.get("/staff", status=303)
+
+
+def test_enrolment_times_out_and_wrong_codes_count_towards_the_lockout(
+    app: Any, session: Session, clock: FixedClock, staff: dict
+) -> None:
+    me = browser_for(app, session, clock, staff["csp_chair"].email)
+    me.secret = reset_authenticator(session, clock, me.email).totp_secret
+    me.get("/staff/login")
+    me.post("/staff/login", {"email": me.email, "password": PASSWORD})
+    me.get("/staff/login/enrol")
+    for _ in range(auth.MAX_FAILURES - 1):
+        me.post("/staff/login/enrol", {"code": "12345x"}, status=401)
+    page = me.post("/staff/login/enrol", {"code": "000000"}, status=401)
+    page = me.post("/staff/login/enrol", {"code": me.code()}, status=401)
+    assert "Too many wrong attempts" in page.text
+    clock.advance(minutes=15, seconds=1)
+    me.get("/staff/login")
+    me.post("/staff/login", {"email": me.email, "password": PASSWORD})
+    clock.advance(minutes=5, seconds=1)
+    page = me.post("/staff/login/enrol", {"code": me.code()}, status=401)
+    assert "timed out" in page.text
+    me.get("/staff", status=303)
+
+
+def test_resetting_the_authenticator_ends_the_users_sessions(
+    app: Any, session: Session, clock: FixedClock, staff: dict
+) -> None:
+    me = browser_for(app, session, clock, staff["jag_chair"].email)
+    me.sign_in()
+    me.get("/staff")
+    reset_authenticator(session, clock, me.email)
+    me.get("/staff", status=303)

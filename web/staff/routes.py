@@ -8,6 +8,7 @@ import logging
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import segno
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -58,16 +59,64 @@ async def login(request: Request, session: SessionDep, clock: ClockDep) -> Respo
         pending = auth.check_password(session, clock=clock, email=email, password=password)
     except NotAuthenticated as exc:
         return _login_error(request, "staff/login.html", "email", exc.detail, {"email": email})
-    response = redirect(request, "/staff/login/code")
+    must_enrol = auth.pending_enrolment(session, clock=clock, pending_token=pending)
+    response = redirect(request, "/staff/login/enrol" if must_enrol else "/staff/login/code")
     set_staff_cookie(request, response, pending)
     return response
 
 
 @router.get("/login/code")
-def code_page(request: Request) -> Response:
+def code_page(request: Request, session: SessionDep, clock: ClockDep) -> Response:
     if not staff_token(request):
         return redirect(request, "/staff/login")
+    if auth.pending_enrolment(session, clock=clock, pending_token=staff_token(request)):
+        return redirect(request, "/staff/login/enrol")
     return render(request, "staff/code.html", {"values": {}})
+
+
+@router.get("/login/enrol")
+def enrol_page(request: Request, session: SessionDep, clock: ClockDep) -> Response:
+    """Set up an authenticator app: a QR code of the otpauth URI, and the key as text."""
+    if not staff_token(request):
+        return redirect(request, "/staff/login")
+    setup = auth.pending_enrolment(session, clock=clock, pending_token=staff_token(request))
+    if setup is None:
+        return redirect(request, "/staff/login/code")
+    return render(request, "staff/enrol.html", enrol_context(setup))
+
+
+@router.post("/login/enrol", dependencies=[LOGIN_LIMIT])
+async def enrol(request: Request, session: SessionDep, clock: ClockDep) -> Response:
+    form = await checked_form(request)
+    pending = staff_token(request)
+    try:
+        token = auth.check_code(
+            session, clock=clock, pending_token=pending, code=str(form.get("code", ""))
+        )
+    except auth.LockedOut as exc:
+        return _login_error(request, "staff/login.html", "email", exc.detail, {})
+    except NotAuthenticated as exc:
+        session.rollback()
+        setup = auth.pending_enrolment(session, clock=clock, pending_token=pending)
+        if setup is None:
+            return _login_error(request, "staff/login.html", "email", exc.detail, {})
+        context = {**enrol_context(setup), "errors": {"code": exc.detail}}
+        context["error_list"] = [{"text": exc.detail, "href": "#code"}]
+        return render(request, "staff/enrol.html", context, status=401)
+    response = redirect(request, "/staff")
+    set_staff_cookie(request, response, token)
+    return response
+
+
+def enrol_context(setup: auth.TotpSetUp) -> dict[str, Any]:
+    qr, key = segno.make(setup.otpauth_uri, error="m"), setup.totp_secret
+    return {
+        "values": {},
+        "email": setup.email,
+        "qr_src": qr.svg_data_uri(scale=5, border=4, dark="#0b0c0c", light="#ffffff"),
+        # Groups of four, as authenticator apps show and accept them.
+        "secret_groups": [key[i : i + 4] for i in range(0, len(key), 4)],
+    }
 
 
 @router.post("/login/code", dependencies=[LOGIN_LIMIT])
