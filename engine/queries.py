@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session
 
 from engine import documents, machine, registry, workdays
 from engine.access import Actor, require_case_access, roles_on_case
@@ -17,7 +18,11 @@ from engine.models import AuditEvent, Case, Deadline, Incident, Party, Recommend
 
 def case_detail(session: Session, *, reference: str, actor: Actor, clock: Clock) -> dict[str, Any]:
     """The case as staff see it; equalities answers are never part of it."""
-    case = machine.load_case(session, reference)
+    return _case_detail(session, machine.load_case(session, reference), actor, clock)
+
+
+def _case_detail(session: Session, case: Case, actor: Actor, clock: Clock) -> dict[str, Any]:
+    reference = case.reference
     roles = roles_on_case(
         actor,
         area_id=case.area_id,
@@ -52,9 +57,9 @@ def case_detail(session: Session, *, reference: str, actor: Actor, clock: Clock)
 
 
 def _rows(session: Session, table: Any, case: Case) -> list[Any]:
-    return list(
-        session.exec(select(table).where(table.case_id == case.id).order_by(col(table.id))).all()
-    )
+    """The case's rows of `table` in id order, as plain rows: read only, no ORM objects."""
+    t = table.__table__
+    return list(session.execute(sa_select(t).where(t.c.case_id == case.id).order_by(t.c.id)))
 
 
 def _party(p: Party) -> dict[str, Any]:
@@ -186,8 +191,8 @@ def staff_case_page(
     session: Session, *, reference: str, actor: Actor, clock: Clock
 ) -> dict[str, Any]:
     """The case page for staff: the detail, plus what the page explains and offers."""
-    detail = case_detail(session, reference=reference, actor=actor, clock=clock)
     case = machine.load_case(session, reference)
+    detail = _case_detail(session, case, actor, clock)
     wf = registry.workflow(case.workflow_name)
     labels = {t.trigger: t.label for t in wf.transitions}
     detail["summary"] = {

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
 
 from engine import registry, workdays
 from engine.access import Actor
@@ -34,7 +35,7 @@ def work_queue(session: Session, *, actor: Actor, today: date) -> list[dict[str,
         stmt = _open_duties(grant.area_id, grant.locality_id).where(
             Deadline.owner_role == grant.role
         )
-        items += [_item(d, c, today) for d, c in session.exec(stmt).all()]
+        items += [_item(row, today) for row in session.execute(stmt)]
     items += _appeals_assigned(session, actor, today)
     return sorted(_unique(items), key=lambda i: (i["due_date"], i["reference"]))
 
@@ -48,15 +49,45 @@ def overdue(session: Session, *, actor: Actor, today: date) -> list[dict[str, An
         if grant.role not in ("manager", "admin"):
             continue
         stmt = _open_duties(grant.area_id, grant.locality_id).where(col(Deadline.due_on) < today)
-        items += [_item(d, c, today) for d, c in session.exec(stmt).all()]
+        items += [_item(row, today) for row in session.execute(stmt)]
     return sorted(_unique(items), key=lambda i: (i["due_date"], i["reference"]))
 
 
+# Only the columns a queue shows: no ORM objects, no case JSON parsed for every row.
+_QUEUE_COLUMNS = (
+    col(Case.reference),
+    col(Case.locality_id),
+    col(Case.state),
+    col(Case.workflow_name),
+    col(Deadline.name),
+    col(Deadline.owner_role),
+    col(Deadline.due_on),
+)
+
+
+def deadline_states() -> list[str]:
+    """The states a case can hold an open deadline in: the machine ends each deadline as soon
+    as its case moves to a state outside the rule's `while_in` (so never a closed case)."""
+    return sorted(
+        {
+            str(state)
+            for name in registry.workflow_names()
+            for rule in registry.workflow(name).deadlines
+            for state in rule.while_in
+        }
+    )
+
+
 def _open_duties(area_id: str, locality_id: str | None):  # type: ignore[no-untyped-def]
+    # The state condition changes no answer (see deadline_states); it lets the database start
+    # from the locality's cases that can have open deadlines (ix_case_locality_state), not
+    # from every open deadline in the area.
     stmt = (
-        select(Deadline, Case)
+        sa_select(*_QUEUE_COLUMNS)
+        .select_from(Deadline)
         .join(Case, col(Case.id) == Deadline.case_id)
         .where(Deadline.status == "open", Deadline.kind == "duty", Case.area_id == area_id)
+        .where(col(Case.state).in_(deadline_states()))
         .order_by(col(Deadline.due_on))
         .limit(LIMIT)
     )
@@ -69,7 +100,8 @@ def _appeals_assigned(session: Session, actor: Actor, today: date) -> list[dict[
     if actor.user_id is None or "appeal_chair" not in actor.roles:
         return []
     stmt = (
-        select(Deadline, Case)
+        sa_select(*_QUEUE_COLUMNS)
+        .select_from(Deadline)
         .join(Case, col(Case.id) == Deadline.case_id)
         .where(
             Deadline.status == "open",
@@ -77,19 +109,20 @@ def _appeals_assigned(session: Session, actor: Actor, today: date) -> list[dict[
             Deadline.owner_role == "appeal_chair",
         )
     )
-    return [_item(d, c, today) for d, c in session.exec(stmt).all()]
+    return [_item(row, today) for row in session.execute(stmt)]
 
 
-def _item(d: Deadline, c: Case, today: date) -> dict[str, Any]:
+def _item(row: Any, today: date) -> dict[str, Any]:
+    """One queue line from a row of _QUEUE_COLUMNS."""
     return {
-        "reference": c.reference,
-        "locality": c.locality_id,
-        "state": c.state,
-        "deadline": d.name,
-        "owner_role": d.owner_role,
-        "due_date": d.due_on.isoformat(),
-        "days_overdue": max(0, (today - d.due_on).days),
-        "rag": rag(d.due_on, today),
+        "reference": row.reference,
+        "locality": row.locality_id,
+        "state": row.state,
+        "deadline": row.name,
+        "owner_role": row.owner_role,
+        "due_date": row.due_on.isoformat(),
+        "days_overdue": max(0, (today - row.due_on).days),
+        "rag": rag(row.due_on, today),
     }
 
 
@@ -107,39 +140,41 @@ def my_work(session: Session, *, actor: Actor, today: date) -> list[dict[str, An
     """The work queue, plus deadlines the actor's step meets (a CSP chair's response), explained."""
     items = work_queue(session, actor=actor, today=today) + _steps_due(session, actor, today)
     ordered = sorted(_unique(items), key=lambda i: (i["due_date"], i["reference"]))
-    return [_explained(item, today) for item in ordered]
+    labels = _deadline_labels()
+    return [_explained(item, today, labels) for item in ordered]
 
 
 def _steps_due(session: Session, actor: Actor, today: date) -> list[dict[str, Any]]:
     """Open deadlines that another role owns but that an event of the actor's role meets now."""
     items = []
+    meets: dict[tuple[str, str, str, str], bool] = {}  # the answer depends only on these four
     for grant in actor.grants:
         if grant.role in ("manager", "admin", "appeal_chair"):
             continue
         stmt = _open_duties(grant.area_id, grant.locality_id).where(
             Deadline.owner_role != grant.role
         )
-        items += [
-            _item(d, c, today)
-            for d, c in session.exec(stmt).all()
-            if _role_meets(grant.role, c, d.name)
-        ]
+        for row in session.execute(stmt):
+            key = (grant.role, row.workflow_name, row.state, row.name)
+            if key not in meets:
+                meets[key] = _role_meets(*key)
+            if meets[key]:
+                items.append(_item(row, today))
     return items
 
 
-def _role_meets(role: str, case: Case, deadline: str) -> bool:
-    wf = registry.workflow(case.workflow_name)
+def _role_meets(role: str, workflow_name: str, state: str, deadline: str) -> bool:
+    wf = registry.workflow(workflow_name)
     rule = next((r for r in wf.deadlines if r.name == deadline), None)
     if rule is None:
         return False
-    return any(
-        t.trigger in rule.met_by and role in t.roles for t in wf.transitions_from(case.state)
-    )
+    return any(t.trigger in rule.met_by and role in t.roles for t in wf.transitions_from(state))
 
 
 def overdue_report(session: Session, *, actor: Actor, today: date) -> dict[str, Any]:
     """Managers' view: every overdue item, with counts by locality and by step."""
-    items = [_explained(item, today) for item in overdue(session, actor=actor, today=today)]
+    labels = _deadline_labels()
+    items = [_explained(i, today, labels) for i in overdue(session, actor=actor, today=today)]
     items.sort(key=lambda i: (i["locality"], i["deadline"], i["due_date"]))
     return {
         "items": items,
@@ -163,7 +198,7 @@ def _deadline_labels() -> dict[str, str]:
     }
 
 
-def _explained(item: dict[str, Any], today: date) -> dict[str, Any]:
+def _explained(item: dict[str, Any], today: date, labels: dict[str, str]) -> dict[str, Any]:
     days = (date.fromisoformat(item["due_date"]) - today).days
     if days < 0:
         status = f"{-days} day{'s' if days != -1 else ''} overdue"
@@ -171,5 +206,5 @@ def _explained(item: dict[str, Any], today: date) -> dict[str, Any]:
         status = "Due today"
     else:
         status = f"{days} day{'s' if days != 1 else ''} left"
-    label = _deadline_labels().get(item["deadline"], item["deadline"].replace("_", " "))
+    label = labels.get(item["deadline"], item["deadline"].replace("_", " "))
     return {**item, "label": label, "days_left": days, "status_text": status}
