@@ -331,3 +331,97 @@ def test_late_threshold_decision_is_recorded_as_late(
     clock.advance(days=20)
     j.fire("threshold_met", "jag_chair", {"reasons": "Three incidents."})
     assert ("threshold_decision", "late") in j.snapshot()["closed"]
+
+
+def test_meeting_arranged_moved_papers_sent_then_recommendations_tracked_to_closure(
+    session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    j = Journey(session_factory, clock)
+    j.fire("acknowledge", "contact")
+    j.fire("threshold_met", "jag_chair", {"reasons": "Three separate incidents."})
+    meeting = {
+        "meeting_date": "2026-03-19",
+        "attendees": ["Police", "Council", "Housing"],
+        "victim_involvement": "impact_statement",
+    }
+    j.fire("review_meeting_arranged", "jag_chair", meeting)
+    # Mon 2 Mar: the review is due in 28 days (Mon 30 Mar); papers 3 working days before
+    # the Thursday 19 March meeting.
+    check(
+        j,
+        state="review_scheduled",
+        audit=["submit", "acknowledge", "threshold_met", "review_meeting_arranged"],
+        open_={"review_outcome": date(2026, 3, 30), "jag_papers": date(2026, 3, 16)},
+        message="review_meeting_arranged",
+    )
+    clock.advance(days=2)  # Wed 4 Mar: the meeting moves to Thursday 26 March
+    j.fire("review_meeting_arranged", "jag_chair", {**meeting, "meeting_date": "2026-03-26"})
+    snap = check(
+        j,
+        state="review_scheduled",
+        audit=j.snapshot()["audit"],
+        open_={"review_outcome": date(2026, 3, 30), "jag_papers": date(2026, 3, 23)},
+        message="review_meeting_arranged",
+    )
+    assert ("jag_papers", "cancelled") in snap["closed"]
+    assert snap["messages"].count("review_meeting_arranged") == 2
+
+    clock.advance(days=16)  # Fri 20 Mar
+    j.fire("jag_papers_sent", "jag_chair")
+    snap = check(
+        j,
+        state="review_scheduled",
+        audit=j.snapshot()["audit"],
+        open_={"review_outcome": date(2026, 3, 30)},
+        message=None,
+    )
+    assert ("jag_papers", "met") in snap["closed"]
+    assert snap["messages"][-1] == "review_meeting_arranged"  # papers sent tells nobody
+
+    clock.advance(days=6)  # Thu 26 Mar
+    j.fire(
+        "review_meeting_held",
+        "jag_chair",
+        {**{k: meeting[k] for k in ("attendees", "victim_involvement")}, "held_on": "2026-03-26"},
+    )
+    j.fire(
+        "jag_report_recorded",
+        "jag_chair",
+        {
+            "findings": "Reports were not shared.",
+            "recommendations": [
+                {"recipient_body": "Council", "action": "Noise monitoring", "due_on": "2026-04-30"},
+                {"recipient_body": "Police", "action": "Share logs", "due_on": "2026-04-03"},
+            ],
+        },
+    )
+    # Fri 3 April is Good Friday: that recommendation falls due on Tue 7 April.
+    check(
+        j,
+        state="response_drafted",
+        audit=j.snapshot()["audit"],
+        open_={
+            "review_outcome": date(2026, 3, 30),
+            "recommendation:1": date(2026, 4, 30),
+            "recommendation:2": date(2026, 4, 7),
+        },
+        message="review_meeting_arranged",
+    )
+    j.fire("response_issued", "csp_chair", {"summary": "Two recommendations agreed."})
+    clock.advance(days=35)  # Thu 30 Apr: the appeal window has passed
+    j.fire("monitoring_started", "contact")
+    j.fire(
+        "recommendation_updated",
+        "contact",
+        {"recommendation": 1, "status": "done", "note": "Equipment fitted."},
+    )
+    j.fire(
+        "recommendation_updated",
+        "contact",
+        {"recommendation": 2, "status": "declined", "note": "Logs cannot be shared."},
+    )
+    snap = check(j, state="monitoring", audit=j.snapshot()["audit"], open_={}, message=None)
+    # Recommendation 1 was done on its day; recommendation 2 was declined after its date.
+    assert [s for n, s in snap["closed"] if n == "recommendation_due"] == ["met", "late"]
+    j.fire("case_closed", "contact", {"closure_reason": "resolved", "explanation": "Quiet now."})
+    check(j, state="closed", audit=j.snapshot()["audit"], open_={}, message="case_closed_letter")

@@ -15,6 +15,9 @@ from engine.workdays import (
     count_working_days_between,
     is_working_day,
     next_working_day,
+    previous_working_day,
+    subtract_calendar_days,
+    subtract_working_days,
 )
 
 # No example database, so a run leaves nothing behind in the working tree; no deadline,
@@ -101,3 +104,33 @@ def test_count_is_never_negative_and_splits_at_any_middle(a: date, b: date) -> N
     assert total == count_working_days_between(start, middle) + count_working_days_between(
         middle, end
     )
+
+
+@fast
+@given(dates, working_day_counts)
+def test_subtract_working_days_matches_stepping_back_day_by_day(start: date, n: int) -> None:
+    day, left = start, n
+    while left:
+        day -= timedelta(days=1)
+        left -= oracle_is_working_day(day)
+    assert subtract_working_days(start, n) == day
+
+
+@fast
+@given(dates, working_day_counts)
+def test_subtract_is_the_inverse_of_add(start: date, n: int) -> None:
+    later = add_working_days(start, n)
+    assert subtract_working_days(later, n) == previous_working_day(start)
+    back = subtract_working_days(start, n)
+    assert count_working_days_between(back, start) == n - (not is_working_day(start))
+
+
+@fast
+@given(dates, calendar_day_counts)
+def test_subtract_calendar_days_is_the_last_working_day_on_or_before(start: date, n: int) -> None:
+    result = subtract_calendar_days(start, n)
+    landing = start - timedelta(days=n)
+    assert is_working_day(result)
+    assert result <= landing
+    skipped = (landing - timedelta(days=i) for i in range((landing - result).days))
+    assert not any(is_working_day(day) for day in skipped)

@@ -160,3 +160,58 @@ def test_hand_checked_due_dates_agree_with_the_oracle(
 ) -> None:
     assert oracle_due(start, amount, unit) == due
     assert workdays.due_date(start, amount, unit) == due
+
+
+# The JAG papers clock counts back from the meeting date in the event's data, not forward
+# from the day of the event: (meeting date) -> papers due, and the days each reminder and
+# escalation falls, across weekends, Easter, Christmas and year ends.
+MEETINGS = {
+    "thursday": date(2026, 3, 19),
+    "monday": date(2026, 3, 16),
+    "tuesday_after_weekend": date(2026, 3, 17),
+    "friday": date(2026, 3, 20),
+    "bst_starts_week": date(2026, 3, 31),
+    "thursday_after_easter": date(2026, 4, 9),
+    "easter_tuesday": date(2026, 4, 7),
+    "wednesday_after_early_may": date(2026, 5, 6),
+    "after_spring_holiday": date(2026, 5, 28),
+    "after_summer_holiday": date(2026, 9, 2),
+    "bst_ends_week": date(2026, 10, 27),
+    "christmas_eve_2026": date(2026, 12, 24),
+    "between_christmas_and_new_year": date(2026, 12, 30),
+    "first_tuesday_2027": date(2027, 1, 5),
+    "first_wednesday_2027": date(2027, 1, 6),
+    "after_easter_2027": date(2027, 3, 31),
+    "christmas_on_saturday_2027": date(2027, 12, 29),
+    "new_year_substitute_2028": date(2028, 1, 5),
+    "christmas_2025": date(2025, 12, 30),
+    "new_year_2026": date(2026, 1, 6),
+}
+
+
+def oracle_papers_due(meeting: date, amount: int, unit: str) -> date:
+    if unit == "working_days":
+        return step_working(meeting, amount, -1)
+    d = meeting - amount * DAY
+    while not working(d):
+        d -= DAY
+    return d
+
+
+@pytest.mark.parametrize("meeting", list(MEETINGS), ids=list(MEETINGS))
+def test_papers_due_before_the_meeting_and_reminder_days(meeting: str) -> None:
+    area = registry.area("llr")
+    scale = area.timescale("jag_papers", "leicester")
+    assert (scale.amount, scale.unit) == (3, "working_days")
+    on = MEETINGS[meeting]
+    due = workdays.due_date(on, -scale.amount, scale.unit)
+    assert due == oracle_papers_due(on, scale.amount, scale.unit)
+    assert working(due) and due < on
+
+    policy = area.reminders.policy("jag_papers")
+    steps = reminders.plan(due, policy, "jag_chair")
+    expected = {f"remind_{n}": step_working(due, n, -1) for n in policy.remind_before}
+    expected |= {f"overdue_{k}": step_working(due, k + 1, +1) for k in policy.escalate_after}
+    assert {s.name: s.on for s in steps} == expected
+    # The one escalation still comes before the meeting: 2 working days before it.
+    assert expected["overdue_0"] == step_working(on, 2, -1)

@@ -352,3 +352,122 @@ def test_import_is_cheap() -> None:
         [sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True
     )
     assert completed.returncode == 0, completed.stderr
+
+
+# --- counting back: papers to a panel N working days before a meeting ---------------------
+
+# Each expected date worked out by hand against a calendar; weekdays noted in comments.
+BEFORE_CASES = [
+    case("back_within_a_week", date(2026, 3, 19), 3, WD, date(2026, 3, 16)),  # Thu -> Mon
+    case("back_over_a_weekend", date(2026, 3, 17), 3, WD, date(2026, 3, 12)),  # Tue -> Thu
+    case("back_from_a_monday", date(2026, 3, 16), 1, WD, date(2026, 3, 13)),  # Mon -> Fri
+    case("back_five_is_a_week", date(2026, 3, 16), 5, WD, date(2026, 3, 9)),  # Mon -> Mon
+    case("back_from_saturday", date(2026, 3, 14), 1, WD, date(2026, 3, 13)),  # Sat -> Fri
+    case("back_from_sunday", date(2026, 3, 15), 3, WD, date(2026, 3, 11)),  # Sun -> Wed
+    case("back_ten", date(2026, 3, 27), 10, WD, date(2026, 3, 13)),  # Fri -> Fri
+    # Easter 2026: Good Friday 3 April and Easter Monday 6 April are skipped.
+    case("back_over_easter", date(2026, 4, 9), 3, WD, date(2026, 4, 2)),  # Thu -> Thu
+    case("back_from_easter_tuesday", date(2026, 4, 7), 1, WD, date(2026, 4, 2)),  # -> Thu
+    case("back_from_easter_monday", date(2026, 4, 6), 1, WD, date(2026, 4, 2)),  # hol -> Thu
+    case("back_over_easter_2027", date(2027, 3, 31), 3, WD, date(2027, 3, 24)),  # Wed -> Wed
+    # Christmas 2026: Fri 25 and the Boxing Day substitute Mon 28 December are skipped.
+    case("back_over_christmas_2026", date(2026, 12, 30), 3, WD, date(2026, 12, 23)),  # -> Wed
+    case("back_from_boxing_substitute", date(2026, 12, 28), 1, WD, date(2026, 12, 24)),
+    # Year end: New Year's Day 2027 is a Friday; Mon 4 January 2027 back over both holidays.
+    case("back_over_new_year", date(2027, 1, 5), 3, WD, date(2026, 12, 30)),  # Tue -> Wed
+    case("back_over_year_end_and_christmas", date(2027, 1, 6), 6, WD, date(2026, 12, 24)),
+    # Christmas 2027 on a Saturday: substitutes Mon 27 and Tue 28 December.
+    case("back_over_christmas_2027", date(2027, 12, 29), 2, WD, date(2027, 12, 23)),  # Wed -> Thu
+    case("back_over_early_may", date(2026, 5, 6), 3, WD, date(2026, 4, 30)),  # Wed -> Thu
+    case("back_across_bundled_data", date(2029, 1, 3), 5, WD, date(2028, 12, 22)),  # -> Fri
+    # Calendar days back: counted straight, then moved back to the working day before.
+    case("back_calendar_on_a_working_day", date(2026, 3, 19), 3, CD, date(2026, 3, 16)),
+    case("back_calendar_lands_on_sunday", date(2026, 3, 18), 3, CD, date(2026, 3, 13)),  # Fri
+    case("back_calendar_lands_on_easter_monday", date(2026, 4, 9), 3, CD, date(2026, 4, 2)),
+    case("back_calendar_lands_on_new_year", date(2027, 1, 4), 3, CD, date(2026, 12, 31)),
+    case("back_calendar_zero_on_sunday", date(2026, 3, 15), 0, CD, date(2026, 3, 13)),
+]
+
+
+@pytest.mark.parametrize(("start", "amount", "unit", "expected"), BEFORE_CASES)
+def test_counting_back(start: date, amount: int, unit: str, expected: date) -> None:
+    direct = workdays.subtract_working_days if unit == WD else workdays.subtract_calendar_days
+    assert direct(start, amount) == expected
+    if amount:  # due_date takes a negative amount as "before"
+        assert due_date(start, -amount, unit) == expected
+    assert is_working_day(expected)
+
+
+@pytest.mark.parametrize(
+    ("start", "amount", "unit", "expected"),
+    [p for p in BEFORE_CASES if p.values[2] == WD],
+)
+def test_counting_back_then_forward_returns_to_the_start_if_it_is_a_working_day(
+    start: date, amount: int, unit: str, expected: date
+) -> None:
+    assert count_working_days_between(expected, start) == amount - (not is_working_day(start))
+    if is_working_day(start):
+        assert add_working_days(expected, amount) == start
+
+
+def test_previous_working_day() -> None:
+    assert workdays.previous_working_day(date(2026, 3, 13)) == date(2026, 3, 13)  # Fri
+    assert workdays.previous_working_day(date(2026, 3, 15)) == date(2026, 3, 13)  # Sun -> Fri
+    assert workdays.previous_working_day(date(2026, 12, 28)) == date(2026, 12, 24)
+    assert workdays.previous_working_day(date(2027, 1, 1)) == date(2026, 12, 31)
+
+
+def test_explain_counting_back_over_easter() -> None:
+    assert explain_due_date(date(2026, 4, 9), -3, WD) == (
+        "Counting back only Mondays to Fridays that are not England and Wales bank holidays, "
+        "3 working days before Thursday 9 April 2026 (not counting that day) is Thursday "
+        "2 April 2026, skipping the weekend and 2 bank holidays (Good Friday 3 April 2026, "
+        "Easter Monday 6 April 2026)."
+    )
+
+
+def test_explain_counting_back_with_nothing_to_skip() -> None:
+    assert explain_due_date(date(2026, 3, 19), -3, WD).endswith(
+        "is Monday 16 March 2026, with no weekend or bank holiday to skip."
+    )
+
+
+def test_explain_calendar_days_back_to_the_working_day_before() -> None:
+    assert explain_due_date(date(2026, 3, 9), -2, CD) == (
+        "2 calendar days before Monday 9 March 2026 is Saturday 7 March 2026, which is not a "
+        "working day because it is a Saturday, so the due date moves back past the weekend "
+        "to the working day before, Friday 6 March 2026."
+    )
+
+
+def test_explain_a_date_given_that_is_a_bank_holiday() -> None:
+    # A recommendation due on Christmas Day 2026 falls due on the next working day.
+    assert explain_due_date(date(2026, 12, 25), 0, CD) == (
+        "The date set is Friday 25 December 2026, which is not a working day because it is a "
+        "bank holiday (Christmas Day), so the due date moves past the weekend and 2 bank "
+        "holidays (Christmas Day 25 December 2026, Boxing Day (substitute day) 28 December "
+        "2026) to the next working day, Tuesday 29 December 2026."
+    )
+    assert explain_due_date(date(2026, 6, 5), 0, CD) == (
+        "The date set is Friday 5 June 2026, which is a working day, so that is the due date."
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        pytest.param(lambda: workdays.subtract_working_days(date(2026, 1, 1), 0), ValueError),
+        pytest.param(lambda: workdays.subtract_working_days(date(2026, 1, 1), -2), ValueError),
+        pytest.param(lambda: workdays.subtract_calendar_days(date(2026, 1, 1), -1), ValueError),
+        pytest.param(lambda: workdays.subtract_working_days(date(2026, 1, 1), 1.0), TypeError),
+        pytest.param(lambda: due_date(date(2026, 1, 1), 2.5, WD), TypeError),
+        pytest.param(lambda: due_date(date(2026, 1, 1), True, WD), TypeError),
+        pytest.param(lambda: due_date(date(2026, 1, 1), -3, "weeks"), ValueError),
+        pytest.param(
+            lambda: workdays.previous_working_day(datetime(2026, 1, 1, tzinfo=UTC)), TypeError
+        ),
+    ],
+)
+def test_counting_back_refuses_bad_arguments(call: Callable[[], object], error: type) -> None:
+    with pytest.raises(error):
+        call()
