@@ -79,20 +79,21 @@ def deadline_states() -> list[str]:
 
 
 def _open_duties(area_id: str, locality_id: str | None):  # type: ignore[no-untyped-def]
-    # The state condition changes no answer (see deadline_states); it lets the database start
-    # from the locality's cases that can have open deadlines (ix_case_locality_state), not
-    # from every open deadline in the area.
     stmt = (
         sa_select(*_QUEUE_COLUMNS)
         .select_from(Deadline)
         .join(Case, col(Case.id) == Deadline.case_id)
         .where(Deadline.status == "open", Deadline.kind == "duty", Case.area_id == area_id)
-        .where(col(Case.state).in_(deadline_states()))
         .order_by(col(Deadline.due_on))
         .limit(LIMIT)
     )
     if locality_id is not None:
-        stmt = stmt.where(Case.locality_id == locality_id)
+        # The state condition changes no answer (see deadline_states); it lets the database
+        # start from the locality's cases that can hold open deadlines (ix_case_locality_state)
+        # and read theirs (ix_deadline_open_case), not every open deadline in the area.
+        stmt = stmt.where(Case.locality_id == locality_id).where(
+            col(Case.state).in_(deadline_states())
+        )
     return stmt
 
 
