@@ -45,7 +45,13 @@ def test_the_process_page_draws_the_workflow_and_lists_it_in_text(
 ) -> None:
     t = open_tab("frontend-process")
     sign_in(t, world, "manager")
+    # Inline styles (Mermaid's SVG) are allowed on this page only; scripts never inline.
+    csp = t.page.goto(t.base + "/staff").headers["content-security-policy"]
+    assert "unsafe-inline" not in csp and "style-src 'self';" in csp
     t.click("link", "The process")
+    process = t.page.request.get(t.base + "/staff/process").headers["content-security-policy"]
+    assert "style-src 'self' 'unsafe-inline';" in process and "script-src 'self';" in process
+    assert process.count("unsafe-inline") == 1
     assert t.page.locator(".moj-sub-navigation__link[aria-current=page]").inner_text() == (
         "The process"
     )
