@@ -248,3 +248,26 @@ def test_each_route_and_event_answers_as_the_rules_say(
 
 def _version(session: Session, ref: str) -> int:
     return session.exec(select(Case).where(Case.reference == ref)).one().version
+
+
+def test_a_hidden_case_answers_exactly_like_a_missing_one(
+    app: Any, session: Session, clock: FixedClock
+) -> None:
+    """An unassigned appeal chair learns nothing: same status and words as a missing case."""
+    refs = build_world(session, clock)
+    hidden, missing = refs["appeal-leicester"], "CT-2099-999999"
+    body = {"event": "appeal_decided", "version": _version(session, hidden)}
+    session.rollback()  # no read left open while the app writes
+    chair = ("appeal_chair", "blaby")
+    client = signed_in_client(app, session, clock, email(*chair))
+    bearer = {"Authorization": f"Bearer {create_token(session, clock=clock, email=email(*chair))}"}
+    for path in ("/staff/cases/{}", "/staff/cases/{}/reminders", "/api/v1/cases/{}"):
+        headers = bearer if path.startswith("/api") else {}
+        seen = client.get(path.format(hidden), headers=headers)
+        unknown = client.get(path.format(missing), headers=headers)
+        assert seen.status_code == unknown.status_code == 404, path
+        assert seen.text.replace(hidden, "REF") == unknown.text.replace(missing, "REF"), path
+    fired = client.post(f"/api/v1/cases/{hidden}/events", json=body, headers=bearer)
+    unknown = client.post(f"/api/v1/cases/{missing}/events", json=body, headers=bearer)
+    assert fired.status_code == unknown.status_code == 404
+    assert fired.text.replace(hidden, "REF") == unknown.text.replace(missing, "REF")
