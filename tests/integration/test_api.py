@@ -255,7 +255,8 @@ def test_a_manager_may_read_any_case_in_the_area_but_fire_nothing(
         (lambda staff: {"Authorization": f"Basic {staff['contact'].token}"}, "{ref}", 401),
         (lambda staff: {"Authorization": "Bearer "}, "{ref}", 401),
         (lambda staff: bearer(staff["melton_jag_chair"]), "{ref}", 403),
-        (lambda staff: bearer(staff["blaby_appeal_chair"]), "{ref}", 403),
+        # An appeal chair sees only the appeals assigned to them: anything else is "not found".
+        (lambda staff: bearer(staff["blaby_appeal_chair"]), "{ref}", 404),
         (lambda staff: bearer(staff["contact"]), "CT-2099-999999", 404),
     ],
     ids=[

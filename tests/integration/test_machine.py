@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from engine import machine, messages
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.errors import InvalidTransition, NotAllowed, StaleVersion
+from engine.errors import InvalidTransition, NotAllowed, NotFound, StaleVersion
 from engine.models import AuditEvent, Case, Deadline, OutboxMessage
 from engine.services.cases import record_event
 from tests.factories import make_case, make_staff
@@ -79,7 +79,7 @@ def test_a_failure_after_the_state_change_leaves_nothing_behind(
         ("contact", "response_issued", 1, InvalidTransition),
         ("csp_chair", "acknowledge", 1, NotAllowed),
         ("melton_jag_chair", "acknowledge", 1, NotAllowed),
-        ("appeal_chair", "acknowledge", 1, NotAllowed),
+        ("appeal_chair", "acknowledge", 1, NotFound),  # an unassigned appeal stays hidden
     ],
     ids=["stale_version", "wrong_state", "wrong_role", "wrong_locality", "unassigned_appeal_chair"],
 )
