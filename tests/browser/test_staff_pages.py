@@ -134,9 +134,13 @@ def test_jag_chair_csp_chair_appeal_chair_and_manager_progress_cases(
     sign_in(csp, world, "csp_chair")
     csp.click("link", world.review)
     csp.click("link", "Issue the response to the victim")
-    csp.fill("Summary", "We will share police logs weekly and review in a month.")
+    csp.fill(
+        "Your response to the applicant", "We will share police logs weekly and review in a month."
+    )
     csp.audit("response")
-    csp.button("Issue the response to the victim")
+    csp.button("Preview the letter")
+    csp.audit("response-preview")
+    csp.button("Issue the response")
     assert world.state(world.review) == "response_issued"
     csp.audit("case-with-recommendations")
 
