@@ -78,6 +78,8 @@ def _claim_due(session: Session, today: date, limit: int) -> list[Row[Any]]:
             Deadline.due_on,
             Deadline.reminder_step,
             Deadline.label,
+            Deadline.start_on,
+            Deadline.amount,
             Case.reference,
             Case.area_id,
             Case.locality_id,
@@ -209,7 +211,10 @@ def holders(session: Session, area_id: str, locality_id: str, role: str) -> list
 
 
 def _context(row: Row[Any], step: reminders.Step) -> dict[str, Any]:
+    # A clock counted back from a date (papers before a meeting) names that date too.
+    before = {"before_date": row.start_on.isoformat()} if row.amount < 0 else {}
     return {
+        **before,
         "reference": row.reference,
         "locality": row.locality_id,
         "deadline": row.name,

@@ -354,7 +354,12 @@ def test_papers_reminders_and_the_escalation_go_out_on_their_working_days(flow: 
     ]
     reminder = next(m for m in flow.outbox() if m.step == "remind_2")
     text = flow.rendered(reminder)
-    assert "needs you to send the papers to the review panel by Monday 16 March 2026" in text
+    assert (
+        "needs you to send the papers to the review panel by Monday 16 March 2026, "
+        "ahead of the meeting on Thursday 19 March 2026."
+    ) in text
+    escalation = flow.rendered(next(m for m in flow.outbox() if m.step == "overdue_0"))
+    assert "It is needed before the meeting on Thursday 19 March 2026." in escalation
     assert f"https://ct.example.org/staff/cases/{flow.ref}" in text
 
 
