@@ -736,3 +736,39 @@ def test_the_managers_ledger_plans_each_new_clocks_reminders_from_the_area_data(
         (rec, "overdue_0", d(2026, 6, 9), "manager", rec_escalate, "scheduled"),
         (rec, "overdue_5", d(2026, 6, 16), "manager", rec_escalate, "scheduled"),
     ]
+
+
+# --- the JSON API: the same engine checks, as problem answers ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({**MEETING, "meeting_date": "2026-03-01"}, "data.meeting_date"),
+        ({**MEETING, "victim_involvement": "none"}, "data.not_invited_reason"),
+        ({**MEETING, "attendees": []}, "data.attendees"),
+    ],
+    ids=["past_date", "none_without_reason", "no_attendees"],
+)
+def test_the_api_refuses_a_bad_arrangement_naming_the_field(
+    client: Any, flow: Flow, data: dict[str, Any], field: str
+) -> None:
+    from tests.http_checks import API, never_a_server_error, problem
+
+    never_a_server_error(client)
+    flow.to_review()
+    before = flow.counts()
+    response = client.post(
+        f"{API}/cases/{flow.ref}/events",
+        headers={"Authorization": f"Bearer {flow.staff['jag_chair'].token}"},
+        json={"event": "review_meeting_arranged", "version": 3, "data": data},
+    )
+    assert problem(response, 422)["field"] == field
+    assert flow.counts() == before
+    response = client.post(
+        f"{API}/cases/{flow.ref}/events",
+        headers={"Authorization": f"Bearer {flow.staff['jag_chair'].token}"},
+        json={"event": "review_meeting_arranged", "version": 3, "data": MEETING},
+    )
+    assert response.status_code < 300, response.text
+    assert flow.counts()[1] == date(2026, 3, 19)
