@@ -65,6 +65,7 @@ check: install ## ruff format check and lint
 bench: install ## run the benchmarks (prints numbers; see bench/README)
 	$(BIN)/python bench/transition.py
 	$(BIN)/python bench/threshold.py
+	$(BIN)/python bench/staff_pages.py
 
 clean: ## remove the virtualenv, local database and front-end assets
 	rm -rf $(VENV) var node_modules web/static

@@ -19,23 +19,31 @@ LIMIT = 500
 
 def rag(due_on: date, today: date) -> str:
     """Red when overdue, amber when due within two working days, green otherwise."""
+    return _rag(due_on, today, _amber_until(today))
+
+
+def _amber_until(today: date) -> date:
+    return workdays.add_working_days(today, AMBER_WORKING_DAYS)
+
+
+def _rag(due_on: date, today: date, amber_until: date) -> str:
     if due_on < today:
         return "red"
-    if due_on <= workdays.add_working_days(today, AMBER_WORKING_DAYS):
+    if due_on <= amber_until:
         return "amber"
     return "green"
 
 
 def work_queue(session: Session, *, actor: Actor, today: date) -> list[dict[str, Any]]:
     """Open staff deadlines whose owner role the actor holds there, most urgent first."""
-    items = []
+    items, amber = [], _amber_until(today)
     for grant in actor.grants:
         if grant.role in ("manager", "admin", "appeal_chair"):
             continue
         stmt = _open_duties(grant.area_id, grant.locality_id).where(
             Deadline.owner_role == grant.role
         )
-        items += [_item(row, today) for row in session.execute(stmt)]
+        items += [_item(row, today, amber) for row in session.execute(stmt)]
     items += _appeals_assigned(session, actor, today)
     return sorted(_unique(items), key=lambda i: (i["due_date"], i["reference"]))
 
@@ -44,12 +52,12 @@ def overdue(session: Session, *, actor: Actor, today: date) -> list[dict[str, An
     """Every missed staff deadline in the areas and localities the actor manages."""
     if not actor.roles & {"manager", "admin"}:
         raise NotAllowed("Only managers can see everything overdue.")
-    items = []
+    items, amber = [], _amber_until(today)
     for grant in actor.grants:
         if grant.role not in ("manager", "admin"):
             continue
         stmt = _open_duties(grant.area_id, grant.locality_id).where(col(Deadline.due_on) < today)
-        items += [_item(row, today) for row in session.execute(stmt)]
+        items += [_item(row, today, amber) for row in session.execute(stmt)]
     return sorted(_unique(items), key=lambda i: (i["due_date"], i["reference"]))
 
 
@@ -110,11 +118,12 @@ def _appeals_assigned(session: Session, actor: Actor, today: date) -> list[dict[
             Deadline.owner_role == "appeal_chair",
         )
     )
-    return [_item(row, today) for row in session.execute(stmt)]
+    amber = _amber_until(today)
+    return [_item(row, today, amber) for row in session.execute(stmt)]
 
 
-def _item(row: Any, today: date) -> dict[str, Any]:
-    """One queue line from a row of _QUEUE_COLUMNS."""
+def _item(row: Any, today: date, amber_until: date) -> dict[str, Any]:
+    """One queue line from a row of _QUEUE_COLUMNS (amber_until: _amber_until(today))."""
     return {
         "reference": row.reference,
         "locality": row.locality_id,
@@ -123,7 +132,7 @@ def _item(row: Any, today: date) -> dict[str, Any]:
         "owner_role": row.owner_role,
         "due_date": row.due_on.isoformat(),
         "days_overdue": max(0, (today - row.due_on).days),
-        "rag": rag(row.due_on, today),
+        "rag": _rag(row.due_on, today, amber_until),
     }
 
 
@@ -147,7 +156,7 @@ def my_work(session: Session, *, actor: Actor, today: date) -> list[dict[str, An
 
 def _steps_due(session: Session, actor: Actor, today: date) -> list[dict[str, Any]]:
     """Open deadlines that another role owns but that an event of the actor's role meets now."""
-    items = []
+    items, amber = [], _amber_until(today)
     meets: dict[tuple[str, str, str, str], bool] = {}  # the answer depends only on these four
     for grant in actor.grants:
         if grant.role in ("manager", "admin", "appeal_chair"):
@@ -160,7 +169,7 @@ def _steps_due(session: Session, actor: Actor, today: date) -> list[dict[str, An
             if key not in meets:
                 meets[key] = _role_meets(*key)
             if meets[key]:
-                items.append(_item(row, today))
+                items.append(_item(row, today, amber))
     return items
 
 
