@@ -67,7 +67,9 @@ _QUEUE_COLUMNS = (
     col(Case.locality_id),
     col(Case.state),
     col(Case.workflow_name),
+    col(Deadline.id),
     col(Deadline.name),
+    col(Deadline.label),
     col(Deadline.owner_role),
     col(Deadline.due_on),
 )
@@ -128,7 +130,9 @@ def _item(row: Any, today: date, amber_until: date) -> dict[str, Any]:
         "reference": row.reference,
         "locality": row.locality_id,
         "state": row.state,
+        "deadline_id": row.id,
         "deadline": row.name,
+        "deadline_label": row.label,
         "owner_role": row.owner_role,
         "due_date": row.due_on.isoformat(),
         "days_overdue": max(0, (today - row.due_on).days),
@@ -139,7 +143,7 @@ def _item(row: Any, today: date, amber_until: date) -> dict[str, Any]:
 def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     seen, out = set(), []
     for item in items:
-        key = (item["reference"], item["deadline"])
+        key = item["deadline_id"]  # one line per deadline: a case may hold several of a kind
         if key not in seen:
             seen.add(key)
             out.append(item)
@@ -189,7 +193,7 @@ def overdue_report(session: Session, *, actor: Actor, today: date) -> dict[str, 
     return {
         "items": items,
         "by_locality": _counts(items, "locality"),
-        "by_step": _counts(items, "label"),
+        "by_step": _counts(items, "step"),
     }
 
 
@@ -216,5 +220,8 @@ def _explained(item: dict[str, Any], today: date, labels: dict[str, str]) -> dic
         status = "Due today"
     else:
         status = f"{days} day{'s' if days != 1 else ''} left"
-    label = labels.get(item["deadline"], item["deadline"].replace("_", " "))
-    return {**item, "label": label, "days_left": days, "status_text": status}
+    # The step is the rule's label (what managers count and filter by); the line's own label
+    # says which one when a case holds several (recommendation 2 of 3).
+    step = labels.get(item["deadline"], item["deadline"].replace("_", " "))
+    label = item.get("deadline_label") or step
+    return {**item, "label": label, "step": step, "days_left": days, "status_text": status}

@@ -570,14 +570,6 @@ def test_recommendation_deadlines_are_the_contacts_work_and_the_managers_when_ov
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "engine/worklists.py de-duplicates work items by (case, deadline name), so a case's "
-        "second recommendation deadline is hidden; it needs the deadline's id (or subject) in "
-        "the key and its own label (Deadline.label) in the item"
-    ),
-)
 def test_my_work_lists_every_recommendation_deadline_of_a_case_by_its_own_label(
     flow: Flow,
 ) -> None:

@@ -231,7 +231,7 @@ def _filter_options(
         return "/staff/overdue" + (f"?{urlencode(kept)}" if kept else "")
 
     by_locality = options("locality", "locality", localities)
-    by_step = options("deadline", "label", steps)
+    by_step = options("deadline", "step", steps)
     return {
         "localities": by_locality,
         "steps": by_step,
