@@ -46,7 +46,8 @@ def _case_detail(session: Session, case: Case, actor: Actor, clock: Clock) -> di
         "threshold": {"computed": case.threshold_assessment, "decision": case.threshold_decision},
         "parties": [_party(p) for p in _rows(session, Party, case)],
         "incidents": _incidents(session, case),
-        "deadlines": [_deadline(d) for d in _rows(session, Deadline, case)],
+        "deadlines": [_deadline(d, wf) for d in _rows(session, Deadline, case)],
+        "review_meeting_on": _iso(case.review_meeting_on),
         "recommendations": [_recommendation(r) for r in _rows(session, Recommendation, case)],
         "events": [o.trigger for o in options if o.ok],
         "unavailable_events": [
@@ -96,9 +97,16 @@ def _incidents(session: Session, case: Case) -> list[dict[str, Any]]:
     ]
 
 
-def _deadline(d: Deadline) -> dict[str, Any]:
+def _iso(day: Any) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _deadline(d: Deadline, wf: WorkflowDef) -> dict[str, Any]:
+    rule = next((r for r in wf.deadlines if r.name == d.name), None)
     return {
         "name": d.name,
+        # Its own label when it has one (which recommendation), else the rule's.
+        "label": d.label or (rule.label if rule else d.name.replace("_", " ")),
         "kind": d.kind,
         "owner_role": d.owner_role,
         "start_date": d.start_on.isoformat(),
@@ -203,6 +211,7 @@ def staff_case_page(
         "impact": case.impact,
         "outcome_wanted": case.outcome_wanted,
         "hate_incident": case.hate_incident,
+        "named_contact": documents.named_contact(session, case),
     }
     detail["threshold_reports"] = _report_findings(detail["incidents"], case.threshold_assessment)
     detail["threshold_explanation"] = case.threshold_assessment.get("explanation", "")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from engine import worklists
+from engine import queries, worklists
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.errors import EngineError, InvalidInput, InvalidTransition, NotAllowed
@@ -579,6 +579,13 @@ def test_my_work_lists_every_recommendation_deadline_of_a_case_by_its_own_label(
     labels = [i["label"] for i in items if i["deadline"] == "recommendation_due"]
     assert len(labels) == 2
     assert labels[0].startswith("Recommendation 1: ")
+    assert labels[1].startswith("Recommendation 3: ")  # number 2 has no due date
+    with flow.sessions() as s:
+        page = queries.staff_case_page(
+            s, reference=flow.ref, actor=flow.staff["contact"].actor, clock=flow.clock
+        )
+    # The case page lists each one by its own label too.
+    assert [d["label"] for d in page["deadlines"] if d["name"] == "recommendation_due"] == labels
 
 
 # --- the applicant's status page ------------------------------------------------------------
@@ -682,6 +689,8 @@ def test_the_chair_arranges_the_meeting_and_records_the_papers_through_the_staff
     page = chair.get(f"/staff/cases/{flow.ref}")
     # "Why this date" for the papers counts back from the meeting.
     assert "3 working days before Thursday 19 March 2026" in page.text
+    assert "Thursday 19 March 2026" in page.text.split("Review meeting", 1)[1].split("</dd>")[0]
+    assert '<td class="govuk-table__cell">Send the papers to the review panel</td>' in page.text
 
     papers = f"/staff/cases/{flow.ref}/events/jag_papers_sent"
     chair.get(papers)
