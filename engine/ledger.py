@@ -38,6 +38,8 @@ class LedgerEntry:
     attempts: int = 0
     created_at: datetime | None = None
     last_error: str | None = None
+    deadline_id: int | None = None
+    deadline_label: str | None = None  # which one, when a case holds several of a kind
 
 
 def reminder_ledger(session: Session, *, case_ref: str, actor: Actor) -> list[LedgerEntry]:
@@ -53,14 +55,31 @@ def reminder_ledger(session: Session, *, case_ref: str, actor: Actor) -> list[Le
         select(Deadline).where(Deadline.case_id == case.id).order_by(col(Deadline.id))
     ).all()
     names = {d.id: d.name for d in deadlines}
-    entries = [_entry(r, names.get(r.deadline_id), case.reference) for r in rows]
+    labels = {d.id: _label(case, d) for d in deadlines}
+    entries = [
+        _entry(r, names.get(r.deadline_id), case.reference, labels.get(r.deadline_id)) for r in rows
+    ]
     for d in deadlines:
-        entries += _planned(case, d, rows)
+        entries += _planned(case, d, rows, labels[d.id])
     return entries
 
 
-def _entry(row: OutboxMessage, deadline: str | None, reference: str | None = None) -> LedgerEntry:
+def _label(case: Case, d: Deadline) -> str:
+    rule = next(
+        (r for r in registry.workflow(case.workflow_name).deadlines if r.name == d.name), None
+    )
+    return d.label or (rule.label if rule else d.name.replace("_", " ").capitalize())
+
+
+def _entry(
+    row: OutboxMessage,
+    deadline: str | None,
+    reference: str | None = None,
+    label: str | None = None,
+) -> LedgerEntry:
     return LedgerEntry(
+        deadline_id=row.deadline_id,
+        deadline_label=label,
         deadline=deadline,
         step=row.step,
         message=row.message,
@@ -79,7 +98,7 @@ def _entry(row: OutboxMessage, deadline: str | None, reference: str | None = Non
     )
 
 
-def _planned(case: Case, d: Deadline, rows: list[OutboxMessage]) -> list[LedgerEntry]:
+def _planned(case: Case, d: Deadline, rows: list[OutboxMessage], label: str) -> list[LedgerEntry]:
     """Steps still to come, steps a closed deadline no longer needs, and steps done with
     nobody to tell."""
     policy = registry.area(case.area_id).reminders.policy(d.name)
@@ -89,17 +108,23 @@ def _planned(case: Case, d: Deadline, rows: list[OutboxMessage]) -> list[LedgerE
     entries = []
     for index, step in enumerate(steps):
         if index >= done and d.status == "open":
-            entries += _lines(d, step, "scheduled", None)
+            entries += _lines(d, step, "scheduled", None, label)
         elif index >= done:
-            entries += _lines(d, step, "cancelled", f"not needed: the deadline was {d.status}")
+            entries += _lines(
+                d, step, "cancelled", f"not needed: the deadline was {d.status}", label
+            )
         elif (d.id, step.name) not in queued:
-            entries += _lines(d, step, "skipped", "nobody held the role when it fell due")
+            entries += _lines(d, step, "skipped", "nobody held the role when it fell due", label)
     return entries
 
 
-def _lines(d: Deadline, step: reminders.Step, status: str, why: str | None) -> list[LedgerEntry]:
+def _lines(
+    d: Deadline, step: reminders.Step, status: str, why: str | None, label: str
+) -> list[LedgerEntry]:
     return [
         LedgerEntry(
+            deadline_id=d.id,
+            deadline_label=label,
             deadline=d.name,
             step=step.name,
             message=n.message,

@@ -737,6 +737,12 @@ def test_the_managers_ledger_plans_each_new_clocks_reminders_from_the_area_data(
         (rec, "overdue_0", d(2026, 6, 9), "manager", rec_escalate, "scheduled"),
         (rec, "overdue_5", d(2026, 6, 16), "manager", rec_escalate, "scheduled"),
     ]
+    # The manager's page groups the two recommendations apart, each under its own label.
+    from web.staff.managers import ledger_groups
+
+    captions = [g["deadline"] for g in ledger_groups(entries)]
+    recs = [c for c in captions if c and c.startswith("Recommendation ")]
+    assert [c.split(":")[0] for c in recs] == ["Recommendation 1", "Recommendation 3"]
 
 
 # --- the JSON API: the same engine checks, as problem answers ------------------------------

@@ -74,7 +74,8 @@ def test_the_ledger_lists_sent_cancelled_and_planned_messages_with_why(
     assert f'href="/staff/cases/{ref}/reminders"' in case_page.text
     page = manager.get(f"/staff/cases/{ref}/reminders").text
     assert "Reminders and messages" in page and f"Case {ref}" in page
-    assert "Acknowledgement</caption>" in page and "Threshold decision</caption>" in page
+    assert "Acknowledge the application</caption>" in page
+    assert "Tell the applicant the threshold decision</caption>" in page
     assert "Reminder, 2 working days before: " in page
     assert "Escalation when missed" in page and "Escalation, 5 working days overdue" in page
     for tag in ("Sent", "Cancelled", "Planned"):

@@ -52,22 +52,23 @@ def reminders_page(
 def ledger_groups(entries: list[ledger.LedgerEntry]) -> list[dict[str, Any]]:
     """One group per deadline (in the order deadlines were set), then messages of no deadline;
     within a group, in date order."""
-    order: dict[str | None, int] = {}
+    order: dict[int | None, int] = {}
     for e in entries:
-        order.setdefault(e.deadline, len(order))
+        order.setdefault(e.deadline_id, len(order))
     ranked = sorted(
         entries,
         key=lambda e: (
-            e.deadline is None,
-            order[e.deadline],
+            e.deadline_id is None,
+            order[e.deadline_id],
             e.on.isoformat() if e.on else "",
             e.message_id or 0,
         ),
     )
-    return [
-        {"deadline": name, "entries": list(rows)}
-        for name, rows in groupby(ranked, key=lambda e: e.deadline)
-    ]
+    groups = []
+    for _, rows in groupby(ranked, key=lambda e: e.deadline_id):
+        listed = list(rows)
+        groups.append({"deadline": listed[0].deadline_label, "entries": listed})
+    return groups
 
 
 def step_label(step: str | None) -> str:
