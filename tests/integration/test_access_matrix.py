@@ -15,12 +15,12 @@ from typing import Any
 
 import pyotp
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from engine import registry
 from engine.access import load_actor
 from engine.clock import FixedClock
-from engine.models import Case, OutboxMessage, User
+from engine.models import Case, Document, OutboxMessage, User
 from engine.services import auth
 from engine.services.cases import record_event
 from engine.services.staff import add_user, create_token
@@ -50,6 +50,7 @@ class CaseSpec:
 CASES = [CaseSpec(f"new-{loc}", loc, "submitted") for loc in LOCALITIES] + [
     CaseSpec("appeal-leicester", "leicester", "appeal_papers_sent", APPEAL_CHAIR)
 ]
+KEYS = {c.key for c in CASES}
 
 
 def email(role: str, locality: str | None) -> str:
@@ -74,6 +75,11 @@ def is_manager(user: tuple[str, str | None]) -> bool:
     return user[0] in ("manager", "admin")
 
 
+def takes_in(user: tuple[str, str | None]) -> bool:
+    """Points of contact and JAG chairs enter applications and complaints for someone."""
+    return user[0] in ("contact", "jag_chair")
+
+
 def event_status(user: tuple[str, str | None], case: CaseSpec, trigger: str) -> int:
     """200 when the form is offered; 403 when refused; 404 when no such step is there."""
     if not may_read(user, case):
@@ -93,6 +99,11 @@ def plan(user: tuple[str, str | None]) -> list[tuple[str, str, str | None, int]]
         ("GET", "/staff/overdue.csv", None, 200 if is_manager(user) else 403),
         ("GET", "/staff/dead-letters", None, 200 if is_manager(user) else 403),
         ("POST", "/staff/dead-letters/{dead}/retry", None, 303 if is_manager(user) else 403),
+        ("GET", "/staff/applications/new", None, 200 if takes_in(user) else 403),
+        ("GET", "/staff/complaints/new", None, 200 if takes_in(user) else 403),
+        # An empty form: refused for want of the role, else the error summary (nothing stored).
+        ("POST", "/staff/applications/new", None, 422 if takes_in(user) else 403),
+        ("POST", "/staff/complaints/new", None, 422 if takes_in(user) else 403),
     ]
     for case in CASES:
         readable = may_read(user, case)
@@ -100,6 +111,8 @@ def plan(user: tuple[str, str | None]) -> list[tuple[str, str, str | None, int]]
         ledger = 200 if readable and is_manager(user) else 403 if readable else refused(user)
         checks.append(("GET", "/staff/cases/{ref}/reminders", case.key, ledger))
         api_read = 200 if readable else refused(user)
+        if case.state == "appeal_papers_sent":  # its appeal pack was written with the event
+            checks.append(("GET", "/staff/cases/{ref}/documents/{doc}", case.key, api_read))
         checks.append(("API-GET", "/api/v1/cases/{ref}", case.key, api_read))
         for trigger in TRIGGERS:
             expected = event_status(user, case, trigger)
@@ -147,6 +160,8 @@ def build_world(session: Session, clock: FixedClock) -> dict[str, str]:
     }
     refs["appeal-leicester"] = _appeal_case(session, clock)
     refs["dead"] = str(_dead_letter(session, clock, refs["new-leicester"]))
+    appeal = session.exec(select(Case).where(Case.reference == refs["appeal-leicester"])).one()
+    refs["doc"] = str(session.exec(select(Document.id).where(Document.case_id == appeal.id)).one())
     return refs
 
 
@@ -218,14 +233,14 @@ def test_each_route_and_event_answers_as_the_rules_say(
     app: Any, session: Session, clock: FixedClock, user: tuple[str, str | None]
 ) -> None:
     refs = build_world(session, clock)
-    versions = {ref: _version(session, ref) for key, ref in refs.items() if key != "dead"}
+    versions = {ref: _version(session, ref) for key, ref in refs.items() if key in KEYS}
     client = signed_in_client(app, session, clock, email(*user))
     bearer = {"Authorization": f"Bearer {create_token(session, clock=clock, email=email(*user))}"}
     csrf = CSRF.search(client.get("/staff").text)
     assert csrf is not None
     wrong = []
     for method, template, key, expected in plan(user):
-        path = template.format(ref=refs[key] if key else "", dead=refs["dead"])
+        path = template.format(ref=refs[key] if key else "", dead=refs["dead"], doc=refs["doc"])
         if method == "GET":
             got = client.get(path, follow_redirects=False).status_code
         elif method == "API-GET":
@@ -243,7 +258,8 @@ def test_each_route_and_event_answers_as_the_rules_say(
             wrong.append((method, path, expected, got))
     assert wrong == []
     session.expire_all()
-    assert {ref: _version(session, ref) for ref in refs.values() if ref != refs["dead"]} == versions
+    assert {ref: _version(session, ref) for key, ref in refs.items() if key in KEYS} == versions
+    assert session.exec(select(func.count()).select_from(Case)).one() == len(KEYS)
 
 
 def _version(session: Session, ref: str) -> int:
