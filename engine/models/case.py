@@ -130,6 +130,15 @@ class Deadline(SQLModel, table=True):
             sqlite_where=text("status = 'open'"),
         ),
         Index("ix_deadline_case", "case_id", "status"),
+        # The work queues: a locality's cases, then each one's open deadlines from the index
+        # alone (on PostgreSQL the queue's columns ride along). Migration 0009.
+        Index(
+            "ix_deadline_open_case",
+            "case_id",
+            postgresql_include=["id", "kind", "owner_role", "name", "label", "due_on"],
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case_record.id")

@@ -26,7 +26,7 @@ def upgrade() -> None:
             "ix_deadline_open_case",
             ["case_id"],
             unique=False,
-            postgresql_include=["kind", "owner_role", "name", "due_on"],
+            postgresql_include=["id", "kind", "owner_role", "name", "label", "due_on"],
             postgresql_where=sa.text("status = 'open'"),
             sqlite_where=sa.text("status = 'open'"),
         )
