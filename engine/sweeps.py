@@ -9,22 +9,22 @@ transaction. The cost of a sweep follows the work due today, not the number of d
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, lru_cache
-from typing import Any
+from itertools import chain
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, or_, update
+from sqlalchemy import Connection, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from engine import registry, reminders
-from engine.bulk import insert_ignoring_duplicates, move_on
 from engine.clock import Clock
 from engine.db import SessionFactory
-from engine.messages import applicant_contact, outbox_values
-from engine.models import Case, Deadline, OutboxMessage, Party, RoleGrant, User
+from engine.messages import applicant_contact
+from engine.models import Deadline, OutboxMessage, Party, RoleGrant, User
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -52,80 +52,192 @@ def sweep_batch(session: Session, *, clock: Clock, limit: int = BATCH) -> tuple[
     Returns (deadlines read, deadlines with a step queued).
     """
     today, now = clock.today(), clock.now()
-    rows = _claim_due(session, today, limit)
-    batch = _Batch(session, now)
-    for row in rows:
-        batch.decide(row, today)
+    conn = session.connection()
+    rows = _claim_due(conn, today, limit)
+    batch = _Batch(session, conn, now)
+    batch.decide(rows, today)
     batch.write()
     session.commit()
     return len(rows), batch.queued
 
 
-def _claim_due(session: Session, today: date, limit: int) -> list[Row[Any]]:
+# The claim is written out in SQL and read as plain tuples: at 1,000 rows a batch, building
+# ORM rows and parsing dates through the column types cost more than the query itself.
+_CLAIM_SQL = (
+    "SELECT deadline.id, deadline.case_id, deadline.name, deadline.owner_role,"
+    " deadline.due_on, deadline.reminder_step, deadline.label, deadline.start_on,"
+    " deadline.amount, case_record.reference, case_record.area_id, case_record.locality_id,"
+    " case_record.workflow_name, case_record.contact_preference"
+    " FROM deadline JOIN case_record ON case_record.id = deadline.case_id"
+    " WHERE deadline.status = 'open' AND deadline.next_action_on <= {mark}"
+    " ORDER BY deadline.next_action_on LIMIT {mark}"
+)
+
+# The case rows are locked too, in the weakest mode (it blocks only deleting the case or
+# changing its id): the outbox rows' foreign key check then finds them locked by this
+# transaction already, instead of locking each case row itself, one at a time.
+_PG_LOCKS = " FOR UPDATE OF deadline SKIP LOCKED FOR KEY SHARE OF case_record"
+
+
+class _Claimed(NamedTuple):
+    """One claimed deadline with what the sweep needs of its case, in _CLAIM_SQL's order."""
+
+    id: int
+    case_id: int
+    name: str
+    owner_role: str
+    due_on: date
+    reminder_step: str | None
+    label: str | None
+    start_on: date
+    amount: int
+    reference: str
+    area_id: str
+    locality_id: str
+    workflow_name: str
+    contact_preference: str
+
+
+def _claim_due(conn: Connection, today: date, limit: int) -> list[_Claimed]:
     """Lock the due deadlines for this transaction.
 
-    On PostgreSQL `FOR UPDATE OF deadline SKIP LOCKED` lets several workers sweep side by
-    side, each taking rows the others have not; SQLite takes its write lock at BEGIN
+    On PostgreSQL `FOR UPDATE OF deadline SKIP LOCKED` (_PG_LOCKS) lets several workers sweep
+    side by side, each taking rows the others have not; SQLite takes its write lock at BEGIN
     (engine.db), so there one sweep runs at a time. The outbox key's unique index is the
     last guard either way: a step can be queued only once.
     """
-    stmt = (
-        sa_select(
-            Deadline.id,
-            Deadline.case_id,
-            Deadline.name,
-            Deadline.owner_role,
-            Deadline.due_on,
-            Deadline.reminder_step,
-            Deadline.label,
-            Deadline.start_on,
-            Deadline.amount,
-            Case.reference,
-            Case.area_id,
-            Case.locality_id,
-            Case.workflow_name,
-            Case.contact_preference,
-        )
-        .join(Case, col(Case.id) == Deadline.case_id)
-        .where(Deadline.status == "open", col(Deadline.next_action_on) <= today)
-        .order_by(col(Deadline.next_action_on))
-        .limit(limit)
-        .with_for_update(of=Deadline, skip_locked=True)  # type: ignore[arg-type]
-    )
-    return list(session.execute(stmt).all())
+    # The driver's own cursor, in this transaction: its plain tuples are all the sweep needs.
+    cursor = conn.connection.cursor()
+    try:
+        if conn.dialect.name == "postgresql":
+            sql = _CLAIM_SQL.format(mark="%s") + _PG_LOCKS
+            cursor.execute(sql, (today, limit))
+            return [_Claimed._make(r) for r in cursor.fetchall()]
+        # SQLite hands dates back as ISO text; each distinct one is parsed once.
+        cursor.execute(_CLAIM_SQL.format(mark="?"), (today.isoformat(), limit))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    day = _day
+    return [
+        _Claimed(r[0], r[1], r[2], r[3], day(r[4]), r[5], r[6], day(r[7]), *r[8:]) for r in rows
+    ]
 
 
-@dataclass
+@lru_cache(maxsize=4096)
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+# The outbox columns the sweep writes, in the order of each row it builds.
+_OUTBOX_COLUMNS = (
+    "case_id",
+    "deadline_id",
+    "step",
+    "message",
+    "recipient",
+    "recipient_role",
+    "channel",
+    "context",
+    "idempotency_key",
+    "status",
+    "reason",
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+)
+# The last three are the same on every row of a batch.
+_PER_ROW = len(_OUTBOX_COLUMNS) - 3
+# Rows per SQLite INSERT: 14 parameters x 500 stays under SQLite's parameter limit.
+_INSERT_CHUNK = 500
+_UPDATE_CHUNK = 900
+
+
 class _Batch:
     """The outbox rows and deadline moves of one sweep transaction, written in bulk."""
 
-    session: Session
-    now: datetime
-    outbox: list[dict[str, Any]] = field(default_factory=list)
-    moves: dict[tuple[date | None, str | None], list[int]] = field(default_factory=dict)
-    queued: int = 0
-    _holders: dict[tuple[str, str, str], list[tuple[int, str]]] = field(default_factory=dict)
+    def __init__(self, session: Session, conn: Connection, now: datetime) -> None:
+        self.session = session
+        self.conn = conn
+        self.now = now
+        self.outbox: list[tuple[Any, ...]] = []
+        self.moves: dict[tuple[date | None, str | None], list[int]] = {}
+        self.queued = 0
+        self._holders: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
+        self._applicants: dict[int, Party] = {}
+        # The parts of a message's context that many deadlines share, worked out once.
+        self._tails: dict[tuple[Any, ...], str] = {}
 
-    def decide(self, row: Row[Any], today: date) -> None:
-        step = _progress(
-            row.area_id, row.name, row.owner_role, row.due_on, row.reminder_step, today
-        )
-        for skipped in step.superseded:
-            self._skip(row, skipped, step.due)
-        if step.due is not None:
-            self._queue(row, step.due)
-            self.queued += 1
-        last = step.due.name if step.due else row.reminder_step
-        self.moves.setdefault((step.next_on, last), []).append(row.id)
+    def decide(self, rows: list[_Claimed], today: date) -> None:
+        steps = [
+            _progress(r.area_id, r.name, r.owner_role, r.due_on, r.reminder_step, today)
+            for r in rows
+        ]
+        self._load_applicants(rows, steps)
+        for row, step in zip(rows, steps, strict=True):
+            for skipped in step.superseded:
+                self._skip(row, skipped, step.due)
+            if step.due is not None:
+                self._queue(row, step.due)
+                self.queued += 1
+            last = step.due.name if step.due else row.reminder_step
+            self.moves.setdefault((step.next_on, last), []).append(row.id)
 
     def write(self) -> None:
         if self.outbox:
-            insert_ignoring_duplicates(self.session, OutboxMessage.__table__, self.outbox)  # type: ignore[attr-defined]
+            if self.conn.dialect.name == "postgresql":
+                self._insert_postgres()
+            else:
+                self._insert_sqlite()
         # Deadlines that share a due date share a plan: one UPDATE per (next date, step).
         for (next_on, last), ids in self.moves.items():
-            move_on(self.session, ids, next_on, last)
+            self._move_on(ids, next_on, last)
 
-    def _queue(self, row: Row[Any], step: reminders.Step) -> None:
+    def _insert_sqlite(self) -> None:
+        """Multi-row INSERT ... ON CONFLICT DO NOTHING, the unique key being the last guard."""
+        created = _bound(OutboxMessage.__table__.c.created_at, self.conn, self.now)  # type: ignore[attr-defined]
+        common = (0, created, created)
+        one_row = f"({', '.join(['?'] * len(_OUTBOX_COLUMNS))})"
+        for start in range(0, len(self.outbox), _INSERT_CHUNK):
+            chunk = self.outbox[start : start + _INSERT_CHUNK]
+            sql = (
+                f"INSERT INTO outbox_message ({', '.join(_OUTBOX_COLUMNS)}) VALUES "
+                + ", ".join([one_row] * len(chunk))
+                + " ON CONFLICT (idempotency_key) DO NOTHING"
+            )
+            params = tuple(chain.from_iterable(row + common for row in chunk))
+            self.conn.exec_driver_sql(sql, params)
+
+    def _insert_postgres(self) -> None:
+        """One array per column and `unnest`, in binary: a handful of parameters go over the
+        wire instead of a dozen per row, and one statement does the whole batch."""
+        columns = [list(values) for values in zip(*self.outbox, strict=True)]
+        casts = ", ".join(f"%b::{t}[]" for t in _PG_TYPES)
+        self.conn.exec_driver_sql(
+            f"INSERT INTO outbox_message ({', '.join(_OUTBOX_COLUMNS)})"
+            f" SELECT u.*, 0, %b, %b FROM unnest({casts}) AS u"
+            " ON CONFLICT (idempotency_key) DO NOTHING",
+            (self.now, self.now, *columns),  # in the order of the %b marks
+        )
+
+    def _move_on(self, ids: list[int], next_on: date | None, last: str | None) -> None:
+        """Set the next action date and last step done on many deadlines at once."""
+        if self.conn.dialect.name == "postgresql":
+            self.conn.exec_driver_sql(
+                "UPDATE deadline SET next_action_on = %b, reminder_step = %b WHERE id = ANY(%b)",
+                (next_on, last, ids),
+            )
+            return
+        day = next_on.isoformat() if next_on else None
+        for start in range(0, len(ids), _UPDATE_CHUNK):
+            chunk = ids[start : start + _UPDATE_CHUNK]
+            self.conn.exec_driver_sql(
+                "UPDATE deadline SET next_action_on = ?, reminder_step = ?"
+                f" WHERE id IN ({', '.join(['?'] * len(chunk))})",
+                (day, last, *chunk),
+            )
+
+    def _queue(self, row: _Claimed, step: reminders.Step) -> None:
         for notice in step.notices:
             role = row.owner_role if notice.role == reminders.OWNER else notice.role
             targets = self._recipients(row, role)
@@ -135,7 +247,7 @@ class _Batch:
             for target in targets:
                 self._add(row, step, notice.message, role, target, None)
 
-    def _skip(self, row: Row[Any], skipped: reminders.Step, due: reminders.Step | None) -> None:
+    def _skip(self, row: _Claimed, skipped: reminders.Step, due: reminders.Step | None) -> None:
         why = (
             f"not sent: {due.name if due else 'a later step'} was already due when the sweep "
             "reached this deadline (caught up after the worker was away, or opened late)"
@@ -146,7 +258,7 @@ class _Batch:
 
     def _add(
         self,
-        row: Row[Any],
+        row: _Claimed,
         step: reminders.Step,
         message: str,
         role: str,
@@ -155,33 +267,79 @@ class _Batch:
     ) -> None:
         recipient, channel, who = target
         self.outbox.append(
-            outbox_values(
-                case_id=row.case_id,
-                deadline_id=row.id,
-                step=step.name,
-                message=message,
-                recipient=recipient,
-                recipient_role=role,
-                channel=channel,
-                context=_context(row, step),
-                idempotency_key=f"reminder:{row.case_id}:{row.id}:{step.name}:{role}:{who}",
-                now=self.now,
-                status="cancelled" if why else "pending",
-                reason=why,
+            (
+                row.case_id,
+                row.id,
+                step.name,
+                message,
+                recipient,
+                role,
+                channel,
+                self._context_json(row, step),
+                f"reminder:{row.case_id}:{row.id}:{step.name}:{role}:{who}",
+                "cancelled" if why else "pending",
+                why,
             )
         )
 
-    def _recipients(self, row: Row[Any], role: str) -> list[tuple[str, str, str]]:
+    def _context_json(self, row: _Claimed, step: reminders.Step) -> str:
+        """json.dumps(_context(row, step)), character for character, built from parts: the
+        deadline's and step's part is the same for every deadline due that day."""
+        key = (row.workflow_name, row.name, row.label, row.due_on, step.name, step.on)
+        tail = self._tails.get(key)
+        if tail is None:
+            whole = json.dumps(_context(row, step))
+            tail = self._tails[key] = whole[whole.index(', "deadline": ') :]
+        head = (
+            json.dumps({"before_date": row.start_on.isoformat()})[:-1] + ", "
+            if row.amount < 0
+            else "{"
+        )
+        return (
+            f'{head}"reference": {json.dumps(row.reference)},'
+            f' "locality": {json.dumps(row.locality_id)}{tail}'
+        )
+
+    def _load_applicants(self, rows: list[_Claimed], steps: list[reminders.Progress]) -> None:
+        """The applicants of the cases whose due step tells them, in one query per 500."""
+        wanted = sorted(
+            {
+                row.case_id
+                for row, step in zip(rows, steps, strict=True)
+                if step.due and any(n.role == reminders.APPLICANT for n in step.due.notices)
+            }
+        )
+        for start in range(0, len(wanted), _INSERT_CHUNK):
+            parties = self.session.exec(
+                select(Party)
+                .where(
+                    col(Party.case_id).in_(wanted[start : start + _INSERT_CHUNK]),
+                    Party.kind == "applicant",
+                )
+                .order_by(col(Party.id))
+            )
+            for party in parties:
+                self._applicants.setdefault(party.case_id, party)
+
+    def _recipients(self, row: _Claimed, role: str) -> list[tuple[str, str, str]]:
         if role == reminders.APPLICANT:
-            party = self.session.exec(
-                select(Party).where(Party.case_id == row.case_id, Party.kind == "applicant")
-            ).first()
+            party = self._applicants.get(row.case_id)
             found = applicant_contact(party, row.contact_preference)
             return [(found[0], found[1], "applicant")] if found else []
         key = (row.area_id, row.locality_id, role)
         if key not in self._holders:
             self._holders[key] = holders(self.session, *key)
         return [(email, "email", f"u{uid}") for uid, email in self._holders[key]]
+
+
+# PostgreSQL array types of the per-row outbox columns (text casts to the varchar columns).
+_PG_TYPES = ("int4", "int4", "text", "text", "text", "text", "text", "json", "text", "text", "text")
+
+
+def _bound(column: Any, conn: Connection, value: Any) -> Any:
+    """`value` as the column's type hands it to the driver (one value, bound once)."""
+    process = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return process(value) if process else value
 
 
 @lru_cache(maxsize=4096)
@@ -210,7 +368,7 @@ def holders(session: Session, area_id: str, locality_id: str, role: str) -> list
     return [(uid, email) for uid, email in session.exec(stmt).all() if uid is not None]
 
 
-def _context(row: Row[Any], step: reminders.Step) -> dict[str, Any]:
+def _context(row: _Claimed, step: reminders.Step) -> dict[str, Any]:
     # A clock counted back from a date (papers before a meeting) names that date too.
     before = {"before_date": row.start_on.isoformat()} if row.amount < 0 else {}
     return {
