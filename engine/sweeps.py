@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, lru_cache
 from itertools import chain
@@ -153,35 +154,148 @@ _INSERT_CHUNK = 500
 _UPDATE_CHUNK = 900
 
 
+class _Entry(NamedTuple):
+    """One outbox row a plan asks for, all but the deadline's own parts worked out."""
+
+    step: str
+    message: str
+    role: str
+    # (address, channel, who) for a role holder or nobody; None: the case's applicant.
+    target: tuple[str, str, str] | None
+    # The message context from `"locality": ` on (json.dumps(_context(...)) ends so).
+    locality_tail: str
+    status: str
+    reason: str | None
+
+
+@dataclass
+class _Plan:
+    """What a sweep does to every deadline of one kind, due on one day, in one locality."""
+
+    next_on: date | None
+    last: str | None
+    queued: bool
+    entries: list[_Entry]
+    # (role, step) with no role holder to tell: logged for each deadline, nothing queued.
+    nobody: list[tuple[str, str]]
+    ids: list[int] = field(default_factory=list)
+
+
 class _Batch:
-    """The outbox rows and deadline moves of one sweep transaction, written in bulk."""
+    """The outbox rows and deadline moves of one sweep transaction, written in bulk.
+
+    Deadlines of the same kind, due the same day, in the same locality, get the same plan
+    (step, messages, recipients, most of the context), worked out once per batch; each
+    deadline then adds only its own ids, case reference and the applicant's address.
+    """
 
     def __init__(self, session: Session, conn: Connection, now: datetime) -> None:
         self.session = session
         self.conn = conn
         self.now = now
         self.outbox: list[tuple[Any, ...]] = []
-        self.moves: dict[tuple[date | None, str | None], list[int]] = {}
         self.queued = 0
+        self._plans: dict[tuple[Any, ...], _Plan] = {}
         self._holders: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
         self._applicants: dict[int, Party] = {}
-        # The parts of a message's context that many deadlines share, worked out once.
-        self._tails: dict[tuple[Any, ...], str] = {}
 
     def decide(self, rows: list[_Claimed], today: date) -> None:
-        steps = [
-            _progress(r.area_id, r.name, r.owner_role, r.due_on, r.reminder_step, today)
-            for r in rows
-        ]
-        self._load_applicants(rows, steps)
-        for row, step in zip(rows, steps, strict=True):
-            for skipped in step.superseded:
-                self._skip(row, skipped, step.due)
-            if step.due is not None:
-                self._queue(row, step.due)
+        plans = []
+        tell_applicant = set()
+        for row in rows:
+            key = (
+                row.area_id,
+                row.name,
+                row.owner_role,
+                row.due_on,
+                row.reminder_step,
+                row.locality_id,
+                row.workflow_name,
+                row.label,
+            )
+            plan = self._plans.get(key)
+            if plan is None:
+                plan = self._plans[key] = self._plan(row, today)
+            plan.ids.append(row.id)
+            plans.append(plan)
+            if plan.queued:
                 self.queued += 1
-            last = step.due.name if step.due else row.reminder_step
-            self.moves.setdefault((step.next_on, last), []).append(row.id)
+                if any(e.target is None for e in plan.entries):
+                    tell_applicant.add(row.case_id)
+        self._load_applicants(sorted(tell_applicant))
+        append = self.outbox.append
+        for row, plan in zip(rows, plans, strict=True):
+            case_id, deadline_id = row.case_id, row.id
+            head = (
+                f'{_before_date(row.start_on)}"reference": {json.dumps(row.reference)}, '
+                if row.amount < 0
+                else f'{{"reference": {json.dumps(row.reference)}, '
+            )
+            for role, step in plan.nobody:
+                # The ledger shows the step as done with nobody to tell; nothing is queued.
+                log.warning("case %s: nobody to tell (%s) for %s", row.reference, role, step)
+            for e in plan.entries:
+                target = e.target or self._applicant(row, e.step)
+                if target is None:
+                    continue
+                recipient, channel, who = target
+                append(
+                    (
+                        case_id,
+                        deadline_id,
+                        e.step,
+                        e.message,
+                        recipient,
+                        e.role,
+                        channel,
+                        head + e.locality_tail,
+                        f"reminder:{case_id}:{deadline_id}:{e.step}:{e.role}:{who}",
+                        e.status,
+                        e.reason,
+                    )
+                )
+
+    def _plan(self, row: _Claimed, today: date) -> _Plan:
+        """Steps, recipients and context of `row`'s deadline, shared with its like."""
+        step = _progress(
+            row.area_id, row.name, row.owner_role, row.due_on, row.reminder_step, today
+        )
+        entries: list[_Entry] = []
+        nobody: list[tuple[str, str]] = []
+        for skipped in step.superseded:
+            why = (
+                f"not sent: {step.due.name if step.due else 'a later step'} was already due "
+                "when the sweep reached this deadline (caught up after the worker was away, "
+                "or opened late)"
+            )
+            tail = _locality_tail(row, skipped)
+            for notice in skipped.notices:
+                role = row.owner_role if notice.role == reminders.OWNER else notice.role
+                target = (f"role:{role}", "none", "none")
+                entries.append(
+                    _Entry(skipped.name, notice.message, role, target, tail, "cancelled", why)
+                )
+        if step.due is not None:
+            tail = _locality_tail(row, step.due)
+            for notice in step.due.notices:
+                role = row.owner_role if notice.role == reminders.OWNER else notice.role
+                if role == reminders.APPLICANT:
+                    entries.append(
+                        _Entry(step.due.name, notice.message, role, None, tail, "pending", None)
+                    )
+                    continue
+                targets = [
+                    (email, "email", f"u{uid}")
+                    for uid, email in self._role_holders(row.area_id, row.locality_id, role)
+                ]
+                if not targets:
+                    nobody.append((role, step.due.name))
+                entries += [
+                    _Entry(step.due.name, notice.message, role, t, tail, "pending", None)
+                    for t in targets
+                ]
+        last = step.due.name if step.due else row.reminder_step
+        return _Plan(step.next_on, last, step.due is not None, entries, nobody)
 
     def write(self) -> None:
         if self.outbox:
@@ -189,8 +303,11 @@ class _Batch:
                 self._insert_postgres()
             else:
                 self._insert_sqlite()
-        # Deadlines that share a due date share a plan: one UPDATE per (next date, step).
-        for (next_on, last), ids in self.moves.items():
+        # Deadlines that share a plan share their move: one UPDATE per (next date, step).
+        moves: dict[tuple[date | None, str | None], list[int]] = {}
+        for plan in self._plans.values():
+            moves.setdefault((plan.next_on, plan.last), []).extend(plan.ids)
+        for (next_on, last), ids in moves.items():
             self._move_on(ids, next_on, last)
 
     def _insert_sqlite(self) -> None:
@@ -237,83 +354,13 @@ class _Batch:
                 (day, last, *chunk),
             )
 
-    def _queue(self, row: _Claimed, step: reminders.Step) -> None:
-        for notice in step.notices:
-            role = row.owner_role if notice.role == reminders.OWNER else notice.role
-            targets = self._recipients(row, role)
-            if not targets:
-                # The ledger shows the step as done with nobody to tell; nothing is queued.
-                log.warning("case %s: nobody to tell (%s) for %s", row.reference, role, step.name)
-            for target in targets:
-                self._add(row, step, notice.message, role, target, None)
-
-    def _skip(self, row: _Claimed, skipped: reminders.Step, due: reminders.Step | None) -> None:
-        why = (
-            f"not sent: {due.name if due else 'a later step'} was already due when the sweep "
-            "reached this deadline (caught up after the worker was away, or opened late)"
-        )
-        for notice in skipped.notices:
-            role = row.owner_role if notice.role == reminders.OWNER else notice.role
-            self._add(row, skipped, notice.message, role, (f"role:{role}", "none", "none"), why)
-
-    def _add(
-        self,
-        row: _Claimed,
-        step: reminders.Step,
-        message: str,
-        role: str,
-        target: tuple[str, str, str],
-        why: str | None,
-    ) -> None:
-        recipient, channel, who = target
-        self.outbox.append(
-            (
-                row.case_id,
-                row.id,
-                step.name,
-                message,
-                recipient,
-                role,
-                channel,
-                self._context_json(row, step),
-                f"reminder:{row.case_id}:{row.id}:{step.name}:{role}:{who}",
-                "cancelled" if why else "pending",
-                why,
-            )
-        )
-
-    def _context_json(self, row: _Claimed, step: reminders.Step) -> str:
-        """json.dumps(_context(row, step)), character for character, built from parts: the
-        deadline's and step's part is the same for every deadline due that day."""
-        key = (row.workflow_name, row.name, row.label, row.due_on, step.name, step.on)
-        tail = self._tails.get(key)
-        if tail is None:
-            whole = json.dumps(_context(row, step))
-            tail = self._tails[key] = whole[whole.index(', "deadline": ') :]
-        head = (
-            json.dumps({"before_date": row.start_on.isoformat()})[:-1] + ", "
-            if row.amount < 0
-            else "{"
-        )
-        return (
-            f'{head}"reference": {json.dumps(row.reference)},'
-            f' "locality": {json.dumps(row.locality_id)}{tail}'
-        )
-
-    def _load_applicants(self, rows: list[_Claimed], steps: list[reminders.Progress]) -> None:
+    def _load_applicants(self, case_ids: list[int]) -> None:
         """The applicants of the cases whose due step tells them, in one query per 500."""
-        wanted = sorted(
-            {
-                row.case_id
-                for row, step in zip(rows, steps, strict=True)
-                if step.due and any(n.role == reminders.APPLICANT for n in step.due.notices)
-            }
-        )
-        for start in range(0, len(wanted), _INSERT_CHUNK):
+        for start in range(0, len(case_ids), _INSERT_CHUNK):
             parties = self.session.exec(
                 select(Party)
                 .where(
-                    col(Party.case_id).in_(wanted[start : start + _INSERT_CHUNK]),
+                    col(Party.case_id).in_(case_ids[start : start + _INSERT_CHUNK]),
                     Party.kind == "applicant",
                 )
                 .order_by(col(Party.id))
@@ -321,15 +368,32 @@ class _Batch:
             for party in parties:
                 self._applicants.setdefault(party.case_id, party)
 
-    def _recipients(self, row: _Claimed, role: str) -> list[tuple[str, str, str]]:
-        if role == reminders.APPLICANT:
-            party = self._applicants.get(row.case_id)
-            found = applicant_contact(party, row.contact_preference)
-            return [(found[0], found[1], "applicant")] if found else []
-        key = (row.area_id, row.locality_id, role)
+    def _applicant(self, row: _Claimed, step: str) -> tuple[str, str, str] | None:
+        found = applicant_contact(self._applicants.get(row.case_id), row.contact_preference)
+        if found is None:
+            log.warning("case %s: nobody to tell (applicant) for %s", row.reference, step)
+            return None
+        return found[0], found[1], "applicant"
+
+    def _role_holders(self, area_id: str, locality_id: str, role: str) -> list[tuple[int, str]]:
+        key = (area_id, locality_id, role)
         if key not in self._holders:
             self._holders[key] = holders(self.session, *key)
-        return [(email, "email", f"u{uid}") for uid, email in self._holders[key]]
+        return self._holders[key]
+
+
+def _locality_tail(row: _Claimed, step: reminders.Step) -> str:
+    """json.dumps(_context(row, step)) from `"locality": ` to the end: what deadlines of one
+    kind, due on one day, in one locality share (the reference, and the date a clock counts
+    back from, come before it; a JSON string holds no bare `"`, so the cut is exact)."""
+    whole = json.dumps(_context(row, step))
+    return whole[whole.index('"locality": ') :]
+
+
+@lru_cache(maxsize=1024)
+def _before_date(start_on: date) -> str:
+    """The start of a context that names the date a clock counts back from."""
+    return json.dumps({"before_date": start_on.isoformat()})[:-1] + ", "
 
 
 # PostgreSQL array types of the per-row outbox columns (text casts to the varchar columns).
