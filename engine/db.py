@@ -11,6 +11,8 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
 SessionFactory = Callable[[], Session]
+# Execution option for a transaction that only reads (see `snapshot_read`).
+SNAPSHOT_READ = "ct_snapshot_read"
 
 
 def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> Engine:
@@ -45,6 +47,11 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(SNAPSHOT_READ):
+            # A read-only transaction: in WAL mode a plain BEGIN reads a snapshot and
+            # neither waits for nor blocks the writer.
+            conn.exec_driver_sql("BEGIN")
+            return
         # IMMEDIATE takes the write lock at BEGIN, so a read-then-write transaction
         # cannot fail half way with SQLITE_BUSY when another writer commits first.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -58,3 +65,14 @@ def make_session_factory(engine: Engine) -> SessionFactory:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+def snapshot_read(session: Session) -> None:
+    """Start the session's next transaction as a read that takes no write lock on SQLite.
+
+    Only for a transaction that writes nothing: on SQLite it would fail with SQLITE_BUSY
+    at its first write if another connection wrote meanwhile. No effect on PostgreSQL, or
+    when the session is already in a transaction.
+    """
+    if not session.in_transaction():
+        session.connection(execution_options={SNAPSHOT_READ: True})

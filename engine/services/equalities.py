@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from sqlmodel import Session, col, func, select
@@ -135,15 +136,21 @@ def add_response(
     session: Session, *, clock: Clock, area_id: str, locality_id: str, answers: EqualitiesIn
 ) -> None:
     """Add one response in the caller's transaction; the caller commits."""
-    session.add(
-        EqualitiesResponse(
-            id=uuid.uuid4().hex,
-            area_id=area_id,
-            locality_id=locality_id,
-            period=clock.today().strftime("%Y-%m"),
-            **answers.model_dump(),
-        )
-    )
+    values = response_values(clock=clock, area_id=area_id, locality_id=locality_id, answers=answers)
+    session.add(EqualitiesResponse(**values))
+
+
+def response_values(
+    *, clock: Clock, area_id: str, locality_id: str, answers: EqualitiesIn
+) -> dict[str, Any]:
+    """One response's row as plain values, for a caller writing it with a plain INSERT."""
+    return {
+        "id": uuid.uuid4().hex,
+        "area_id": area_id,
+        "locality_id": locality_id,
+        "period": clock.today().strftime("%Y-%m"),
+        **answers.model_dump(),
+    }
 
 
 @dataclass(frozen=True)

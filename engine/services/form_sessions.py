@@ -12,14 +12,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlmodel import Session, col, delete
 
 from engine import registry
 from engine.clock import Clock
-from engine.models import FormSession
+from engine.db import snapshot_read
+from engine.models import EqualitiesResponse, FormSession
 from engine.services import equalities
 from engine.services.applications import ApplicationIn
-from engine.services.intake import Submitted, submit_application
+from engine.services.intake import (
+    Prepared,
+    Submitted,
+    prepare_application,
+    write_application,
+)
 
 Answers = dict[str, Any]
 Change = Callable[[Answers], Answers]
@@ -121,9 +128,70 @@ class FormExpired(Exception):
 
 def submit(session: Session, *, clock: Clock, token: str, build: Build) -> Submitted:
     """Send the answers as an application: the case, its receipt in the outbox, the separate
-    equalities response and the deletion of the answers all commit together, or none do."""
+    equalities response and the deletion of the answers all commit together, or none do.
+
+    The answers are read, checked and turned into rows before the write transaction begins
+    (on SQLite it holds the database's only write lock). That transaction deletes the
+    answers, getting back what it deleted: if another tab changed them in between, the
+    application is built again from what was deleted, so what is sent is what was there.
+    """
+    answers = _snapshot(session, clock, token)
+    prepared, monitoring = _prepare(answers, build, clock)
     with _one_writer(session):
-        return _submit(session, clock, token, build)
+        try:
+            conn = session.connection()
+            taken = conn.execute(_TAKE, {"id": _row_id(token)}).first()
+            if taken is None or taken.expires_at <= clock.now():
+                raise FormExpired()  # sent meanwhile from another tab, or left idle
+            if taken.answers != answers:
+                prepared, monitoring = _prepare(dict(taken.answers), build, clock)
+            if monitoring is not None:
+                conn.execute(_EQUALITIES.insert(), monitoring)
+            result = write_application(session, prepared, clock=clock)
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+    return result
+
+
+def _prepare(
+    answers: Answers, build: Build, clock: Clock
+) -> tuple[Prepared, dict[str, Any] | None]:
+    """The application's rows, and the equalities row if any question was answered."""
+    application, monitoring = build(answers)
+    prepared = prepare_application(application, clock=clock)
+    if monitoring is None or not monitoring.answered():
+        return prepared, None
+    values = equalities.response_values(
+        clock=clock,
+        area_id=_area_of(application.locality),
+        locality_id=application.locality,
+        answers=monitoring,
+    )
+    return prepared, values
+
+
+_EQUALITIES = EqualitiesResponse.__table__  # type: ignore[attr-defined]
+_FORMS = FormSession.__table__  # type: ignore[attr-defined]
+_READ = select(_FORMS.c.answers, _FORMS.c.expires_at).where(_FORMS.c.id == bindparam("id"))
+_TAKE = (
+    delete(_FORMS)
+    .where(_FORMS.c.id == bindparam("id"))
+    .returning(_FORMS.c.answers, _FORMS.c.expires_at)
+)
+
+
+def _snapshot(session: Session, clock: Clock, token: str) -> Answers:
+    """The live answers, read without taking the write lock; FormExpired when there are none."""
+    snapshot_read(session)
+    try:
+        found = session.connection().execute(_READ, {"id": _row_id(token)}).first()
+    finally:
+        session.commit()
+    if found is None or found.expires_at <= clock.now():
+        raise FormExpired()
+    return dict(found.answers)
 
 
 @contextmanager
@@ -142,30 +210,6 @@ def _one_writer(session: Session) -> Iterator[None]:
 
 
 _SQLITE_WRITER = threading.Lock()
-
-
-def _submit(session: Session, clock: Clock, token: str, build: Build) -> Submitted:
-    try:
-        row, _ = _live_row(session, token, clock)
-        if row is None:
-            raise FormExpired()
-        application, monitoring = build(dict(row.answers))
-        session.delete(row)
-        if monitoring is not None and monitoring.answered():
-            area_id = _area_of(application.locality)
-            equalities.add_response(
-                session,
-                clock=clock,
-                area_id=area_id,
-                locality_id=application.locality,
-                answers=monitoring,
-            )
-        # submit_application commits the caller's session: the pending deletion and the
-        # equalities row go in the same transaction as the case.
-        return submit_application(session, clock=clock, application=application)
-    except Exception:
-        session.rollback()
-        raise
 
 
 def _area_of(locality_id: str) -> str:

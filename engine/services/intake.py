@@ -6,12 +6,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select, update
+from sqlmodel import Session, select
 
-from engine import bulk, machine, registry
+from engine import machine, registry
 from engine.access import PUBLIC, Actor
 from engine.clock import Clock
 from engine.errors import InvalidInput, NotAllowed
@@ -37,14 +38,119 @@ def submit_application(
     session: Session, *, clock: Clock, application: ApplicationIn, actor: Actor = PUBLIC
 ) -> Submitted:
     """Open a Community Trigger case from an application and queue the receipt."""
-    area = _check(application, today=clock.today())
+    prepared = prepare_application(application, clock=clock, actor=actor)
     try:
-        result = _create(session, clock, application, area, actor)
+        result = write_application(session, prepared, clock=clock)
         session.commit()
     except Exception:
         session.rollback()
         raise
     return result
+
+
+@dataclass
+class Prepared:
+    """An application checked and turned into rows, before any transaction or lock.
+
+    Everything that needs no database (the checks, the threshold assessment, the token and
+    its hash, every row's values) is worked out here, so that the write transaction, which
+    on SQLite holds the database's only write lock, does nothing but write.
+    """
+
+    case: Case  # its reference and id are filled in by write_application
+    year: int
+    prefix: str
+    parties: list[dict[str, Any]]
+    incidents: list[dict[str, Any]]
+    reports: list[tuple[int, dict[str, Any]]]  # (index of its incident, row)
+    complainant_key: str | None
+    applicant: tuple[str | None, str | None, str | None]
+    token: str
+    actor: Actor
+
+
+def prepare_application(
+    application: ApplicationIn, *, clock: Clock, actor: Actor = PUBLIC
+) -> Prepared:
+    """Check an application and build its rows; refuses bad input before anything is written."""
+    today = clock.today()
+    area = _check(application, today=today)
+    token = secrets.token_urlsafe(32)
+    return Prepared(
+        case=_case(application, area, clock, hash_token(token)),
+        year=today.year,
+        prefix=area.reference_prefix,
+        parties=_parties(application),
+        incidents=[
+            {
+                "seq": seq,
+                "occurred_on": inc.date,
+                "place": inc.place,
+                "description": inc.description,
+                "hate_incident": inc.hate_incident,
+                "perceived_characteristic": inc.perceived_characteristic,
+            }
+            for seq, inc in enumerate(application.incidents, start=1)
+        ],
+        reports=[
+            (
+                n,
+                {
+                    "incident_on": inc.date,
+                    "reported_on": rep.reported_date,
+                    "agency": rep.agency,
+                    "reference": rep.reference,
+                    "channel": rep.channel,
+                    "officer": rep.officer,
+                },
+            )
+            for n, inc in enumerate(application.incidents)
+            for rep in inc.reports
+        ],
+        complainant_key=complainant_key(
+            email=application.applicant.email,
+            name=application.applicant.name,
+            postcode=application.applicant.postcode,
+        ),
+        applicant=(
+            application.applicant.email,
+            application.applicant.address,
+            application.applicant.phone,
+        ),
+        token=token,
+        actor=actor,
+    )
+
+
+def write_application(session: Session, prepared: Prepared, *, clock: Clock) -> Submitted:
+    """Write a prepared application in the session's transaction (the caller commits): the
+    case, its people, incidents and reports, the first audit row, deadlines and receipt."""
+    case = prepared.case
+    case.reference = next_reference(session, prepared.prefix, prepared.year)
+    conn = session.connection()
+    case.id = conn.execute(_INSERT_CASE, case.model_dump(exclude={"id"})).scalar_one()
+    conn.execute(_PARTY.insert(), [{**p, "case_id": case.id} for p in prepared.parties])
+    incident_ids = list(
+        conn.execute(
+            _INSERT_INCIDENTS, [{**i, "case_id": case.id} for i in prepared.incidents]
+        ).scalars()
+    )
+    key = prepared.complainant_key or f"case:{case.reference}"
+    reports = [
+        {
+            **row,
+            "case_id": case.id,
+            "incident_id": incident_ids[n],
+            "incident_key": f"{case.reference}/{n + 1}",
+            "complainant_key": key,
+        }
+        for n, row in prepared.reports
+    ]
+    conn.execute(_REPORT.insert(), reports)
+    machine.start_case(
+        session, case=case, actor=prepared.actor, clock=clock, applicant=prepared.applicant
+    )
+    return Submitted(case.reference, prepared.token, case.id)
 
 
 # Staff who take applications and complaints for people: the point of contact and JAG chair.
@@ -143,19 +249,15 @@ def _check_dates(app: ApplicationIn, today: date) -> None:
                 )
 
 
-def _create(
-    session: Session, clock: Clock, app: ApplicationIn, area: registry.AreaConfig, actor: Actor
-) -> Submitted:
-    token = secrets.token_urlsafe(32)
+def _case(app: ApplicationIn, area: registry.AreaConfig, clock: Clock, token_hash: str) -> Case:
     now, today = clock.now(), clock.today()
-    reference = next_reference(session, area.reference_prefix, today.year)
     wf = registry.workflow(WORKFLOW)
     hate = app.hate_incident or any(i.hate_incident for i in app.incidents)
     assessment = assess(
         _facts(app), application_date=today, hate_incident=hate, rules=area.threshold
     )
-    case = Case(
-        reference=reference,
+    return Case(
+        reference="",
         area_id=area.id,
         locality_id=app.locality,
         workflow_name=wf.name,
@@ -179,17 +281,9 @@ def _create(
         impact=app.impact,
         vulnerabilities=app.vulnerabilities,
         outcome_wanted=app.outcome_wanted,
-        status_token_hash=hash_token(token),
+        status_token_hash=token_hash,
         threshold_assessment=assessment.as_dict(),
     )
-    # Plain INSERTs: a submission writes a dozen rows and reads none of them back.
-    case.id = bulk.insert_models_returning_ids(session, [case])[0]
-    _add_people_and_reports(session, case, app)
-    a = app.applicant
-    machine.start_case(
-        session, case=case, actor=actor, clock=clock, applicant=(a.email, a.address, a.phone)
-    )
-    return Submitted(reference, token, case.id)
 
 
 def _facts(app: ApplicationIn) -> list[ReportFacts]:
@@ -200,6 +294,14 @@ def _facts(app: ApplicationIn) -> list[ReportFacts]:
         for i, inc in enumerate(app.incidents, start=1)
         for rep in inc.reports
     ]
+
+
+_CASE = Case.__table__  # type: ignore[attr-defined]
+_PARTY = Party.__table__  # type: ignore[attr-defined]
+_INCIDENT = Incident.__table__  # type: ignore[attr-defined]
+_REPORT = Report.__table__  # type: ignore[attr-defined]
+_INSERT_CASE = _CASE.insert().returning(_CASE.c.id)
+_INSERT_INCIDENTS = _INCIDENT.insert().returning(_INCIDENT.c.id, sort_by_parameter_order=True)
 
 
 def complainant_key(
@@ -225,78 +327,47 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
-def _add_people_and_reports(session: Session, case: Case, app: ApplicationIn) -> None:
-    people = [_party(case, "applicant", app.applicant, app.applicant.role, app.consent_detail)]
+def _parties(app: ApplicationIn) -> list[dict[str, Any]]:
+    people = [_party("applicant", app.applicant, app.applicant.role, app.consent_detail)]
     if app.victim is not None:
-        people.append(_party(case, "victim", app.victim, "victim", None))
-    bulk.insert_models(session, *people)
-    incidents = [
-        Incident(
-            case_id=case.id,
-            seq=seq,
-            occurred_on=inc.date,
-            place=inc.place,
-            description=inc.description,
-            hate_incident=inc.hate_incident,
-            perceived_characteristic=inc.perceived_characteristic,
-        )
-        for seq, inc in enumerate(app.incidents, start=1)
-    ]
-    ids = bulk.insert_models_returning_ids(session, list(incidents))
-    a = app.applicant
-    key = complainant_key(email=a.email, name=a.name, postcode=a.postcode)
-    key = key or f"case:{case.reference}"
-    reports = [
-        Report(
-            case_id=case.id,
-            incident_id=incident_id,
-            incident_key=f"{case.reference}/{seq}",
-            complainant_key=key,
-            incident_on=inc.date,
-            reported_on=rep.reported_date,
-            agency=rep.agency,
-            reference=rep.reference,
-            channel=rep.channel,
-            officer=rep.officer,
-        )
-        for seq, (inc, incident_id) in enumerate(zip(app.incidents, ids, strict=True), start=1)
-        for rep in inc.reports
-    ]
-    bulk.insert_models(session, *reports)
+        people.append(_party("victim", app.victim, "victim", None))
+    return people
 
 
-def _party(case: Case, kind: str, person: PersonIn, role: str | None, consent: str | None) -> Party:
-    return Party(
-        case_id=case.id,
-        kind=kind,
-        role=role,
-        name=person.name,
-        email=person.email,
-        phone=person.phone,
-        address=person.address,
-        postcode=person.postcode,
-        consent_detail=consent,
-    )
+def _party(kind: str, person: PersonIn, role: str | None, consent: str | None) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "role": role,
+        "name": person.name,
+        "email": person.email,
+        "phone": person.phone,
+        "address": person.address,
+        "postcode": person.postcode,
+        "consent_detail": consent,
+    }
+
+
+_COUNTER = ReferenceCounter.__table__  # type: ignore[attr-defined]
+_BUMP_COUNTER = (
+    update(_COUNTER)
+    .where(_COUNTER.c.year == bindparam("y"))
+    .values(last_number=_COUNTER.c.last_number + 1)
+    .returning(_COUNTER.c.last_number)
+)
 
 
 def next_reference(session: Session, prefix: str, year: int) -> str:
     """The next CT-YYYY-NNNNNN; the counter row's lock keeps numbers unique under load."""
-    bind = session.get_bind()
-    insert = postgresql.insert if _dialect(bind) == "postgresql" else sqlite.insert
-    session.execute(
-        insert(ReferenceCounter)
-        .values(year=year, last_number=0)
-        .on_conflict_do_nothing(index_elements=["year"])
-    )
-    number = session.execute(
-        update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)  # type: ignore[arg-type]
-        .values(last_number=ReferenceCounter.last_number + 1)
-        .returning(ReferenceCounter.last_number)
-    ).scalar_one()
+    conn = session.connection()
+    number = conn.execute(_BUMP_COUNTER, {"y": year}).scalar_one_or_none()
+    if number is None:
+        # The year's first application: make its counter (a rival may make it first; then
+        # this inserts nothing and waits for the rival's row lock) and bump it.
+        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        conn.execute(
+            insert(_COUNTER)
+            .values(year=year, last_number=0)
+            .on_conflict_do_nothing(index_elements=["year"])
+        )
+        number = conn.execute(_BUMP_COUNTER, {"y": year}).scalar_one()
     return f"{prefix}-{year}-{number:06d}"
-
-
-def _dialect(bind: object) -> str:
-    engine = bind if isinstance(bind, Engine) else getattr(bind, "engine", bind)
-    return engine.dialect.name  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from engine import registry
@@ -88,17 +89,26 @@ def _builder(declared: bool) -> Any:
 
 
 @router.post("/apply/check", dependencies=[Depends(rate_limited("submit"))])
-def send(request: Request, session: SessionDep, clock: ClockDep, form: CheckedForm) -> Response:
+async def send(request: Request, form: CheckedForm) -> Response:
+    # Async, with the database work in one trip to the thread pool: the session, clock and
+    # rate limit as sync dependencies would each cost a trip of their own, and under load
+    # every trip is a wait for a thread and for the interpreter lock.
+    declared = form.get("declaration") == "yes"
+    return await run_in_threadpool(_send, request, declared)
+
+
+def _send(request: Request, declared: bool) -> Response:
     token = browser(request).token
-    build = _builder(form.get("declaration") == "yes")
-    try:
-        done = form_sessions.submit(session, clock=clock, token=token, build=build)
-    except form_sessions.FormExpired:
-        return redirect(request, EXPIRED_URL)
-    except _Refused as refused:
-        return _check_page(request, FormState(refused.answers, None), clock, refused.missing)
-    except InvalidInput as exc:
-        return _engine_refused(request, session, clock, exc)
+    clock: Clock = request.app.state.clock
+    with request.app.state.session_factory() as session:
+        try:
+            done = form_sessions.submit(session, clock=clock, token=token, build=_builder(declared))
+        except form_sessions.FormExpired:
+            return redirect(request, EXPIRED_URL)
+        except _Refused as refused:
+            return _check_page(request, FormState(refused.answers, None), clock, refused.missing)
+        except InvalidInput as exc:
+            return _engine_refused(request, session, clock, exc)
     forget_browser(request)
     response = redirect(request, "/apply/confirmation")
     _remember_sent(request, response, done.reference, done.status_token)
