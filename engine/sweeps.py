@@ -226,11 +226,7 @@ class _Batch:
         append = self.outbox.append
         for row, plan in zip(rows, plans, strict=True):
             case_id, deadline_id = row.case_id, row.id
-            head = (
-                f'{_before_date(row.start_on)}"reference": {json.dumps(row.reference)}, '
-                if row.amount < 0
-                else f'{{"reference": {json.dumps(row.reference)}, '
-            )
+            head = _context_head(row)
             for role, step in plan.nobody:
                 # The ledger shows the step as done with nobody to tell; nothing is queued.
                 log.warning("case %s: nobody to tell (%s) for %s", row.reference, role, step)
@@ -388,6 +384,13 @@ def _locality_tail(row: _Claimed, step: reminders.Step) -> str:
     back from, come before it; a JSON string holds no bare `"`, so the cut is exact)."""
     whole = json.dumps(_context(row, step))
     return whole[whole.index('"locality": ') :]
+
+
+def _context_head(row: _Claimed) -> str:
+    """json.dumps(_context(row, step)) up to `"locality": `: the deadline's own part."""
+    if row.amount < 0:
+        return f'{_before_date(row.start_on)}"reference": {json.dumps(row.reference)}, '
+    return f'{{"reference": {json.dumps(row.reference)}, '
 
 
 @lru_cache(maxsize=1024)
