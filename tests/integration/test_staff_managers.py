@@ -154,3 +154,21 @@ def test_an_empty_dead_letter_list_says_so(
 ) -> None:
     page = signed_in(app, session, clock, staff["admin"].email).get("/staff/dead-letters")
     assert "There are no dead letters" in page.text
+
+
+@pytest.mark.parametrize(
+    ("who", "manager_links"),
+    [("manager", True), ("jag_chair", False), ("contact", False), ("csp_chair", False)],
+)
+def test_the_navigation_offers_the_managers_pages_to_managers_only(
+    app: Any,
+    session: Session,
+    clock: FixedClock,
+    staff: dict[str, Any],
+    who: str,
+    manager_links: bool,
+) -> None:
+    page = signed_in(app, session, clock, staff[who].email).get("/staff").text
+    for href in ('href="/staff/overdue"', 'href="/staff/dead-letters"'):
+        assert (href in page) is manager_links, href
+    assert 'href="/staff/process"' in page
