@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -416,17 +417,80 @@ def start_case(
 
     `applicant` is (email, address, phone) when the caller has it to hand, saving a query.
     """
+    if applicant is None:
+        found = session.connection().execute(_APPLICANT_CONTACT, {"p_case": case.id}).first()
+        applicant = (found[0], found[1], found[2]) if found else (None, None, None)
+    write_start(
+        session,
+        case=case,
+        plan=plan_start(case=case, actor=actor, clock=clock, applicant=applicant),
+    )
+
+
+@dataclass(frozen=True)
+class StartPlan:
+    """What starting a new case writes, worked out before its write transaction begins: the
+    first audit row, the deadlines the start opens with their dates, and the messages with
+    their recipients. `write_start` fills in the case's id and reference."""
+
+    audit: AuditEvent
+    deadlines: list[Deadline]
+    messages: list[tuple[str, str, str, str]]  # (message, recipient, recipient role, channel)
+    trigger: str
+    now: datetime
+
+
+def plan_start(
+    *, case: Case, actor: Actor, clock: Clock, applicant: tuple[str | None, str | None, str | None]
+) -> StartPlan:
+    """Plan a new case's start from its values alone (no database): `case` need not have
+    its id or reference yet. A new case has no deadlines open, so none are closed."""
     wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
-    audit = _audit(case, actor, wf.start_trigger, None, None, clock)
-    _insert(session, audit)
-    _move_deadlines(session, wf, area, case, wf.start_trigger, clock)
-    contact = None
-    if applicant is not None:
-        email, address, phone = applicant
-        contact = _Contact(
-            {"applicant_email": email, "applicant_address": address, "applicant_phone": phone}
+    trigger, now = wf.start_trigger, clock.now()
+    audit = _audit(case, actor, trigger, None, None, clock)
+    opened = deadlines.opened_by(
+        wf, area, locality_id=case.locality_id, trigger=trigger, today=clock.today()
+    )
+    rows = [Deadline(case_id=0, opened_at=now, opened_by=trigger, **n.__dict__) for n in opened]
+    email, address, phone = applicant
+    contact = _Contact(
+        {"applicant_email": email, "applicant_address": address, "applicant_phone": phone}
+    )
+    sends = []
+    for rule in wf.messages_for(trigger, audit.data):
+        if rule.to == "appeal_chair":
+            continue  # a new case has no appeal chair
+        found = messages.applicant_contact(contact, case.contact_preference)  # type: ignore[arg-type]
+        if found:
+            sends.append((rule.message, found[0], rule.to, found[1]))
+    return StartPlan(audit, rows, sends, trigger, now)
+
+
+def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
+    """Write a planned start for a case whose row now exists (caller commits)."""
+    plan.audit.case_id = case.id  # type: ignore[assignment]
+    for row in plan.deadlines:
+        row.case_id = case.id  # type: ignore[assignment]
+    _insert(session, plan.audit)
+    _insert(session, *plan.deadlines)
+    for message, recipient, role, channel in plan.messages:
+        messages.queue_message(
+            session,
+            case_id=case.id,
+            message=message,
+            recipient=recipient,
+            recipient_role=role,
+            channel=channel,
+            context={
+                "reference": case.reference,
+                "locality": case.locality_id,
+                "state": case.state,
+                "trigger": plan.trigger,
+                "data": plan.audit.data,
+            },
+            idempotency_key=f"{case.id}:{case.version}:{message}:{role}",
+            now=plan.now,
         )
-    _queue_messages(session, wf, case, wf.start_trigger, audit, clock, applicant=contact)
 
 
 def event_options(session: Session, *, case: Case, actor: Actor, today: Any) -> list[EventOption]:

@@ -147,7 +147,7 @@ def submit(session: Session, *, clock: Clock, token: str, build: Build) -> Submi
                 prepared, monitoring = _prepare(dict(taken.answers), build, clock)
             if monitoring is not None:
                 conn.execute(_EQUALITIES.insert(), monitoring)
-            result = write_application(session, prepared, clock=clock)
+            result = write_application(session, prepared)
             session.commit()
         except Exception:
             session.rollback()

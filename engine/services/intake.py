@@ -40,7 +40,7 @@ def submit_application(
     """Open a Community Trigger case from an application and queue the receipt."""
     prepared = prepare_application(application, clock=clock, actor=actor)
     try:
-        result = write_application(session, prepared, clock=clock)
+        result = write_application(session, prepared)
         session.commit()
     except Exception:
         session.rollback()
@@ -64,9 +64,8 @@ class Prepared:
     incidents: list[dict[str, Any]]
     reports: list[tuple[int, dict[str, Any]]]  # (index of its incident, row)
     complainant_key: str | None
-    applicant: tuple[str | None, str | None, str | None]
+    start: machine.StartPlan  # the first audit row, deadlines and receipt
     token: str
-    actor: Actor
 
 
 def prepare_application(
@@ -76,8 +75,10 @@ def prepare_application(
     today = clock.today()
     area = _check(application, today=today)
     token = secrets.token_urlsafe(32)
+    case = _case(application, area, clock, hash_token(token))
+    a = application.applicant
     return Prepared(
-        case=_case(application, area, clock, hash_token(token)),
+        case=case,
         year=today.year,
         prefix=area.reference_prefix,
         parties=_parties(application),
@@ -107,22 +108,15 @@ def prepare_application(
             for n, inc in enumerate(application.incidents)
             for rep in inc.reports
         ],
-        complainant_key=complainant_key(
-            email=application.applicant.email,
-            name=application.applicant.name,
-            postcode=application.applicant.postcode,
-        ),
-        applicant=(
-            application.applicant.email,
-            application.applicant.address,
-            application.applicant.phone,
+        complainant_key=complainant_key(email=a.email, name=a.name, postcode=a.postcode),
+        start=machine.plan_start(
+            case=case, actor=actor, clock=clock, applicant=(a.email, a.address, a.phone)
         ),
         token=token,
-        actor=actor,
     )
 
 
-def write_application(session: Session, prepared: Prepared, *, clock: Clock) -> Submitted:
+def write_application(session: Session, prepared: Prepared) -> Submitted:
     """Write a prepared application in the session's transaction (the caller commits): the
     case, its people, incidents and reports, the first audit row, deadlines and receipt."""
     case = prepared.case
@@ -147,9 +141,7 @@ def write_application(session: Session, prepared: Prepared, *, clock: Clock) -> 
         for n, row in prepared.reports
     ]
     conn.execute(_REPORT.insert(), reports)
-    machine.start_case(
-        session, case=case, actor=prepared.actor, clock=clock, applicant=prepared.applicant
-    )
+    machine.write_start(session, case=case, plan=prepared.start)
     return Submitted(case.reference, prepared.token, case.id)
 
 
