@@ -149,7 +149,7 @@ _OUTBOX_COLUMNS = (
 )
 # The last three are the same on every row of a batch.
 _PER_ROW = len(_OUTBOX_COLUMNS) - 3
-# Rows per SQLite INSERT: 14 parameters x 500 stays under SQLite's parameter limit.
+# Rows per SQLite INSERT: 11 parameters x 500 stays well under SQLite's parameter limit.
 _INSERT_CHUNK = 500
 _UPDATE_CHUNK = 900
 
@@ -307,18 +307,23 @@ class _Batch:
             self._move_on(ids, next_on, last)
 
     def _insert_sqlite(self) -> None:
-        """Multi-row INSERT ... ON CONFLICT DO NOTHING, the unique key being the last guard."""
+        """Multi-row INSERT ... ON CONFLICT DO NOTHING, the unique key being the last guard.
+
+        The columns every row shares are bound once, beside the VALUES list.
+        """
         created = _bound(OutboxMessage.__table__.c.created_at, self.conn, self.now)  # type: ignore[attr-defined]
-        common = (0, created, created)
-        one_row = f"({', '.join(['?'] * len(_OUTBOX_COLUMNS))})"
+        listed = ", ".join(f"column{i + 1}" for i in range(_PER_ROW))
+        one_row = f"({', '.join(['?'] * _PER_ROW)})"
         for start in range(0, len(self.outbox), _INSERT_CHUNK):
             chunk = self.outbox[start : start + _INSERT_CHUNK]
+            # `WHERE true`: SQLite's rule for an upsert whose rows come from a SELECT.
             sql = (
-                f"INSERT INTO outbox_message ({', '.join(_OUTBOX_COLUMNS)}) VALUES "
+                f"INSERT INTO outbox_message ({', '.join(_OUTBOX_COLUMNS)})"
+                f" SELECT {listed}, ?, ?, ? FROM (VALUES "
                 + ", ".join([one_row] * len(chunk))
-                + " ON CONFLICT (idempotency_key) DO NOTHING"
+                + ") WHERE true ON CONFLICT (idempotency_key) DO NOTHING"
             )
-            params = tuple(chain.from_iterable(row + common for row in chunk))
+            params = (0, created, created, *chain.from_iterable(chunk))
             self.conn.exec_driver_sql(sql, params)
 
     def _insert_postgres(self) -> None:
