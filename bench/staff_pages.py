@@ -861,6 +861,9 @@ def main() -> int:
         "--reuse", action="store_true", help=f"load once into {REUSED_SCHEMA!r} and keep it"
     )
     parser.add_argument("--drop", action="store_true", help=f"drop {REUSED_SCHEMA!r} and stop")
+    parser.add_argument(
+        "--load-only", action="store_true", help=f"with --reuse: load {REUSED_SCHEMA!r} and stop"
+    )
     default_url = os.environ.get("DATABASE_URL", "")
     parser.add_argument(
         "--pg-url", default=default_url if default_url.startswith("postgresql") else PG_URL
@@ -890,6 +893,8 @@ def main() -> int:
         counts = ", ".join(f"{name} {data[name]:,}" for name in COPIED)
         print(f"   {counts}; {data['open_cases']:,} open cases; {data['size']} on disk")
         print(f"   the Leicester JAG chair's My work: {data['queue']}")
+        if args.load_only:
+            return 0
         print(f"2. {args.connections} connections, {args.seconds:.0f} s each after a 2 s warm-up")
         ok = measure(args, schema, data)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import bindparam, literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -108,20 +109,8 @@ def _open_duties(area_id: str, locality_id: str | None):  # type: ignore[no-unty
 
 
 def _appeals_assigned(session: Session, actor: Actor, today: date) -> list[dict[str, Any]]:
-    if actor.user_id is None or "appeal_chair" not in actor.roles:
-        return []
-    stmt = (
-        sa_select(*_QUEUE_COLUMNS)
-        .select_from(Deadline)
-        .join(Case, col(Case.id) == Deadline.case_id)
-        .where(
-            Deadline.status == "open",
-            Case.appeal_chair_id == actor.user_id,
-            Deadline.owner_role == "appeal_chair",
-        )
-    )
     amber = _amber_until(today)
-    return [_item(row, today, amber) for row in session.execute(stmt)]
+    return [_item(row, today, amber) for row in _appeal_rows(session, actor)]
 
 
 def _item(row: Any, today: date, amber_until: date) -> dict[str, Any]:
@@ -151,30 +140,98 @@ def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def my_work(session: Session, *, actor: Actor, today: date) -> list[dict[str, Any]]:
-    """The work queue, plus deadlines the actor's step meets (a CSP chair's response), explained."""
-    items = work_queue(session, actor=actor, today=today) + _steps_due(session, actor, today)
-    ordered = sorted(_unique(items), key=lambda i: (i["due_date"], i["reference"]))
-    labels = _deadline_labels()
-    return [_explained(item, today, labels) for item in ordered]
+    """The work queue, plus deadlines the actor's step meets (a CSP chair's response), explained.
 
-
-def _steps_due(session: Session, actor: Actor, today: date) -> list[dict[str, Any]]:
-    """Open deadlines that another role owns but that an event of the actor's role meets now."""
-    items, amber = [], _amber_until(today)
+    The lines of `work_queue` and the steps due, from one statement per grant: the open
+    duties of the grant's locality, those its role owns, and those another role owns that
+    an event of the grant's role meets in the case's state.
+    """
+    amber, labels = _amber_until(today), _deadline_labels()
+    found: list[tuple[Any, bool]] = []  # (row, owned by the actor's role)
     meets: dict[tuple[str, str, str, str], bool] = {}  # the answer depends only on these four
+    states = deadline_states()
     for grant in actor.grants:
         if grant.role in ("manager", "admin", "appeal_chair"):
             continue
-        stmt = _open_duties(grant.area_id, grant.locality_id).where(
-            Deadline.owner_role != grant.role
+        params: dict[str, Any] = {"area": grant.area_id}
+        if grant.locality_id is not None:
+            params.update(locality=grant.locality_id, states=states)
+        stmt = _MY_DUTIES_IN_LOCALITY if grant.locality_id is not None else _MY_DUTIES_IN_AREA
+        kept = {True: 0, False: 0}
+        for row in session.connection().execute(stmt, params).all():
+            own = row.owner_role == grant.role
+            if kept[own] == LIMIT:
+                continue
+            kept[own] += 1
+            if not own:
+                key = (grant.role, row.workflow_name, row.state, row.name)
+                if key not in meets:
+                    meets[key] = _role_meets(*key)
+                if not meets[key]:
+                    continue
+            found.append((row, own))
+    found += [(row, True) for row in _appeal_rows(session, actor)]
+    # Most urgent first; on a tie, the actor's own duties before the steps due, as before.
+    found.sort(key=lambda f: (f[0].due_on, f[0].reference, not f[1]))
+    seen: set[int] = set()
+    out = []
+    for row, _own in found:
+        if row.id not in seen:  # one line per deadline: a case may hold several of a kind
+            seen.add(row.id)
+            out.append(_explained(_item(row, today, amber), today, labels))
+    return out
+
+
+def _duties_of_role(*, in_locality: bool):  # type: ignore[no-untyped-def]
+    """A grant's open duties, whoever owns them, as one statement built once: the conditions
+    of `_open_duties` less the owner, which `my_work` sorts out (so one read serves both
+    the grant's own duties and the steps it meets). Up to LIMIT of each are kept; reading
+    2 x LIMIT by due date gives exactly that unless the locality holds more than that many.
+
+    The values are written into the SQL, not bound: a prepared statement's generic plan
+    could not use the partial indexes on open deadlines, nor the locality's statistics.
+    """
+
+    def fixed(name: str, **kw: Any) -> Any:
+        return bindparam(name, literal_execute=True, **kw)
+
+    stmt = (
+        sa_select(*_QUEUE_COLUMNS)
+        .select_from(Deadline)
+        .join(Case, col(Case.id) == Deadline.case_id)
+        .where(
+            col(Deadline.status) == literal_column("'open'"),
+            col(Deadline.kind) == literal_column("'duty'"),
+            Case.area_id == fixed("area"),
         )
-        for row in session.execute(stmt):
-            key = (grant.role, row.workflow_name, row.state, row.name)
-            if key not in meets:
-                meets[key] = _role_meets(*key)
-            if meets[key]:
-                items.append(_item(row, today, amber))
-    return items
+        .order_by(col(Deadline.due_on))
+        .limit(2 * LIMIT)
+    )
+    if in_locality:
+        stmt = stmt.where(Case.locality_id == fixed("locality")).where(
+            col(Case.state).in_(fixed("states", expanding=True))
+        )
+    return stmt
+
+
+_MY_DUTIES_IN_LOCALITY = _duties_of_role(in_locality=True)
+_MY_DUTIES_IN_AREA = _duties_of_role(in_locality=False)
+
+
+def _appeal_rows(session: Session, actor: Actor) -> list[Any]:
+    if actor.user_id is None or "appeal_chair" not in actor.roles:
+        return []
+    stmt = (
+        sa_select(*_QUEUE_COLUMNS)
+        .select_from(Deadline)
+        .join(Case, col(Case.id) == Deadline.case_id)
+        .where(
+            Deadline.status == "open",
+            Case.appeal_chair_id == actor.user_id,
+            Deadline.owner_role == "appeal_chair",
+        )
+    )
+    return list(session.execute(stmt))
 
 
 def _role_meets(role: str, workflow_name: str, state: str, deadline: str) -> bool:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from engine.access import Actor
 from engine.clock import Clock
+from engine.db import snapshot_read
 from engine.errors import NotAuthenticated
 from engine.services import auth
 from engine.services.staff import actor_for_token
@@ -22,11 +23,12 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_clock(request: Request) -> Clock:
+# `async def`: they only read app state, and FastAPI would send a plain def to a worker thread.
+async def get_clock(request: Request) -> Clock:
     return request.app.state.clock  # type: ignore[no-any-return]
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
@@ -49,14 +51,24 @@ StaffActor = Annotated[Actor, Depends(get_staff_actor)]
 
 
 def get_signed_in_staff(request: Request, session: SessionDep, clock: ClockDep) -> Actor:
-    """The staff member signed in on this browser; anyone else is sent to sign in."""
+    """The staff member signed in on this browser; anyone else is sent to sign in.
+
+    A GET (or HEAD) staff page only reads: the sign-in check and the page then read in one
+    transaction on one connection, a snapshot read that takes no write lock on SQLite. Any
+    other method gets the session with no transaction open, for its service to begin one.
+    """
     token = staff_token(request)
     if not token:
         raise SignInRequired()
+    reading = request.method in ("GET", "HEAD")
+    if reading:
+        snapshot_read(session)
     try:
-        actor = auth.session_actor(session, clock=clock, token=token)
+        actor = auth.session_actor(session, clock=clock, token=token, keep_reading=reading)
     except NotAuthenticated:
         raise SignInRequired() from None
+    if reading:
+        snapshot_read(session)  # again, if pushing the idle timeout back ended the first
     return actor
 
 

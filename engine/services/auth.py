@@ -10,12 +10,15 @@ from datetime import datetime, timedelta
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, delete, select
 
-from engine.access import Actor, load_actor
+from engine.access import Actor, Grant
 from engine.clock import Clock
 from engine.errors import InvalidInput, NotAuthenticated, NotFound
-from engine.models import StaffSession, User
+from engine.models import RoleGrant, StaffSession, User
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -156,26 +159,67 @@ def check_code(session: Session, *, clock: Clock, pending_token: str, code: str)
     return _new_session(session, user, verified=True, now=now, ttl=IDLE_TIMEOUT)
 
 
-def session_actor(session: Session, *, clock: Clock, token: str) -> Actor:
+def session_actor(
+    session: Session, *, clock: Clock, token: str, keep_reading: bool = False
+) -> Actor:
     """The signed-in actor for a session cookie; use pushes the idle timeout back.
 
-    The push is written at most once per TOUCH_EVERY: a page view is then a read, not a
-    write (no commit, and on SQLite no write lock), and the idle timeout is still met to
-    within that minute.
+    One statement reads the session, its user and the user's grants. The push is written
+    at most once per TOUCH_EVERY: a page view is then a read, not a write (no commit, and on
+    SQLite no write lock), and the idle timeout is still met to within that minute. The
+    push gets a transaction of its own (the read may be a snapshot, which must not write).
+
+    With `keep_reading` the read transaction is left open for the page to go on reading in
+    (one connection per request); otherwise it ends here, before a service opens its own.
     """
     now = clock.now()
-    row = _live_session(session, token, now)
-    user = session.get(User, row.user_id) if row is not None and row.verified else None
-    if row is None or user is None or not user.active:
+    sid = session_id(token) if token else ""
+    rows = session.connection().execute(_SIGNED_IN, {"sid": sid}).all() if sid else []
+    first = rows[0] if rows else None
+    if first is None or first.expires_at <= now or not first.verified or not first.active:
         raise NotAuthenticated("Sign in to continue.")
-    actor = load_actor(session, user)
-    if row.expires_at < now + IDLE_TIMEOUT - TOUCH_EVERY:
-        row.expires_at = now + IDLE_TIMEOUT
-        session.add(row)
+    grants = tuple(Grant(r.role, r.area_id, r.locality_id) for r in rows if r.role is not None)
+    actor = Actor(user_id=first.user_id, label=first.name, grants=grants)
+    if first.expires_at < now + IDLE_TIMEOUT - TOUCH_EVERY:
+        session.rollback()
+        session.connection().execute(_TOUCH, {"sid": sid, "expires_at": now + IDLE_TIMEOUT})
         session.commit()
-    else:
+    elif not keep_reading:
         session.rollback()  # end the read: the page opens its own transaction
     return actor
+
+
+_SESSIONS, _USERS, _GRANTS = (
+    StaffSession.__table__,  # type: ignore[attr-defined]
+    User.__table__,  # type: ignore[attr-defined]
+    RoleGrant.__table__,  # type: ignore[attr-defined]
+)
+# A signed-in session with its user and every grant the user holds (one row per grant, or
+# one row with no grant): built once, so a request pays only for running it.
+_SIGNED_IN = (
+    sa_select(
+        _SESSIONS.c.expires_at,
+        _SESSIONS.c.verified,
+        _USERS.c.id.label("user_id"),
+        _USERS.c.name,
+        _USERS.c.active,
+        _GRANTS.c.role,
+        _GRANTS.c.area_id,
+        _GRANTS.c.locality_id,
+    )
+    .select_from(
+        _SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user_id).outerjoin(
+            _GRANTS, _GRANTS.c.user_id == _USERS.c.id
+        )
+    )
+    .where(_SESSIONS.c.id == bindparam("sid"))
+    .order_by(_GRANTS.c.id)
+)
+_TOUCH = (
+    sa_update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("sid"))
+    .values(expires_at=bindparam("expires_at"))
+)
 
 
 def end_session(session: Session, *, token: str) -> None:

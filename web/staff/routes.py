@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import segno
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from jinja2.filters import do_title
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
@@ -26,7 +27,7 @@ from engine.errors import (
 from engine.services import auth
 from engine.services.cases import record_event
 from web.deps import ClockDep, SessionDep, SignedInStaff
-from web.public.templating import redirect
+from web.public.templating import redirect, short_date
 from web.public.templating import render as render_page
 from web.security import (
     SignInRequired,
@@ -148,8 +149,35 @@ async def logout(request: Request, session: SessionDep) -> Response:
 def my_work(
     request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
 ) -> Response:
-    items = worklists.my_work(session, actor=actor, today=clock.today())
+    items = queue_lines(worklists.my_work(session, actor=actor, today=clock.today()))
     return render(request, "staff/my_work.html", {"actor": actor, "items": items, "nav": "work"})
+
+
+# MOJ badges: red overdue, amber due within a few working days, green on track.
+RAG_BADGES = {"red": "moj-badge--red", "amber": "ct-badge--amber", "green": "moj-badge--green"}
+
+
+def queue_lines(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """My work's lines with the words each cell shows, worked out here in one pass rather
+    than by a chain of template filters per cell (the page's cost grows with the queue).
+    A queue repeats a few localities, states and dates: each is worded once."""
+    places: dict[str, str] = {}
+    states: dict[str, str] = {}
+    days: dict[str, str] = {}
+    lines = []
+    for item in items:
+        locality, state, due = item["locality"], item["state"], item["due_date"]
+        if locality not in places:
+            places[locality] = do_title(locality)  # as the template filter `title`
+        if state not in states:
+            states[state] = state.replace("_", " ").capitalize()
+        if due not in days:
+            days[due] = short_date(due)
+        line = dict(item)
+        line["locality_name"], line["state_text"] = places[locality], states[state]
+        line["due_text"], line["badge"] = days[due], RAG_BADGES[item["rag"]]
+        lines.append(line)
+    return lines
 
 
 # The overdue list's filters: GET parameters, so they work without JavaScript and can be
