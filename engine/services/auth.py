@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import pyotp
 from argon2 import PasswordHasher
@@ -32,8 +33,14 @@ WRONG = "Enter a correct email address and password."
 WRONG_CODE = "Enter a correct security code."
 
 _hasher = PasswordHasher()
-# Compared against when the email is unknown, so a miss takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Compared against when the email is unknown, so a miss takes as long as a wrong
+    password. Made on first use, not at import: hashing costs a third of a second, which
+    every process importing this module (the worker too) would otherwise pay at start-up."""
+    return _hasher.hash("not-a-real-password")
 
 
 class LockedOut(NotAuthenticated):
@@ -128,7 +135,7 @@ def check_password(session: Session, *, clock: Clock, email: str, password: str)
     """First factor: returns a pending session token that only the second factor can use."""
     user = _user(session, email)
     if user is None or not user.active or not user.password_hash:
-        _hasher_verify(_DUMMY_HASH, password)
+        _hasher_verify(_dummy_hash(), password)
         raise NotAuthenticated(WRONG)
     _refuse_if_locked(user, clock.now())
     if not _hasher_verify(user.password_hash, password):
