@@ -31,7 +31,8 @@ database). The data, in a schema of its own (`bench_<random>`, dropped at the en
   agency reports. Then VACUUM ANALYZE.
 
 The app (`web.app.create_app` with these settings) and a bare Starlette "hello" app each run
-in a uvicorn process of their own (one worker, no access log) on a free 127.0.0.1 port.
+in uvicorn processes of their own (`--workers`, default 1, always the same number for both;
+no access log) on a free 127.0.0.1 port.
 Signed-in staff sessions are made through `engine.services.auth` (password, then a TOTP code
 from the user's secret), one per connection, and sent as the session cookie. Then, from this
 process, `--connections` keep-alive HTTP/1.1 clients (asyncio) load one server at a time.
@@ -731,26 +732,43 @@ def sign_in(pg_url: str, schema: str, email: str, count: int) -> list[str]:
 # --- the servers (this script with --serve) ----------------------------------------------
 
 
-def serve(kind: str, port: int, pg_url: str, schema: str) -> None:
+def serve(kind: str, port: int, pg_url: str, schema: str, workers: int) -> None:
+    """Serve the app or hello with `workers` uvicorn processes (both always get the same)."""
     import uvicorn
 
-    if kind == "hello":
-        app = hello_app()
-    else:
-        from engine.settings import Settings
-        from web.app import create_app
+    os.environ.update(BENCH_PG_URL=pg_url, BENCH_SCHEMA=schema)
+    uvicorn.run(
+        f"staff_pages:{'hello_factory' if kind == 'hello' else 'app_factory'}",
+        factory=True,
+        app_dir=str(Path(__file__).resolve().parent),
+        workers=workers,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
-        settings = Settings(
-            database_url=pg_url, database_schema=schema, secret_key=os.environ["BENCH_SECRET"]
-        )
-        app = create_app(settings)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+def hello_factory() -> Any:
+    return hello_app()
 
 
-def start(kind: str, pg_url: str = "", schema: str = "") -> tuple[Any, int]:
+def app_factory() -> Any:
+    from engine.settings import Settings
+    from web.app import create_app
+
+    settings = Settings(
+        database_url=os.environ["BENCH_PG_URL"],
+        database_schema=os.environ["BENCH_SCHEMA"],
+        secret_key=os.environ["BENCH_SECRET"],
+    )
+    return create_app(settings)
+
+
+def start(kind: str, workers: int, pg_url: str = "", schema: str = "") -> tuple[Any, int]:
     port = free_port()
     args = [sys.executable, __file__, "--serve", kind, "--port", str(port)]
-    args += ["--pg-url", pg_url or PG_URL, "--schema", schema or "-"]
+    args += ["--pg-url", pg_url or PG_URL, "--schema", schema or "-", "--workers", str(workers)]
     return start_process_server(args, port, {"BENCH_SECRET": SECRET}), port
 
 
@@ -806,9 +824,9 @@ def measure(args: argparse.Namespace, schema: str, data: dict[str, Any]) -> bool
     )
     hello_request = http_get("/")
     pairs = []
-    hello_proc, hello_port = start("hello")
+    hello_proc, hello_port = start("hello", args.workers)
     try:
-        app_proc, app_port = start("ctengine", args.pg_url, schema)
+        app_proc, app_port = start("ctengine", args.workers, args.pg_url, schema)
         try:
             http_load(hello_port, lambda _i: hello_request, seconds=2.0, connections=connections)
             for label, paths, tokens in plan:
@@ -868,12 +886,18 @@ def main() -> int:
     parser.add_argument(
         "--pg-url", default=default_url if default_url.startswith("postgresql") else PG_URL
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes for the app and, always the same number, for hello",
+    )
     parser.add_argument("--serve", choices=("hello", "ctengine"), help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--schema", default="-", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.port, args.pg_url, args.schema)
+        serve(args.serve, args.port, args.pg_url, args.schema, args.workers)
         return 0
     if args.drop:
         drop_schema(args.pg_url, REUSED_SCHEMA)
@@ -895,7 +919,10 @@ def main() -> int:
         print(f"   the Leicester JAG chair's My work: {data['queue']}")
         if args.load_only:
             return 0
-        print(f"2. {args.connections} connections, {args.seconds:.0f} s each after a 2 s warm-up")
+        print(
+            f"2. {args.connections} connections, {args.seconds:.0f} s each after a 2 s warm-up;"
+            f" app and hello each served by {args.workers} uvicorn worker process(es)"
+        )
         ok = measure(args, schema, data)
     finally:
         if not args.reuse:

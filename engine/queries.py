@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
@@ -59,8 +60,21 @@ def _case_detail(session: Session, case: Case, actor: Actor, clock: Clock) -> di
 
 def _rows(session: Session, table: Any, case: Case) -> list[Any]:
     """The case's rows of `table` in id order, as plain rows: read only, no ORM objects."""
-    t = table.__table__
-    return list(session.execute(sa_select(t).where(t.c.case_id == case.id).order_by(t.c.id)))
+    return session.connection().execute(_rows_of(table), {"case_id": case.id}).all()
+
+
+_BY_CASE: dict[str, Any] = {}
+
+
+def _rows_of(table: Any) -> Any:
+    """The statement for a case's rows of `table`, built once per table (a request then
+    pays only for running it)."""
+    found = _BY_CASE.get(table.__tablename__)
+    if found is None:
+        t = table.__table__
+        found = sa_select(t).where(t.c.case_id == bindparam("case_id")).order_by(t.c.id)
+        _BY_CASE[table.__tablename__] = found
+    return found
 
 
 def _party(p: Party) -> dict[str, Any]:
@@ -75,26 +89,47 @@ def _party(p: Party) -> dict[str, Any]:
 
 
 def _incidents(session: Session, case: Case) -> list[dict[str, Any]]:
-    reports = _rows(session, Report, case)
-    return [
-        {
-            "seq": i.seq,
-            "date": i.occurred_on.isoformat(),
-            "place": i.place,
-            "description": i.description,
-            "hate_incident": i.hate_incident,
-            "reports": [
+    """The case's incidents in order, each with its reports in order: one statement."""
+    incidents: dict[int, dict[str, Any]] = {}
+    for row in session.connection().execute(_INCIDENT_REPORTS, {"case_id": case.id}):
+        incident = incidents.get(row.id)
+        if incident is None:
+            incident = incidents[row.id] = {
+                "seq": row.seq,
+                "date": row.occurred_on.isoformat(),
+                "place": row.place,
+                "description": row.description,
+                "hate_incident": row.hate_incident,
+                "reports": [],
+            }
+        if row.agency is not None:
+            incident["reports"].append(
                 {
-                    "agency": r.agency,
-                    "reported_date": r.reported_on.isoformat(),
-                    "reference": r.reference,
+                    "agency": row.agency,
+                    "reported_date": row.reported_on.isoformat(),
+                    "reference": row.report_reference,
                 }
-                for r in reports
-                if r.incident_id == i.id
-            ],
-        }
-        for i in _rows(session, Incident, case)
-    ]
+            )
+    return list(incidents.values())
+
+
+_I, _R = Incident.__table__, Report.__table__  # type: ignore[attr-defined]
+_INCIDENT_REPORTS = (
+    sa_select(
+        _I.c.id,
+        _I.c.seq,
+        _I.c.occurred_on,
+        _I.c.place,
+        _I.c.description,
+        _I.c.hate_incident,
+        _R.c.agency,
+        _R.c.reported_on,
+        _R.c.reference.label("report_reference"),
+    )
+    .select_from(_I.outerjoin(_R, (_R.c.case_id == _I.c.case_id) & (_R.c.incident_id == _I.c.id)))
+    .where(_I.c.case_id == bindparam("case_id"))
+    .order_by(_I.c.id, _R.c.id)
+)
 
 
 def _iso(day: Any) -> str | None:

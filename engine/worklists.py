@@ -178,7 +178,7 @@ def my_work(session: Session, *, actor: Actor, today: date) -> list[dict[str, An
     for row, _own in found:
         if row.id not in seen:  # one line per deadline: a case may hold several of a kind
             seen.add(row.id)
-            out.append(_explained(_item(row, today, amber), today, labels))
+            out.append(_line(row, today, amber, labels))
     return out
 
 
@@ -271,14 +271,26 @@ def _deadline_labels() -> dict[str, str]:
 
 def _explained(item: dict[str, Any], today: date, labels: dict[str, str]) -> dict[str, Any]:
     days = (date.fromisoformat(item["due_date"]) - today).days
-    if days < 0:
-        status = f"{-days} day{'s' if days != -1 else ''} overdue"
-    elif days == 0:
-        status = "Due today"
-    else:
-        status = f"{days} day{'s' if days != 1 else ''} left"
     # The step is the rule's label (what managers count and filter by); the line's own label
     # says which one when a case holds several (recommendation 2 of 3).
     step = labels.get(item["deadline"], item["deadline"].replace("_", " "))
     label = item.get("deadline_label") or step
-    return {**item, "label": label, "step": step, "days_left": days, "status_text": status}
+    return {**item, "label": label, "step": step, "days_left": days, "status_text": _status(days)}
+
+
+def _line(row: Any, today: date, amber_until: date, labels: dict[str, str]) -> dict[str, Any]:
+    """`_explained(_item(row, ...))` built as one dict, straight from the row."""
+    item = _item(row, today, amber_until)
+    days = (row.due_on - today).days
+    step = labels.get(row.name, row.name.replace("_", " "))
+    item["label"], item["step"] = row.label or step, step
+    item["days_left"], item["status_text"] = days, _status(days)
+    return item
+
+
+def _status(days: int) -> str:
+    if days < 0:
+        return f"{-days} day{'s' if days != -1 else ''} overdue"
+    if days == 0:
+        return "Due today"
+    return f"{days} day{'s' if days != 1 else ''} left"
