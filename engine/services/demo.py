@@ -100,6 +100,22 @@ def _actor(session: Session, email: str) -> Actor:
 
 def _demo_cases(session: Session, clock: Clock) -> None:
     contact, chair = _actor(session, DEMO_USERS[0][0]), _actor(session, DEMO_USERS[1][0])
+    csp = _actor(session, DEMO_USERS[2][0])
+    today = clock.today()
+    people = ["PC Shah, Leicestershire Police", "Dee Ray, Leicester City Council ASB team"]
+    meeting = {"attendees": people, "victim_involvement": "attend"}
+    report = {
+        "findings": "Reports to the police and the council were never linked.",
+        "recommendations": [
+            {
+                "recipient_body": "Leicester City Council",
+                "action": "Install noise monitoring in the flat above",
+                "owner": "ASB team",
+                "due_on": (today + timedelta(days=28)).isoformat(),
+            },
+            {"recipient_body": "Leicestershire Police", "action": "Share incident logs weekly"},
+        ],
+    }
     plans = [
         ("Pat Newcase", 3, []),
         ("Robin Waiting", 3, [("acknowledge", contact, {})]),
@@ -120,6 +136,31 @@ def _demo_cases(session: Session, clock: Clock) -> None:
             ],
         ),
         ("Jo Withdrawn", 3, [("withdrawn", contact, {"reason": "Moved house."})]),
+        (
+            "Drew Meeting",  # a review meeting next week: the papers' clock is running
+            3,
+            [
+                ("acknowledge", contact, {}),
+                ("threshold_met", chair, {"reasons": "Three incidents."}),
+                (
+                    "review_meeting_arranged",
+                    chair,
+                    {**meeting, "meeting_date": (today + timedelta(days=7)).isoformat()},
+                ),
+            ],
+        ),
+        (
+            "Sam Responded",  # reviewed and answered: a letter, recommendations being chased
+            3,
+            [
+                ("acknowledge", contact, {}),
+                ("threshold_met", chair, {"reasons": "Three incidents."}),
+                ("review_meeting_arranged", chair, {**meeting, "meeting_date": today.isoformat()}),
+                ("review_meeting_held", chair, {**meeting, "held_on": today.isoformat()}),
+                ("jag_report_recorded", chair, report),
+                ("response_issued", csp, {"summary": "We will act on both recommendations."}),
+            ],
+        ),
     ]
     for name, incidents, steps in plans:
         app = demo_application(
