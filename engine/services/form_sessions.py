@@ -5,10 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import secrets
-import threading
-from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -132,27 +129,27 @@ def submit(session: Session, *, clock: Clock, token: str, build: Build) -> Submi
     equalities response and the deletion of the answers all commit together, or none do.
 
     The answers are read, checked and turned into rows before the write transaction begins
-    (on SQLite it holds the database's only write lock). That transaction deletes the
-    answers, getting back what it deleted: if another tab changed them in between, the
-    application is built again from what was deleted, so what is sent is what was there.
+    (on SQLite it holds the database's only write lock, taken in turn: engine.db.WriterQueue).
+    That transaction deletes the answers, getting back what it deleted: if another tab
+    changed them in between, the application is built again from what was deleted, so what
+    is sent is what was there.
     """
     answers = _snapshot(session, clock, token)
     prepared, monitoring = _prepare(answers, build, clock)
-    with _one_writer(session):
-        try:
-            conn = session.connection()
-            taken = conn.execute(_TAKE, {"id": _row_id(token)}).first()
-            if taken is None or taken.expires_at <= clock.now():
-                raise FormExpired()  # sent meanwhile from another tab, or left idle
-            if taken.answers != answers:
-                prepared, monitoring = _prepare(dict(taken.answers), build, clock)
-            if monitoring is not None:
-                conn.execute(_EQUALITIES.insert(), monitoring)
-            result = write_application(session, prepared)
-            session.commit()
-        except Exception:
-            session.rollback()
-            raise
+    try:
+        conn = session.connection()
+        taken = conn.execute(_TAKE, {"id": _row_id(token)}).first()
+        if taken is None or taken.expires_at <= clock.now():
+            raise FormExpired()  # sent meanwhile from another tab, or left idle
+        if taken.answers != answers:
+            prepared, monitoring = _prepare(dict(taken.answers), build, clock)
+        if monitoring is not None:
+            conn.execute(_EQUALITIES.insert(), monitoring)
+        result = write_application(session, prepared)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
     return result
 
 
@@ -193,53 +190,6 @@ def _snapshot(session: Session, clock: Clock, token: str) -> Answers:
     if found is None or found.expires_at <= clock.now():
         raise FormExpired()
     return dict(found.answers)
-
-
-@contextmanager
-def _one_writer(session: Session) -> Iterator[None]:
-    """On SQLite, let this process's submissions take the write lock one after another.
-
-    SQLite has a single writer. Threads that find it taken wait in SQLite's busy handler,
-    which sleeps up to 100 ms between retries, so under load the wait (and the p99) grows
-    with the number of threads waiting. Queueing here hands the lock straight on.
-    """
-    if session.get_bind().dialect.name != "sqlite":
-        yield
-        return
-    with _SQLITE_WRITER:
-        yield
-
-
-class _FirstComeFirstServed:
-    """A lock handed to its waiters in the order they came.
-
-    A plain Lock lets a thread that arrives just as it is released take it ahead of those
-    already waiting, so under load some submissions wait many turns (the p99)."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._waiting: deque[threading.Lock] = deque()
-        self._held = False
-
-    def __enter__(self) -> None:
-        with self._guard:
-            if not self._held:
-                self._held = True
-                return
-            turn = threading.Lock()
-            turn.acquire()
-            self._waiting.append(turn)
-        turn.acquire()  # released by the holder before us, which hands the lock over
-
-    def __exit__(self, *_exc: object) -> None:
-        with self._guard:
-            if self._waiting:
-                self._waiting.popleft().release()
-            else:
-                self._held = False
-
-
-_SQLITE_WRITER = _FirstComeFirstServed()
 
 
 def _area_of(locality_id: str) -> str:
