@@ -489,6 +489,13 @@ def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: dat
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                     f"(SELECT max(id) FROM {name}))"
                 )
+            # Each copied deadline's schedule: open ones planned at the next sweep.
+            cur.execute(
+                "INSERT INTO deadline_schedule (deadline_id, next_action_on)"
+                " SELECT d.id, CASE WHEN d.status = 'open' THEN DATE '2000-01-01' END"
+                " FROM deadline d LEFT JOIN deadline_schedule s ON s.deadline_id = d.id"
+                " WHERE s.deadline_id IS NULL"
+            )
         pg.commit()
     finally:
         raw.close()

@@ -75,24 +75,30 @@ STARTUP_CEILING_S = 1.0
 KEPT_SQLITE = Path(tempfile.gettempdir()) / "ctengine-bench-sweep"
 
 DEADLINE_COLUMNS = (
-    "case_id, name, kind, owner_role, start_on, amount, unit, due_on, status, opened_at,"
-    " opened_by, reminder_step, next_action_on"
+    "case_id, name, kind, owner_role, start_on, amount, unit, due_on, status, opened_at, opened_by"
 )
 # Future deadlines fall due over the next 300 days; the due ones were reminded 2 days ago.
 SQLITE_FILL = f"""
 INSERT INTO deadline ({DEADLINE_COLUMNS})
 WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < :n)
 SELECT 1 + x % {CASES}, 'acknowledgement', 'duty', 'contact', '2026-03-01', 1, 'working_days',
-       date('2026-03-10', '+' || (x % 300) || ' days'), 'open', :now, 'submit', NULL,
-       date('2026-03-05', '+' || (x % 300) || ' days')
+       date('2026-03-10', '+' || (x % 300) || ' days'), 'open', :now, 'submit'
 FROM seq
 """
 PG_FILL = f"""
 INSERT INTO deadline ({DEADLINE_COLUMNS})
 SELECT 1 + x % {CASES}, 'acknowledgement', 'duty', 'contact', DATE '2026-03-01', 1,
-       'working_days', DATE '2026-03-10' + (x % 300), 'open', :now, 'submit', NULL,
-       DATE '2026-03-05' + (x % 300)
+       'working_days', DATE '2026-03-10' + (x % 300), 'open', :now, 'submit'
 FROM generate_series(1, :n) AS x
+"""
+# Each waiting deadline's first reminder is due five days before the deadline.
+SQLITE_SCHEDULE = """
+INSERT INTO deadline_schedule (deadline_id, next_action_on, reminder_step)
+SELECT id, date(due_on, '-5 days'), NULL FROM deadline
+"""
+PG_SCHEDULE = """
+INSERT INTO deadline_schedule (deadline_id, next_action_on, reminder_step)
+SELECT id, due_on - 5, NULL FROM deadline
 """
 
 
@@ -115,12 +121,11 @@ def fill(engine: Engine, future: int) -> int:
         first_due = conn.execute(text("SELECT max(id) FROM deadline")).scalar_one() + 1
         conn.execute(text(fill_sql), {"n": DUE, "now": NOW})
         conn.execute(
-            text(
-                "UPDATE deadline SET due_on = :today, next_action_on = :today, "
-                "reminder_step = 'remind_2' WHERE id >= :first"
-            ),
+            text("UPDATE deadline SET due_on = :today WHERE id >= :first"),
             {"today": TODAY, "first": first_due},
         )
+        postgres = engine.dialect.name == "postgresql"
+        conn.execute(text(PG_SCHEDULE if postgres else SQLITE_SCHEDULE))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"))
     return int(first_due)
@@ -133,7 +138,10 @@ def loaded(engine: Engine, future: int) -> int | None:
             count, last = conn.execute(text("SELECT count(*), max(id) FROM deadline")).one()
         except Exception:  # not migrated yet  # noqa: BLE001
             return None
-    return int(last) - DUE + 1 if count == future + DUE else None
+    if count != future + DUE:
+        return None
+    upgrade(engine)  # a load kept from an earlier schema is migrated like any database
+    return int(last) - DUE + 1
 
 
 def _case(i: int) -> dict[str, object]:
@@ -173,8 +181,8 @@ def time_rounds(
             conn.execute(text("DELETE FROM outbox_message"))
             conn.execute(
                 text(
-                    "UPDATE deadline SET next_action_on = :today, reminder_step = 'remind_2' "
-                    "WHERE id >= :first"
+                    "UPDATE deadline_schedule SET next_action_on = :today,"
+                    " reminder_step = 'remind_2' WHERE deadline_id >= :first"
                 ),
                 {"today": TODAY, "first": first_due},
             )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table
 from sqlmodel import Session, SQLModel
 
-from engine.models import Deadline
+from engine.models import Deadline, DeadlineSchedule
+from engine.models.case import PLAN_ON_NEXT_SWEEP
 
 
 def insert_models(session: Session, *rows: SQLModel) -> None:
@@ -35,23 +35,18 @@ def _values(row: SQLModel) -> dict[str, Any]:
 INSERT_CHUNK = 500
 
 
-def move_on(session: Session, ids: list[int], next_on: date | None, last: str | None) -> None:
-    """Set the next action date and last step done on many deadlines at once."""
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        # One array parameter in binary form rather than one text parameter per id.
-        conn.exec_driver_sql(
-            "UPDATE deadline SET next_action_on = %b, reminder_step = %b WHERE id = ANY(%b)",
-            (next_on, last, ids),
-        )
+def insert_deadlines(session: Session, rows: list[Deadline]) -> None:
+    """INSERT new deadlines, each with its schedule row: reminders planned at the next sweep."""
+    if not rows:
         return
-    table = Deadline.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(ids), 900):
-        conn.execute(
-            update(table)
-            .where(table.c.id.in_(ids[start : start + 900]))
-            .values(next_action_on=next_on, reminder_step=last)
-        )
+    ids = insert_models_returning_ids(session, rows)  # type: ignore[arg-type]
+    planned = [
+        {"deadline_id": i, "next_action_on": PLAN_ON_NEXT_SWEEP, "reminder_step": None} for i in ids
+    ]
+    session.connection().execute(_SCHEDULE.insert(), planned)
+
+
+_SCHEDULE = DeadlineSchedule.__table__  # type: ignore[attr-defined]
 
 
 def insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import case as case_
 from sqlmodel import Session, col, select, update
 
-from engine import deadlines, registry
+from engine import bulk, deadlines, registry
 from engine.clock import london_date
 from engine.definitions import DeadlineRule
 from engine.errors import InvalidInput
@@ -85,8 +85,9 @@ def _open_recommendation_deadline(ctx: EffectContext, rec: Recommendation) -> No
         label=deadlines.recommendation_label(rec.seq, rec.recipient_body, rec.action),
         subject=_recommendation_subject(rec.seq),
     )
-    ctx.session.add(
-        Deadline(case_id=ctx.case.id, opened_at=ctx.now, opened_by=ctx.trigger, **new.__dict__)
+    bulk.insert_deadlines(
+        ctx.session,
+        [Deadline(case_id=ctx.case.id, opened_at=ctx.now, opened_by=ctx.trigger, **new.__dict__)],
     )
 
 

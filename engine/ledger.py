@@ -12,7 +12,7 @@ from engine.access import Actor, require_case_access, roles_on_case
 from engine.clock import Clock
 from engine.errors import InvalidTransition, NotAllowed, NotFound
 from engine.machine import load_case
-from engine.models import Case, Deadline, OutboxMessage
+from engine.models import Case, Deadline, DeadlineSchedule, OutboxMessage
 
 MANAGER_ROLES = {"manager", "admin"}
 RETRYABLE = ("dead", "failed")
@@ -51,16 +51,21 @@ def reminder_ledger(session: Session, *, case_ref: str, actor: Actor) -> list[Le
         .where(OutboxMessage.case_id == case.id)
         .order_by(col(OutboxMessage.id))
     ).all()
-    deadlines = session.exec(
-        select(Deadline).where(Deadline.case_id == case.id).order_by(col(Deadline.id))
+    found = session.exec(
+        select(Deadline, DeadlineSchedule.reminder_step)
+        .join(DeadlineSchedule, col(DeadlineSchedule.deadline_id) == Deadline.id, isouter=True)
+        .where(Deadline.case_id == case.id)
+        .order_by(col(Deadline.id))
     ).all()
+    deadlines = [d for d, _ in found]
+    last_steps = {d.id: step for d, step in found}
     names = {d.id: d.name for d in deadlines}
     labels = {d.id: _label(case, d) for d in deadlines}
     entries = [
         _entry(r, names.get(r.deadline_id), case.reference, labels.get(r.deadline_id)) for r in rows
     ]
     for d in deadlines:
-        entries += _planned(case, d, rows, labels[d.id])
+        entries += _planned(case, d, last_steps[d.id], rows, labels[d.id])
     return entries
 
 
@@ -98,12 +103,14 @@ def _entry(
     )
 
 
-def _planned(case: Case, d: Deadline, rows: list[OutboxMessage], label: str) -> list[LedgerEntry]:
+def _planned(
+    case: Case, d: Deadline, last_step: str | None, rows: list[OutboxMessage], label: str
+) -> list[LedgerEntry]:
     """Steps still to come, steps a closed deadline no longer needs, and steps done with
-    nobody to tell."""
+    nobody to tell (`last_step`: the last step the sweep did)."""
     policy = registry.area(case.area_id).reminders.policy(d.name)
     steps = reminders.plan(d.due_on, policy, d.owner_role)
-    done = reminders.steps_done(steps, d.reminder_step)
+    done = reminders.steps_done(steps, last_step)
     queued = {(r.deadline_id, r.step) for r in rows}
     entries = []
     for index, step in enumerate(steps):

@@ -320,12 +320,9 @@ def _move_deadlines(
     opened = deadlines.opened_by(
         wf, area, locality_id=case.locality_id, trigger=trigger, today=today, data=data
     )
-    _insert(
+    bulk.insert_deadlines(
         session,
-        *(
-            Deadline(case_id=case.id, opened_at=now, opened_by=trigger, **n.__dict__)
-            for n in opened
-        ),
+        [Deadline(case_id=case.id, opened_at=now, opened_by=trigger, **n.__dict__) for n in opened],
     )
 
 
@@ -472,7 +469,7 @@ def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
     for row in plan.deadlines:
         row.case_id = case.id  # type: ignore[assignment]
     _insert(session, plan.audit)
-    _insert(session, *plan.deadlines)
+    bulk.insert_deadlines(session, plan.deadlines)
     for message, recipient, role, channel in plan.messages:
         messages.queue_message(
             session,

@@ -66,18 +66,21 @@ def sweep_batch(session: Session, *, clock: Clock, limit: int = BATCH) -> tuple[
 # ORM rows and parsing dates through the column types cost more than the query itself.
 _CLAIM_SQL = (
     "SELECT deadline.id, deadline.case_id, deadline.name, deadline.owner_role,"
-    " deadline.due_on, deadline.reminder_step, deadline.label, deadline.start_on,"
+    " deadline.due_on, deadline_schedule.reminder_step, deadline.label, deadline.start_on,"
     " deadline.amount, case_record.reference, case_record.area_id, case_record.locality_id,"
-    " case_record.workflow_name, case_record.contact_preference"
-    " FROM deadline JOIN case_record ON case_record.id = deadline.case_id"
-    " WHERE deadline.status = 'open' AND deadline.next_action_on <= {mark}"
-    " ORDER BY deadline.next_action_on LIMIT {mark}"
+    " case_record.workflow_name, case_record.contact_preference, deadline.status"
+    " FROM deadline_schedule"
+    " JOIN deadline ON deadline.id = deadline_schedule.deadline_id"
+    " JOIN case_record ON case_record.id = deadline.case_id"
+    " WHERE deadline_schedule.next_action_on <= {mark}"
+    " ORDER BY deadline_schedule.next_action_on LIMIT {mark}"
 )
 
-# The case rows are locked too, in the weakest mode (it blocks only deleting the case or
-# changing its id): the outbox rows' foreign key check then finds them locked by this
-# transaction already, instead of locking each case row itself, one at a time.
-_PG_LOCKS = " FOR UPDATE OF deadline SKIP LOCKED FOR KEY SHARE OF case_record"
+# The schedule rows are the claim: a worker that finds one locked skips it. The deadline
+# and case rows are locked in the weakest mode (it blocks only deleting them or changing
+# their ids, not closing the deadline): the outbox rows' foreign key checks then find them
+# locked by this transaction already, instead of locking each one themselves.
+_PG_LOCKS = " FOR UPDATE OF deadline_schedule SKIP LOCKED FOR KEY SHARE OF deadline, case_record"
 
 
 class _Claimed(NamedTuple):
@@ -97,15 +100,17 @@ class _Claimed(NamedTuple):
     locality_id: str
     workflow_name: str
     contact_preference: str
+    status: str
 
 
 def _claim_due(conn: Connection, today: date, limit: int) -> list[_Claimed]:
-    """Lock the due deadlines for this transaction.
+    """Lock the due deadlines' schedule rows for this transaction.
 
-    On PostgreSQL `FOR UPDATE OF deadline SKIP LOCKED` (_PG_LOCKS) lets several workers sweep
-    side by side, each taking rows the others have not; SQLite takes its write lock at BEGIN
-    (engine.db), so there one sweep runs at a time. The outbox key's unique index is the
-    last guard either way: a step can be queued only once.
+    Closed deadlines come too, once, when their next action falls due: the sweep then clears
+    it, so they do not come again. On PostgreSQL `SKIP LOCKED` (_PG_LOCKS) lets several
+    workers sweep side by side, each taking rows the others have not; SQLite takes its write
+    lock at BEGIN (engine.db), so there one sweep runs at a time. The outbox key's unique
+    index is the last guard either way: a step can be queued only once.
     """
     # The driver's own cursor, in this transaction: its plain tuples are all the sweep needs.
     cursor = conn.connection.cursor()
@@ -203,6 +208,14 @@ class _Batch:
         plans = []
         tell_applicant = set()
         for row in rows:
+            if row.status != "open":
+                # Closed since its schedule was set: nothing is due, ever; clear the date.
+                key: tuple[Any, ...] = ("closed", row.reminder_step)
+                plan = self._plans.get(key) or _Plan(None, row.reminder_step, False, [], [])
+                self._plans[key] = plan
+                plan.ids.append(row.id)
+                plans.append(plan)
+                continue
             key = (
                 row.area_id,
                 row.name,
@@ -342,7 +355,8 @@ class _Batch:
         """Set the next action date and last step done on many deadlines at once."""
         if self.conn.dialect.name == "postgresql":
             self.conn.exec_driver_sql(
-                "UPDATE deadline SET next_action_on = %b, reminder_step = %b WHERE id = ANY(%b)",
+                "UPDATE deadline_schedule SET next_action_on = %b, reminder_step = %b"
+                " WHERE deadline_id = ANY(%b)",
                 (next_on, last, ids),
             )
             return
@@ -350,8 +364,8 @@ class _Batch:
         for start in range(0, len(ids), _UPDATE_CHUNK):
             chunk = ids[start : start + _UPDATE_CHUNK]
             self.conn.exec_driver_sql(
-                "UPDATE deadline SET next_action_on = ?, reminder_step = ?"
-                f" WHERE id IN ({', '.join(['?'] * len(chunk))})",
+                "UPDATE deadline_schedule SET next_action_on = ?, reminder_step = ?"
+                f" WHERE deadline_id IN ({', '.join(['?'] * len(chunk))})",
                 (day, last, *chunk),
             )
 

@@ -4,6 +4,7 @@ from engine.models.audit import AuditEvent
 from engine.models.case import (
     Case,
     Deadline,
+    DeadlineSchedule,
     Incident,
     Party,
     Recommendation,
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEvent",
     "Case",
     "Deadline",
+    "DeadlineSchedule",
     "Document",
     "EqualitiesResponse",
     "FormSession",

@@ -121,14 +121,6 @@ class Deadline(SQLModel, table=True):
             postgresql_where=text("status = 'open'"),
             sqlite_where=text("status = 'open'"),
         ),
-        # The sweep reads only open deadlines whose next action is due: its cost follows the
-        # work due today, not the number of deadlines waiting in the future.
-        Index(
-            "ix_deadline_open_next_action",
-            "next_action_on",
-            postgresql_where=text("status = 'open'"),
-            sqlite_where=text("status = 'open'"),
-        ),
         Index("ix_deadline_case", "case_id", "status"),
         # The work queues: a locality's cases, then each one's open deadlines from the index
         # alone (on PostgreSQL the queue's columns ride along). Migration 0009.
@@ -154,15 +146,38 @@ class Deadline(SQLModel, table=True):
     opened_by: str = Field(max_length=60)
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     closed_by: str | None = Field(default=None, max_length=60)
-    # The last reminder or escalation step done ("remind_2", "overdue_0"...), so a sweep never
-    # does it twice.
-    reminder_step: str | None = Field(default=None, max_length=20)
-    # The date of the next reminder or escalation; None once every step is done.
-    next_action_on: date | None = Field(default=PLAN_ON_NEXT_SWEEP)
     # For a deadline about one item (a recommendation): what it is called on its own, and
     # which item it is ("recommendation:2"); None for the workflow's single clocks.
     label: str | None = Field(default=None, max_length=200)
     subject: str | None = Field(default=None, max_length=60)
+
+
+class DeadlineSchedule(SQLModel, table=True):
+    """Where a deadline's reminders and escalations have got to: one row per deadline.
+
+    Kept apart from the deadline so that the sweep, which moves these on in thousands,
+    writes a narrow row and its two index entries, not the deadline's row and its five
+    (on PostgreSQL an update that changes an indexed column rewrites every index's entry).
+    """
+
+    __tablename__ = "deadline_schedule"
+    __table_args__ = (
+        # The sweep reads only the deadlines whose next action is due: its cost follows the
+        # work due today, not the number of deadlines waiting in the future.
+        Index(
+            "ix_deadline_schedule_due",
+            "next_action_on",
+            postgresql_where=text("next_action_on IS NOT NULL"),
+            sqlite_where=text("next_action_on IS NOT NULL"),
+        ),
+    )
+    deadline_id: int = Field(foreign_key="deadline.id", primary_key=True)
+    # The date of the next reminder or escalation; None once every step is done, or once
+    # the sweep has found the deadline closed.
+    next_action_on: date | None = Field(default=PLAN_ON_NEXT_SWEEP)
+    # The last reminder or escalation step done ("remind_2", "overdue_0"...), so a sweep
+    # never does it twice.
+    reminder_step: str | None = Field(default=None, max_length=20)
 
 
 class Recommendation(SQLModel, table=True):

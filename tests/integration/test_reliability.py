@@ -25,7 +25,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlmodel import Session
 
 from engine.clock import FixedClock
-from engine.models import Case, Deadline, OutboxMessage
+from engine.models import Case, Deadline, DeadlineSchedule, OutboxMessage
 from notifications.outbox import LEASE
 from tests.conftest import on_postgres
 from tests.factories import make_staff
@@ -74,6 +74,15 @@ def _due_deadlines(engine: Engine, count: int) -> None:
         conn.execute(insert(Case), cases)
         ids = conn.execute(select(Case.id).order_by(Case.id)).scalars().all()
         conn.execute(insert(Deadline), [_deadline_row(cid, now, today) for cid in ids])
+        deadline_ids = conn.execute(select(Deadline.id).order_by(Deadline.id)).scalars().all()
+        conn.execute(
+            insert(DeadlineSchedule),
+            [
+                # already reminded: the reminder on the day is due
+                {"deadline_id": did, "reminder_step": "remind_2", "next_action_on": today}
+                for did in deadline_ids
+            ],
+        )
 
 
 def _case_row(i: int, now: datetime, today: date) -> dict[str, object]:
@@ -111,8 +120,6 @@ def _deadline_row(case_id: int, now: datetime, today: date) -> dict[str, object]
         "status": "open",
         "opened_at": now,
         "opened_by": "submit",
-        "reminder_step": "remind_2",  # already reminded: the reminder on the day is due
-        "next_action_on": today,
     }
 
 

@@ -9,7 +9,8 @@ from sqlmodel import col, select
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.machine import fire_trigger, load_case
-from engine.models import Deadline, OutboxMessage
+from engine.models import Deadline, DeadlineSchedule, OutboxMessage
+from engine.models.case import PLAN_ON_NEXT_SWEEP
 from engine.settings import Settings
 from engine.sweeps import sweep_batch, sweep_deadlines
 from notifications.worker import build_worker, schedule
@@ -187,7 +188,13 @@ def test_a_sweep_reads_only_deadlines_whose_next_action_has_come(
         assert sweep_batch(s, clock=clock) == (6, 3)  # planned once: 3 reminders now due
         assert sweep_batch(s, clock=clock) == (0, 0)  # nothing is read again until its day
     with session_factory() as s:
-        planned = {d.name: d.next_action_on for d in s.exec(select(Deadline)).all()}
+        planned = dict(
+            s.exec(
+                select(Deadline.name, DeadlineSchedule.next_action_on).join(
+                    DeadlineSchedule, col(DeadlineSchedule.deadline_id) == Deadline.id
+                )
+            ).all()
+        )
     assert planned == {"acknowledgement": date(2026, 3, 3), "threshold_decision": date(2026, 3, 12)}
 
 
@@ -202,3 +209,60 @@ def test_the_worker_schedules_one_interval_job_per_sweep_and_never_one_per_deadl
     assert set(jobs) == {"deadline_sweep", "outbox_dispatch", "form_session_purge"}
     assert jobs["deadline_sweep"].trigger.interval.total_seconds() == 60
     assert all(j.coalesce and j.max_instances == 1 for j in jobs.values())
+
+
+def test_every_deadline_opened_gets_a_schedule_row_planned_at_the_next_sweep(
+    session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    with session_factory() as s:
+        staff = make_staff(s, clock)
+        case = make_case(s, clock)
+    _fire(session_factory, clock, case.reference, "acknowledge", staff["contact"])
+    with session_factory() as s:
+        rows = s.exec(
+            select(Deadline.name, Deadline.status, DeadlineSchedule.next_action_on)
+            .join(DeadlineSchedule, col(DeadlineSchedule.deadline_id) == Deadline.id, isouter=True)
+            .order_by(col(Deadline.id))
+        ).all()
+    # None has been swept yet: every one waits for the next sweep to plan it.
+    assert [(name, status) for name, status, _ in rows] == [
+        ("acknowledgement", "met"),
+        ("threshold_decision", "open"),
+    ]
+    assert {on for *_, on in rows} == {PLAN_ON_NEXT_SWEEP}
+
+
+def test_a_closed_deadline_is_read_once_when_its_date_comes_then_never_again(
+    session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    with session_factory() as s:
+        staff = make_staff(s, clock)
+        case = make_case(s, clock)
+    assert sweep_deadlines(session_factory, clock=clock) == 1  # the 2-day reminder queued
+    with session_factory() as s:
+        next_on = s.exec(
+            select(DeadlineSchedule.next_action_on)
+            .join(Deadline, col(Deadline.id) == DeadlineSchedule.deadline_id)
+            .where(Deadline.name == "acknowledgement")
+        ).one()
+    assert next_on is not None and next_on > clock.today()
+    _fire(session_factory, clock, case.reference, "acknowledge", staff["contact"])
+    clock.advance(days=(next_on - clock.today()).days)  # the acknowledgement's next step
+    with session_factory() as s:
+        read, queued = sweep_batch(s, clock=clock)
+        # Read: the closed acknowledgement, its date having come; nothing to queue.
+        assert (read, queued) == (1, 0)
+        assert sweep_batch(s, clock=clock) == (0, 0)
+    with session_factory() as s:
+        schedule = dict(
+            s.exec(
+                select(Deadline.name, DeadlineSchedule.next_action_on).join(
+                    DeadlineSchedule, col(DeadlineSchedule.deadline_id) == Deadline.id
+                )
+            ).all()
+        )
+        steps = s.exec(select(OutboxMessage.step, OutboxMessage.status)).all()
+    assert schedule["acknowledgement"] is None  # cleared: it will not be read again
+    assert schedule["threshold_decision"] is not None
+    # Nothing more was queued for it (cancelling the pending one is cancel_obsolete's work).
+    assert [step for step, _ in steps if step] == ["remind_2"]

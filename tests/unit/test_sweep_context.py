@@ -28,6 +28,7 @@ def _row(**changes: object) -> _Claimed:
         locality_id="leicester",
         workflow_name="community_trigger",
         contact_preference="email",
+        status="open",
     )
     return row._replace(**changes)
 
