@@ -199,6 +199,7 @@ class _Batch:
         self.conn = conn
         self.now = now
         self.outbox: list[tuple[Any, ...]] = []
+        self._decided: list[tuple[_Claimed, _Plan]] = []
         self.queued = 0
         self._plans: dict[tuple[Any, ...], _Plan] = {}
         self._holders: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
@@ -236,8 +237,12 @@ class _Batch:
                 if any(e.target is None for e in plan.entries):
                     tell_applicant.add(row.case_id)
         self._load_applicants(sorted(tell_applicant))
+        self._decided = list(zip(rows, plans, strict=True))
+
+    def _build_outbox(self) -> None:
+        """The outbox rows of the decided plans, one per deadline and recipient."""
         append = self.outbox.append
-        for row, plan in zip(rows, plans, strict=True):
+        for row, plan in self._decided:
             case_id, deadline_id = row.case_id, row.id
             head = _context_head(row)
             for role, step in plan.nobody:
@@ -307,17 +312,26 @@ class _Batch:
         return _Plan(step.next_on, last, step.due is not None, entries, nobody)
 
     def write(self) -> None:
-        if self.outbox:
-            if self.conn.dialect.name == "postgresql":
-                self._insert_postgres()
-            else:
-                self._insert_sqlite()
         # Deadlines that share a plan share their move: one UPDATE per (next date, step).
         moves: dict[tuple[date | None, str | None], list[int]] = {}
         for plan in self._plans.values():
             moves.setdefault((plan.next_on, plan.last), []).extend(plan.ids)
-        for (next_on, last), ids in moves.items():
-            self._move_on(ids, next_on, last)
+        if self.conn.dialect.name != "postgresql":
+            self._build_outbox()
+            if self.outbox:
+                self._insert_sqlite()
+            for (next_on, last), ids in moves.items():
+                self._move_on_sqlite(ids, next_on, last)
+            return
+        # PostgreSQL: the moves go first without waiting for their answer (pipeline mode),
+        # so the server updates the schedule while this process builds the outbox rows.
+        driver = self.conn.connection.driver_connection
+        with driver.pipeline(), driver.cursor() as cursor:
+            for (next_on, last), ids in moves.items():
+                cursor.execute(_PG_MOVE, (next_on, last, ids))
+            self._build_outbox()
+            if self.outbox:
+                self._insert_postgres(cursor)
 
     def _insert_sqlite(self) -> None:
         """Multi-row INSERT ... ON CONFLICT DO NOTHING, the unique key being the last guard.
@@ -339,27 +353,14 @@ class _Batch:
             params = (0, created, created, *chain.from_iterable(chunk))
             self.conn.exec_driver_sql(sql, params)
 
-    def _insert_postgres(self) -> None:
+    def _insert_postgres(self, cursor: Any) -> None:
         """One array per column and `unnest`, in binary: a handful of parameters go over the
         wire instead of a dozen per row, and one statement does the whole batch."""
         columns = [list(values) for values in zip(*self.outbox, strict=True)]
-        casts = ", ".join(f"%b::{t}[]" for t in _PG_TYPES)
-        self.conn.exec_driver_sql(
-            f"INSERT INTO outbox_message ({', '.join(_OUTBOX_COLUMNS)})"
-            f" SELECT u.*, 0, %b, %b FROM unnest({casts}) AS u"
-            " ON CONFLICT (idempotency_key) DO NOTHING",
-            (self.now, self.now, *columns),  # in the order of the %b marks
-        )
+        cursor.execute(_PG_INSERT, (self.now, self.now, *columns))  # in the order of the %b marks
 
-    def _move_on(self, ids: list[int], next_on: date | None, last: str | None) -> None:
+    def _move_on_sqlite(self, ids: list[int], next_on: date | None, last: str | None) -> None:
         """Set the next action date and last step done on many deadlines at once."""
-        if self.conn.dialect.name == "postgresql":
-            self.conn.exec_driver_sql(
-                "UPDATE deadline_schedule SET next_action_on = %b, reminder_step = %b"
-                " WHERE deadline_id = ANY(%b)",
-                (next_on, last, ids),
-            )
-            return
         day = next_on.isoformat() if next_on else None
         for start in range(0, len(ids), _UPDATE_CHUNK):
             chunk = ids[start : start + _UPDATE_CHUNK]
@@ -420,6 +421,16 @@ def _before_date(start_on: date) -> str:
 
 # PostgreSQL array types of the per-row outbox columns (text casts to the varchar columns).
 _PG_TYPES = ("int4", "int4", "text", "text", "text", "text", "text", "json", "text", "text", "text")
+_PG_INSERT = (
+    f"INSERT INTO outbox_message ({', '.join(_OUTBOX_COLUMNS)})"
+    f" SELECT u.*, 0, %b, %b FROM unnest({', '.join(f'%b::{t}[]' for t in _PG_TYPES)}) AS u"
+    " ON CONFLICT (idempotency_key) DO NOTHING"
+)
+# Binary parameters: the ids go as one array, not one text parameter each.
+_PG_MOVE = (
+    "UPDATE deadline_schedule SET next_action_on = %b, reminder_step = %b"
+    " WHERE deadline_id = ANY(%b)"
+)
 
 
 def _bound(column: Any, conn: Connection, value: Any) -> Any:
