@@ -46,6 +46,16 @@ def insert_deadlines(session: Session, rows: list[Deadline]) -> None:
     session.connection().execute(_SCHEDULE.insert(), planned)
 
 
+def end_schedules(session: Session, deadline_ids: list[int]) -> None:
+    """Closed deadlines: no more reminders or escalations, and the sweep never reads them."""
+    if deadline_ids:
+        session.connection().execute(
+            _SCHEDULE.update()
+            .where(_SCHEDULE.c.deadline_id.in_(deadline_ids))
+            .values(next_action_on=None)
+        )
+
+
 _SCHEDULE = DeadlineSchedule.__table__  # type: ignore[attr-defined]
 
 

@@ -122,7 +122,7 @@ def update_recommendation(ctx: EffectContext) -> None:
 def _close_recommendation_deadline(ctx: EffectContext, rec: Recommendation) -> None:
     """Done or declined: its deadline is met, or late if its date had already passed."""
     today = london_date(ctx.now)
-    ctx.session.connection().execute(
+    closed = ctx.session.connection().execute(
         update(Deadline)
         .where(
             col(Deadline.case_id) == ctx.case.id,
@@ -134,7 +134,9 @@ def _close_recommendation_deadline(ctx: EffectContext, rec: Recommendation) -> N
             closed_at=ctx.now,
             closed_by=ctx.trigger,
         )
+        .returning(col(Deadline.id))
     )
+    bulk.end_schedules(ctx.session, list(closed.scalars()))
 
 
 def _has_open_recommendation_deadline(ctx: EffectContext, rec: Recommendation) -> bool:

@@ -241,6 +241,7 @@ _CLOSE_DEADLINES = (
         closed_at=bindparam("closed_at"),
         closed_by=bindparam("closed_by"),
     )
+    .returning(_DEADLINES.c.id)
 )
 
 
@@ -316,7 +317,8 @@ def _move_deadlines(
             "closed_at": now,
             "closed_by": trigger,
         }
-        session.connection().execute(_CLOSE_DEADLINES, params)
+        closed = session.connection().execute(_CLOSE_DEADLINES, params).scalars().all()
+        bulk.end_schedules(session, list(closed))
     opened = deadlines.opened_by(
         wf, area, locality_id=case.locality_id, trigger=trigger, today=today, data=data
     )

@@ -476,6 +476,9 @@ def test_done_or_declined_meets_a_recommendation_deadline_and_reopening_chases_i
         ("recommendation:3", "late"),
         ("recommendation:1", "late"),
     ]
+    with flow.sessions() as s:  # each closed with its schedule ended: no more reminders
+        ends = [s.get(DeadlineSchedule, d.id) for d in flow.deadlines("recommendation_due")]
+        assert [e.next_action_on for e in ends if e is not None] == [None, None, None]
     flow.fire("case_closed", "contact", {"closure_reason": "resolved", "explanation": "Done."})
 
 

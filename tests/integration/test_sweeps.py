@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
 from engine.clock import FixedClock
@@ -224,45 +225,63 @@ def test_every_deadline_opened_gets_a_schedule_row_planned_at_the_next_sweep(
             .join(DeadlineSchedule, col(DeadlineSchedule.deadline_id) == Deadline.id, isouter=True)
             .order_by(col(Deadline.id))
         ).all()
-    # None has been swept yet: every one waits for the next sweep to plan it.
-    assert [(name, status) for name, status, _ in rows] == [
-        ("acknowledgement", "met"),
-        ("threshold_decision", "open"),
+    # None has been swept yet: the open one waits for the next sweep to plan it; the met
+    # one has no next action (and a row, so the ledger can show the steps it had done).
+    assert rows == [
+        ("acknowledgement", "met", None),
+        ("threshold_decision", "open", PLAN_ON_NEXT_SWEEP),
     ]
-    assert {on for *_, on in rows} == {PLAN_ON_NEXT_SWEEP}
 
 
-def test_a_closed_deadline_is_read_once_when_its_date_comes_then_never_again(
-    session_factory: SessionFactory, clock: FixedClock
-) -> None:
-    with session_factory() as s:
-        staff = make_staff(s, clock)
-        case = make_case(s, clock)
-    assert sweep_deadlines(session_factory, clock=clock) == 1  # the 2-day reminder queued
-    with session_factory() as s:
-        next_on = s.exec(
-            select(DeadlineSchedule.next_action_on)
-            .join(Deadline, col(Deadline.id) == DeadlineSchedule.deadline_id)
-            .where(Deadline.name == "acknowledgement")
-        ).one()
-    assert next_on is not None and next_on > clock.today()
-    _fire(session_factory, clock, case.reference, "acknowledge", staff["contact"])
-    clock.advance(days=(next_on - clock.today()).days)  # the acknowledgement's next step
-    with session_factory() as s:
-        read, queued = sweep_batch(s, clock=clock)
-        # Read: the closed acknowledgement, its date having come; nothing to queue.
-        assert (read, queued) == (1, 0)
-        assert sweep_batch(s, clock=clock) == (0, 0)
-    with session_factory() as s:
-        schedule = dict(
+def _schedule(sessions: SessionFactory) -> dict[str, date | None]:
+    with sessions() as s:
+        return dict(
             s.exec(
                 select(Deadline.name, DeadlineSchedule.next_action_on).join(
                     DeadlineSchedule, col(DeadlineSchedule.deadline_id) == Deadline.id
                 )
             ).all()
         )
-        steps = s.exec(select(OutboxMessage.step, OutboxMessage.status)).all()
-    assert schedule["acknowledgement"] is None  # cleared: it will not be read again
-    assert schedule["threshold_decision"] is not None
-    # Nothing more was queued for it (cancelling the pending one is cancel_obsolete's work).
-    assert [step for step, _ in steps if step] == ["remind_2"]
+
+
+def test_closing_a_deadline_ends_its_schedule_in_the_same_transaction(
+    session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    with session_factory() as s:
+        staff = make_staff(s, clock)
+        case = make_case(s, clock)
+    assert sweep_deadlines(session_factory, clock=clock) == 1  # the 2-day reminder queued
+    before = _schedule(session_factory)
+    assert before["acknowledgement"] is not None
+    _fire(session_factory, clock, case.reference, "acknowledge", staff["contact"])
+    after = _schedule(session_factory)
+    assert after["acknowledgement"] is None  # met: the sweep will never read it
+    assert after["threshold_decision"] == before["threshold_decision"]
+    clock.advance(days=30)
+    with session_factory() as s:
+        read, _ = sweep_batch(s, clock=clock)
+    assert read == 1  # only the open threshold decision
+
+
+def test_a_deadline_closed_without_its_schedule_is_cleared_by_the_sweep_once(
+    session_factory: SessionFactory, clock: FixedClock, db_engine: Engine
+) -> None:
+    """A deadline closed by hand in the database (or by an older version) still has a date:
+    the sweep reads it once when that date comes, queues nothing, and clears it."""
+    with session_factory() as s:
+        make_staff(s, clock)
+        make_case(s, clock)
+    assert sweep_deadlines(session_factory, clock=clock) == 1
+    next_on = _schedule(session_factory)["acknowledgement"]
+    assert next_on is not None and next_on > clock.today()
+    with db_engine.begin() as conn:
+        conn.execute(
+            update(Deadline).where(col(Deadline.name) == "acknowledgement").values(status="met")
+        )
+    clock.advance(days=(next_on - clock.today()).days)
+    with session_factory() as s:
+        assert sweep_batch(s, clock=clock) == (1, 0)  # read, nothing queued
+        assert sweep_batch(s, clock=clock) == (0, 0)
+        steps = s.exec(select(OutboxMessage.step)).all()
+    assert _schedule(session_factory)["acknowledgement"] is None
+    assert [step for step in steps if step] == ["remind_2"]
