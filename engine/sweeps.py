@@ -198,7 +198,10 @@ class _Batch:
         self.session = session
         self.conn = conn
         self.now = now
-        self.outbox: list[tuple[Any, ...]] = []
+        # (case_id, deadline_id, entry number, recipient, channel, who, context head)
+        self.outbox: list[tuple[int, int, int, str, str, str, str]] = []
+        # Each entry of a plan that has rows, numbered from 1 in the order first used.
+        self._entry_numbers: dict[_Entry, int] = {}
         self._decided: list[tuple[_Claimed, _Plan]] = []
         self.queued = 0
         self._plans: dict[tuple[Any, ...], _Plan] = {}
@@ -240,8 +243,10 @@ class _Batch:
         self._decided = list(zip(rows, plans, strict=True))
 
     def _build_outbox(self) -> None:
-        """The outbox rows of the decided plans, one per deadline and recipient."""
+        """The outbox rows of the decided plans, one per deadline and recipient, each as its
+        own parts (_Row) and the number of the plan's entry that supplies the rest."""
         append = self.outbox.append
+        numbers = self._entry_numbers
         for row, plan in self._decided:
             case_id, deadline_id = row.case_id, row.id
             head = _context_head(row)
@@ -252,22 +257,11 @@ class _Batch:
                 target = e.target or self._applicant(row, e.step)
                 if target is None:
                     continue
+                number = numbers.get(e)
+                if number is None:
+                    number = numbers[e] = len(numbers) + 1
                 recipient, channel, who = target
-                append(
-                    (
-                        case_id,
-                        deadline_id,
-                        e.step,
-                        e.message,
-                        recipient,
-                        e.role,
-                        channel,
-                        head + e.locality_tail,
-                        f"reminder:{case_id}:{deadline_id}:{e.step}:{e.role}:{who}",
-                        e.status,
-                        e.reason,
-                    )
-                )
+                append((case_id, deadline_id, number, recipient, channel, who, head))
 
     def _plan(self, row: _Claimed, today: date) -> _Plan:
         """Steps, recipients and context of `row`'s deadline, shared with its like."""
@@ -341,8 +335,26 @@ class _Batch:
         created = _bound(OutboxMessage.__table__.c.created_at, self.conn, self.now)  # type: ignore[attr-defined]
         listed = ", ".join(f"column{i + 1}" for i in range(_PER_ROW))
         one_row = f"({', '.join(['?'] * _PER_ROW)})"
-        for start in range(0, len(self.outbox), _INSERT_CHUNK):
-            chunk = self.outbox[start : start + _INSERT_CHUNK]
+        entries = list(self._entry_numbers)
+        rows = [
+            (
+                case_id,
+                deadline_id,
+                e.step,
+                e.message,
+                recipient,
+                e.role,
+                channel,
+                head + e.locality_tail,
+                f"reminder:{case_id}:{deadline_id}:{e.step}:{e.role}:{who}",
+                e.status,
+                e.reason,
+            )
+            for case_id, deadline_id, number, recipient, channel, who, head in self.outbox
+            for e in (entries[number - 1],)
+        ]
+        for start in range(0, len(rows), _INSERT_CHUNK):
+            chunk = rows[start : start + _INSERT_CHUNK]
             # `WHERE true`: SQLite's rule for an upsert whose rows come from a SELECT.
             sql = (
                 f"INSERT INTO outbox_message ({', '.join(_OUTBOX_COLUMNS)})"
@@ -355,9 +367,13 @@ class _Batch:
 
     def _insert_postgres(self, cursor: Any) -> None:
         """One array per column and `unnest`, in binary: a handful of parameters go over the
-        wire instead of a dozen per row, and one statement does the whole batch."""
-        columns = [list(values) for values in zip(*self.outbox, strict=True)]
-        cursor.execute(_PG_INSERT, (self.now, self.now, *columns))  # in the order of the %b marks
+        wire instead of a dozen per row, and one statement does the whole batch. What the
+        rows of one plan entry share (step, message, role, the context's tail, status,
+        reason) goes once, in a second set of arrays; the server joins them back and builds
+        each row's context and key (_PG_INSERT), exactly as _insert_sqlite does in Python."""
+        rows = [list(values) for values in zip(*self.outbox, strict=True)]
+        entries = [list(v) for v in zip(*(_shared(e) for e in self._entry_numbers), strict=True)]
+        cursor.execute(_PG_INSERT, (self.now, self.now, *rows, *entries))  # in %b order
 
     def _move_on_sqlite(self, ids: list[int], next_on: date | None, last: str | None) -> None:
         """Set the next action date and last step done on many deadlines at once."""
@@ -419,13 +435,29 @@ def _before_date(start_on: date) -> str:
     return json.dumps({"before_date": start_on.isoformat()})[:-1] + ", "
 
 
-# PostgreSQL array types of the per-row outbox columns (text casts to the varchar columns).
-_PG_TYPES = ("int4", "int4", "text", "text", "text", "text", "text", "json", "text", "text", "text")
+# PostgreSQL: a row's own parts, and its plan entry's shared parts joined back by number.
 _PG_INSERT = (
     f"INSERT INTO outbox_message ({', '.join(_OUTBOX_COLUMNS)})"
-    f" SELECT u.*, 0, %b, %b FROM unnest({', '.join(f'%b::{t}[]' for t in _PG_TYPES)}) AS u"
+    " SELECT u.case_id, u.deadline_id, e.step, e.message, u.recipient, e.role, u.channel,"
+    " CAST(u.head || e.tail AS json),"
+    " 'reminder:' || u.case_id || ':' || u.deadline_id || ':' || e.step || ':' || e.role"
+    " || ':' || u.who,"
+    " e.status, e.reason, 0, %b, %b"
+    " FROM unnest(%b::int4[], %b::int4[], %b::int4[], %b::text[], %b::text[], %b::text[],"
+    " %b::text[]) WITH ORDINALITY AS u(case_id, deadline_id, entry, recipient, channel, who,"
+    " head, ord)"
+    " JOIN unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::text[], %b::text[])"
+    " WITH ORDINALITY AS e(step, message, role, tail, status, reason, n) ON e.n = u.entry"
+    " ORDER BY u.ord"
     " ON CONFLICT (idempotency_key) DO NOTHING"
 )
+
+
+def _shared(e: _Entry) -> tuple[str, str, str, str, str, str | None]:
+    """What every outbox row of one plan entry has in common, in _PG_INSERT's order."""
+    return (e.step, e.message, e.role, e.locality_tail, e.status, e.reason)
+
+
 # Binary parameters: the ids go as one array, not one text parameter each.
 _PG_MOVE = (
     "UPDATE deadline_schedule SET next_action_on = %b, reminder_step = %b"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, text, update
 from sqlmodel import col, select
 
 from engine.clock import FixedClock
@@ -285,3 +286,45 @@ def test_a_deadline_closed_without_its_schedule_is_cleared_by_the_sweep_once(
         steps = s.exec(select(OutboxMessage.step)).all()
     assert _schedule(session_factory)["acknowledgement"] is None
     assert [step for step in steps if step] == ["remind_2"]
+
+
+def test_each_reminder_row_has_its_exact_context_and_unique_key(
+    session_factory: SessionFactory, clock: FixedClock, db_engine: Engine
+) -> None:
+    """The rows are assembled from a deadline's own parts and its plan's shared parts (on
+    PostgreSQL by the database): the text must be what json.dumps gives for the whole."""
+    with session_factory() as s:
+        staff = make_staff(s, clock)
+        first = make_case(s, clock, email="val@example.org")
+        second = make_case(s, clock, email="sam@example.org")
+    clock.advance(days=15)  # Tue 17 Mar: threshold decisions overdue, applicants told too
+    sweep_deadlines(session_factory, clock=clock)
+    with db_engine.connect() as conn:  # the stored text itself, not a parsed value
+        rows = conn.execute(
+            text(
+                "SELECT o.case_id, o.deadline_id, o.step, o.recipient_role, o.recipient,"
+                " o.idempotency_key, CAST(o.context AS TEXT), c.reference, d.name"
+                " FROM outbox_message o JOIN case_record c ON c.id = o.case_id"
+                " JOIN deadline d ON d.id = o.deadline_id WHERE o.status = 'pending'"
+                " ORDER BY o.id"
+            )
+        ).all()
+    users = {member.email: member.actor.user_id for member in staff.values()}
+    seen = set()
+    for case_id, deadline_id, step, role, recipient, key, context, reference, name in rows:
+        who = "applicant" if role == "applicant" else f"u{users[recipient]}"
+        assert key == f"reminder:{case_id}:{deadline_id}:{step}:{role}:{who}"
+        assert json.loads(context)["reference"] == reference
+        assert json.loads(context)["deadline"] == name
+        assert context == json.dumps(json.loads(context))  # json.dumps's own spacing
+        seen.add((reference, name, step, role))
+    # Caught up after a fortnight: the latest step of each clock, once, per recipient.
+    assert seen == {
+        (ref, name, step, role)
+        for ref in (first.reference, second.reference)
+        for name, step, role in (
+            ("acknowledgement", "overdue_5", "manager"),
+            ("threshold_decision", "overdue_0", "manager"),
+            ("threshold_decision", "overdue_0", "applicant"),
+        )
+    }
