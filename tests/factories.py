@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, select
@@ -95,3 +95,26 @@ def application_body(
 def make_case(session: Session, clock: Clock, **kwargs: Any) -> Submitted:
     body = application_body(today=clock.today(), **kwargs)
     return submit_application(session, clock=clock, application=ApplicationIn.model_validate(body))
+
+
+def case_row(i: int, now: datetime, today: date) -> dict[str, object]:
+    """The values of a submitted Leicester case row, for tests that write rows directly."""
+    return {
+        "reference": f"CT-2026-{i + 1:06d}",
+        "area_id": "llr",
+        "locality_id": "leicester",
+        "workflow_name": "community_trigger",
+        "workflow_version": 1,
+        "state": "submitted",
+        "version": 1,
+        "channel": "online",
+        "submitted_at": now,
+        "updated_at": now,
+        "application_on": today,
+        "hate_incident": False,
+        "consent_to_share": True,
+        "declaration": True,
+        "contact_preference": "email",
+        "status_token_hash": f"{i:064d}",
+        "threshold_assessment": {},
+    }

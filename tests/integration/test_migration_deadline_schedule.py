@@ -17,6 +17,7 @@ from engine.migrate import alembic_config, upgrade
 from engine.models import Case
 from engine.services.org import sync_areas
 from tests.conftest import PG_URL, on_postgres
+from tests.factories import case_row
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -41,28 +42,6 @@ def fresh(tmp_path: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _case() -> dict[str, object]:
-    return {
-        "reference": "CT-2026-000001",
-        "area_id": "llr",
-        "locality_id": "leicester",
-        "workflow_name": "community_trigger",
-        "workflow_version": 1,
-        "state": "submitted",
-        "version": 1,
-        "channel": "online",
-        "submitted_at": NOW,
-        "updated_at": NOW,
-        "application_on": NOW.date(),
-        "hate_incident": False,
-        "consent_to_share": True,
-        "declaration": True,
-        "contact_preference": "email",
-        "status_token_hash": "0" * 64,
-        "threshold_assessment": {},
-    }
-
-
 # (name, status, next_action_on, reminder_step) as the sweep had left them before 0010.
 BEFORE = [
     ("acknowledgement", "met", date(2026, 3, 4), "remind_2"),
@@ -77,7 +56,7 @@ def test_the_schedule_keeps_what_the_sweep_had_reached(fresh: Engine) -> None:
     with make_session_factory(fresh)() as s:
         sync_areas(s)
     with fresh.begin() as conn:
-        conn.execute(insert(Case), [_case()])
+        conn.execute(insert(Case), [case_row(0, NOW, NOW.date())])
         for name, status, next_on, step in BEFORE:
             conn.execute(
                 text(

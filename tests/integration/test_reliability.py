@@ -28,7 +28,7 @@ from engine.clock import FixedClock
 from engine.models import Case, Deadline, DeadlineSchedule, OutboxMessage
 from notifications.outbox import LEASE
 from tests.conftest import on_postgres
-from tests.factories import make_staff
+from tests.factories import case_row, make_staff
 from tests.integration.test_channels_smtp import SmtpSink, free_port
 
 CTENGINE = Path(sys.executable).with_name("ctengine")
@@ -69,7 +69,7 @@ def _due_deadlines(engine: Engine, count: int) -> None:
     with Session(engine) as s:
         make_staff(s, clock)
     now, today = AS_OF, AS_OF.date()
-    cases = [_case_row(i, now, today) for i in range(count)]
+    cases = [case_row(i, now, today) for i in range(count)]
     with engine.begin() as conn:
         conn.execute(insert(Case), cases)
         ids = conn.execute(select(Case.id).order_by(Case.id)).scalars().all()
@@ -83,28 +83,6 @@ def _due_deadlines(engine: Engine, count: int) -> None:
                 for did in deadline_ids
             ],
         )
-
-
-def _case_row(i: int, now: datetime, today: date) -> dict[str, object]:
-    return {
-        "reference": f"CT-2026-{i + 1:06d}",
-        "area_id": "llr",
-        "locality_id": "leicester",
-        "workflow_name": "community_trigger",
-        "workflow_version": 1,
-        "state": "submitted",
-        "version": 1,
-        "channel": "online",
-        "submitted_at": now,
-        "updated_at": now,
-        "application_on": today,
-        "hate_incident": False,
-        "consent_to_share": True,
-        "declaration": True,
-        "contact_preference": "email",
-        "status_token_hash": f"{i:064d}",
-        "threshold_assessment": {},
-    }
 
 
 def _deadline_row(case_id: int, now: datetime, today: date) -> dict[str, object]:
