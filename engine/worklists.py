@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -242,23 +243,47 @@ def _role_meets(role: str, workflow_name: str, state: str, deadline: str) -> boo
     return any(t.trigger in rule.met_by and role in t.roles for t in wf.transitions_from(state))
 
 
-def overdue_report(session: Session, *, actor: Actor, today: date) -> dict[str, Any]:
-    """Managers' view: every overdue item, with counts by locality and by step."""
+def overdue_report(
+    session: Session,
+    *,
+    actor: Actor,
+    today: date,
+    localities: Collection[str] = (),
+    steps: Collection[str] = (),
+) -> dict[str, Any]:
+    """Managers' view: every overdue item ("items"), those in the chosen localities at the
+    chosen steps ("shown"; none chosen: all), and what there is to choose from: each
+    locality and each step (by deadline name) that has overdue items, with their counts."""
     labels = _deadline_labels()
     items = [_explained(i, today, labels) for i in overdue(session, actor=actor, today=today)]
     items.sort(key=lambda i: (i["locality"], i["deadline"], i["due_date"]))
     return {
         "items": items,
-        "by_locality": _counts(items, "locality"),
-        "by_step": _counts(items, "step"),
+        "shown": chosen(items, localities=localities, steps=steps),
+        "localities": _options(items, "locality", "locality"),
+        "steps": _options(items, "deadline", "step"),
     }
 
 
-def _counts(items: list[dict[str, Any]], key: str) -> list[tuple[str, int]]:
-    counts: dict[str, int] = {}
+def chosen(
+    items: list[dict[str, Any]], *, localities: Collection[str], steps: Collection[str]
+) -> list[dict[str, Any]]:
+    """The items in the chosen localities and at the chosen steps (deadline names)."""
+    return [
+        item
+        for item in items
+        if (not localities or item["locality"] in localities)
+        and (not steps or item["deadline"] in steps)
+    ]
+
+
+def _options(items: list[dict[str, Any]], key: str, label_key: str) -> list[dict[str, Any]]:
+    """Each value of `key` among the items, with its label and how many items have it."""
+    found: dict[str, dict[str, Any]] = {}
     for item in items:
-        counts[item[key]] = counts.get(item[key], 0) + 1
-    return sorted(counts.items())
+        option = found.setdefault(item[key], {"value": item[key], "label": item[label_key]})
+        option["count"] = option.get("count", 0) + 1
+    return sorted(found.values(), key=lambda o: str(o["label"]))
 
 
 def _deadline_labels() -> dict[str, str]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from engine import queries, registry, worklists
 from engine.errors import InvalidInput, NotFound
@@ -108,9 +108,17 @@ def get_work(session: SessionDep, clock: ClockDep, actor: StaffActor) -> dict[st
 
 
 @router.get("/overdue", tags=["staff"])
-def get_overdue(session: SessionDep, clock: ClockDep, actor: StaffActor) -> dict[str, Any]:
-    """For managers: every missed deadline in their area, oldest first."""
-    return {"items": worklists.overdue(session, actor=actor, today=clock.today())}
+def get_overdue(
+    session: SessionDep,
+    clock: ClockDep,
+    actor: StaffActor,
+    localities: Annotated[list[str], Query(alias="locality", max_length=100)] = [],  # noqa: B006
+    steps: Annotated[list[str], Query(alias="step", max_length=100)] = [],  # noqa: B006
+) -> dict[str, Any]:
+    """For managers: every missed deadline in their area, oldest first; `locality` and
+    `step` (a deadline's name), each given any number of times, keep only those."""
+    items = worklists.overdue(session, actor=actor, today=clock.today())
+    return {"items": worklists.chosen(items, localities=localities, steps=steps)}
 
 
 @router.get("/workflows/{name}", tags=["public"])

@@ -195,13 +195,15 @@ def overdue(
     localities: LocalityFilter = [],  # noqa: B006 - FastAPI copies query defaults
     steps: StepFilter = [],  # noqa: B006
 ) -> Response:
-    report = worklists.overdue_report(session, actor=actor, today=clock.today())
+    report = worklists.overdue_report(
+        session, actor=actor, today=clock.today(), localities=localities, steps=steps
+    )
     context = {
         "actor": actor,
         "report": report,
         "nav": "overdue",
-        "shown": _filtered(report["items"], localities, steps),
-        "filters": _filter_options(report["items"], localities, steps),
+        "shown": report["shown"],
+        "filters": _filter_options(report, localities, steps),
         "query": urlencode([("locality", v) for v in localities] + [("step", v) for v in steps]),
     }
     return render(request, "staff/overdue.html", context)
@@ -215,66 +217,40 @@ def overdue_csv(
     localities: LocalityFilter = [],  # noqa: B006
     steps: StepFilter = [],  # noqa: B006
 ) -> Response:
-    report = worklists.overdue_report(session, actor=actor, today=clock.today())
+    report = worklists.overdue_report(
+        session, actor=actor, today=clock.today(), localities=localities, steps=steps
+    )
     headers = {
         "content-disposition": f'attachment; filename="overdue-{clock.today().isoformat()}.csv"',
         "cache-control": "no-store",
     }
-    rows = _filtered(report["items"], localities, steps)
-    return Response(csv_text(rows), media_type="text/csv", headers=headers)
-
-
-def _filtered(
-    items: list[dict[str, Any]], localities: list[str], steps: list[str]
-) -> list[dict[str, Any]]:
-    """The overdue items in the chosen localities and at the chosen steps (deadline names)."""
-    return [
-        item
-        for item in items
-        if (not localities or item["locality"] in localities)
-        and (not steps or item["deadline"] in steps)
-    ]
+    return Response(csv_text(report["shown"]), media_type="text/csv", headers=headers)
 
 
 def _filter_options(
-    items: list[dict[str, Any]], localities: list[str], steps: list[str]
+    report: dict[str, Any], localities: list[str], steps: list[str]
 ) -> dict[str, Any]:
-    """Checkbox options (only values that have overdue items, with counts), and for each
-    chosen value a link that removes it, for the filter's "Selected filters" tags."""
-
-    def options(key: str, label_key: str, chosen: list[str]) -> list[dict[str, Any]]:
-        found: dict[str, dict[str, Any]] = {}
-        for item in items:
-            value = item[key]
-            if value not in found:
-                label = item[label_key]
-                found[value] = {"value": value, "label": label, "count": 0}
-                found[value]["checked"] = value in chosen
-            found[value]["count"] += 1
-        return sorted(found.values(), key=lambda o: str(o["label"]))
+    """The engine's options (values that have overdue items, with counts) as checkboxes,
+    and for each chosen value a link that removes it, for the "Selected filters" tags."""
 
     def removing(name: str, value: str) -> str:
         pairs = [("locality", v) for v in localities] + [("step", v) for v in steps]
         kept = [(n, v) for n, v in pairs if (n, v) != (name, value)]
         return "/staff/overdue" + (f"?{urlencode(kept)}" if kept else "")
 
-    by_locality = options("locality", "locality", localities)
-    by_step = options("deadline", "step", steps)
+    def boxes(options: list[dict[str, Any]], picked: list[str]) -> list[dict[str, Any]]:
+        return [{**o, "checked": o["value"] in picked} for o in options]
+
+    def tags(name: str, options: list[dict[str, Any]]) -> list[dict[str, str]]:
+        picked = [o for o in options if o["checked"]]
+        return [{"text": o["label"], "href": removing(name, o["value"])} for o in picked]
+
+    by_locality = boxes(report["localities"], localities)
+    by_step = boxes(report["steps"], steps)
     return {
         "localities": by_locality,
         "steps": by_step,
-        "selected": {
-            "localities": [
-                {"text": o["label"], "href": removing("locality", o["value"])}
-                for o in by_locality
-                if o["checked"]
-            ],
-            "steps": [
-                {"text": o["label"], "href": removing("step", o["value"])}
-                for o in by_step
-                if o["checked"]
-            ],
-        },
+        "selected": {"localities": tags("locality", by_locality), "steps": tags("step", by_step)},
     }
 
 
