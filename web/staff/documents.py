@@ -37,21 +37,13 @@ def letter_form(
     status: int = 200,
 ) -> Response:
     """The response form; with `letter`, the letter it makes and the button to issue it."""
-    fields = forms.fields_for(found["model"])
     reference = found["case"]["reference"]
     context = {
-        "actor": actor,
-        "found": found,
-        "fields": fields,
-        "values": values,
-        "errors": errors or None,
-        "error_list": [{"text": m, "href": f"#{n}"} for n, m in errors.items()],
-        "version": version,
+        **forms.event_form_context(actor, found, values, errors, version),
         # Rendered by the engine from its template, with everything typed escaped there.
         "letter": Markup(letter) if letter else None,
         "preview_url": f"/staff/cases/{reference}/events/{found['event']}/preview",
         "issue_url": f"/staff/cases/{reference}/events/{found['event']}",
-        "back_url": f"/staff/cases/{reference}",
     }
     browser(request)  # every staff page carries this browser's CSRF token
     return render_page(request, "staff/letter_preview.html", context, status=status)

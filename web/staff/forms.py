@@ -159,3 +159,26 @@ def field_of(engine_field: str | None, fields: list[FormField]) -> str:
         if part in names:
             return part
     return names[0] if names else "event"
+
+
+def event_form_context(
+    actor: Any, found: dict[str, Any], values: dict[str, Any], errors: dict[str, str], version: int
+) -> dict[str, Any]:
+    """What every event form page shows: its fields with the values given, the errors (each
+    linked to its field: a date to its day box), the case version and the way back."""
+    fields = fields_for(found["model"])
+    kinds = {f.name: f.kind for f in fields}
+
+    def anchor(name: str) -> str:
+        return f"{name}-day" if kinds.get(name) == "date" else name
+
+    return {
+        "actor": actor,
+        "found": found,
+        "fields": fields,
+        "values": values,
+        "errors": errors or None,
+        "error_list": [{"text": m, "href": f"#{anchor(n)}"} for n, m in errors.items()],
+        "version": version,
+        "back_url": f"/staff/cases/{found['case']['reference']}",
+    }

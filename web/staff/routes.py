@@ -363,24 +363,8 @@ def _event_form(
         return staff_documents.letter_form(
             request, actor, found, values, errors, version, status=status
         )
-    fields = forms.fields_for(found["model"])
-    error_list = [{"text": m, "href": f"#{_anchor(n, fields)}"} for n, m in errors.items()]
-    context = {
-        "actor": actor,
-        "found": found,
-        "fields": fields,
-        "values": values,
-        "errors": errors or None,
-        "error_list": error_list,
-        "version": version,
-        "back_url": f"/staff/cases/{found['case']['reference']}",
-    }
+    context = forms.event_form_context(actor, found, values, errors, version)
     return render(request, "staff/event.html", context, status=status)
-
-
-def _anchor(name: str, fields: list[forms.FormField]) -> str:
-    kinds = {f.name: f.kind for f in fields}
-    return f"{name}-day" if kinds.get(name) == "date" else name
 
 
 def _changed(
