@@ -98,3 +98,25 @@ def test_an_engine_error_field_maps_to_the_form_field() -> None:
     assert forms.field_of("data.reasons", fields) == "reasons"
     assert forms.field_of("data.recommendations.0.action", fields) == "reasons"
     assert forms.field_of(None, []) == "event"
+
+
+@pytest.mark.parametrize(
+    "day, month, year, message",
+    [
+        ("12", "", "2026", "Held on must include a month"),
+        ("12", "3", "26", "Year must include 4 numbers"),
+        ("31", "4", "2026", "Held on must be a real date"),
+    ],
+)
+def test_a_staff_date_gets_the_same_gov_uk_messages_as_the_public_form(
+    day: str, month: str, year: str, message: str
+) -> None:
+    field = forms.FormField("held_on", "Held on", "date", True)
+    given = FormData([("held_on-day", day), ("held_on-month", month), ("held_on-year", year)])
+    assert forms.parse([field], given)[1]["held_on"] == message
+
+
+def test_a_staff_date_may_name_its_month() -> None:
+    field = forms.FormField("held_on", "Held on", "date", True)
+    given = FormData([("held_on-day", "3"), ("held_on-month", "March"), ("held_on-year", "2026")])
+    assert forms.parse([field], given) == ({"held_on": "2026-03-03"}, {})

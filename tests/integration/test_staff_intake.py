@@ -411,6 +411,10 @@ def test_a_complaint_with_bad_answers_gets_the_error_summary_and_nothing_is_stor
     page = contact.post("/staff/complaints/new", bad, status=422)
     for anchor in ("#name", "#agency", "#reported_on-day"):
         assert f'href="{anchor}"' in page.text, anchor
+    assert "The date it was reported must be a real date" in page.text
+    no_month = complaint_form(date(2026, 2, 10), **{"incident_on-month": ""})
+    page = contact.post("/staff/complaints/new", no_month, status=422)
+    assert "must include a month" in page.text and 'href="#incident_on-day"' in page.text
     page = contact.post(
         "/staff/complaints/new", complaint_form(date(2026, 2, 10), postcode=""), status=422
     )

@@ -110,24 +110,38 @@ def day_month_year(form: Form, name: str, errors: Errors, *, what: str, today: d
 
     `what` completes "Enter …" and "… must be a real date", e.g. "the date it happened".
     """
-    parts = {p: clean(form.get(f"{name}-{p}")) for p in ("day", "month", "year")}
-    missing = [p for p, v in parts.items() if not v]
+    parts = (form.get(f"{name}-day"), form.get(f"{name}-month"), form.get(f"{name}-year"))
+    value, problem = read_date(parts, what=what, today=today)
+    if problem is not None:
+        part, message = problem
+        return _date_error(errors, name, part, message)
+    return value
+
+
+def read_date(
+    parts: Iterable[str | None], *, what: str, today: date | None = None
+) -> tuple[date | None, tuple[str, str] | None]:
+    """The date in a GOV.UK date input's day, month and year boxes, or what is wrong with
+    it: (the box to point at, the message). All three empty is "Enter …" (where the date
+    may be left out, check that first). With `today`, a later date is refused. A month may
+    be written as a number or a name ("3", "Mar", "March")."""
+    day_text, month_text, year_text = (clean(p) for p in parts)
+    given = {"day": day_text, "month": month_text, "year": year_text}
+    missing = [p for p, v in given.items() if not v]
     if len(missing) == 3:
-        return _date_error(errors, name, "day", f"Enter {what}")
+        return None, ("day", f"Enter {what}")
     if missing:
-        return _date_error(
-            errors, name, missing[0], f"{_cap(what)} must include a {' and '.join(missing)}"
-        )
-    day, month, year = _number(parts["day"]), _month(parts["month"]), _number(parts["year"])
-    if year is not None and len(parts["year"]) != 4:
-        return _date_error(errors, name, "year", "Year must include 4 numbers")
+        return None, (missing[0], f"{_cap(what)} must include a {' and '.join(missing)}")
+    day, month, year = _number(day_text), _month(month_text), _number(year_text)
+    if year is not None and len(year_text) != 4:
+        return None, ("year", "Year must include 4 numbers")
     try:
         value = date(year or 0, month or 0, day or 0)
     except (ValueError, TypeError):
-        return _date_error(errors, name, "day", f"{_cap(what)} must be a real date")
-    if value > today:
-        return _date_error(errors, name, "day", f"{_cap(what)} must be today or in the past")
-    return value
+        return None, ("day", f"{_cap(what)} must be a real date")
+    if today is not None and value > today:
+        return None, ("day", f"{_cap(what)} must be today or in the past")
+    return value, None
 
 
 def _date_error(errors: Errors, name: str, part: str, message: str) -> None:

@@ -11,6 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
+from web.public.forms import read_date
+
 DATE_PARTS = ("day", "month", "year")
 # A recommendation per line: the four parts a JAG report gives each one.
 RECOMMENDATION_HINT = (
@@ -114,14 +116,13 @@ def _read(f: FormField, form: FormData) -> Any:
 
 
 def _date(f: FormField, form: FormData) -> str | None:
-    parts = [str(form.get(f"{f.name}-{p}", "")).strip() for p in DATE_PARTS]
-    if not any(parts):
-        return None
-    try:
-        day, month, year = (int(p) for p in parts)
-        return date(year, month, day).isoformat()
-    except ValueError:
-        raise ValueError(f"{f.label} must be a real date, like 27 3 2026") from None
+    parts = [str(form.get(f"{f.name}-{p}", "")) for p in DATE_PARTS]
+    if not any(p.strip() for p in parts):
+        return None  # left out: the engine says whether it was needed
+    value, problem = read_date(parts, what=f.label)
+    if problem is not None:
+        raise ValueError(problem[1])
+    return value.isoformat() if value else None
 
 
 def _pairs(f: FormField, raw: str) -> dict[str, str] | None:

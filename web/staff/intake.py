@@ -17,6 +17,7 @@ from engine.services import complaints, intake
 from engine.services.applications import ApplicationIn
 from engine.services.intake import hash_token
 from web.deps import ClockDep, SessionDep, SettingsDep, SignedInStaff
+from web.public.forms import read_date
 from web.public.templating import redirect
 from web.security import checked_form
 from web.staff.routes import render
@@ -295,16 +296,13 @@ def _date_parts(get: Any, name: str) -> tuple[str, str, str]:
 
 
 def _date(get: Any, name: str, errors: dict[str, str], what: str) -> str | None:
-    parts = _date_parts(get, name)
-    if not all(parts):
-        errors[name] = f"Enter {what}, including a day, month and year"
+    """A date the staff member typed, as ISO text; the engine decides whether it may be in
+    the future, and says so in its own words."""
+    value, problem = read_date(_date_parts(get, name), what=what)
+    if problem is not None:
+        errors[name] = problem[1]
         return None
-    try:
-        day, month, year = (int(p) for p in parts)
-        return date(year, month, day).isoformat()
-    except ValueError:
-        errors[name] = f"Enter {what} as a real date, like 27 3 2026"
-        return None
+    return value.isoformat() if value else None
 
 
 def _pydantic_errors(exc: ValidationError, slots: Slots) -> dict[str, str]:
