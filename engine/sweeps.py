@@ -243,8 +243,8 @@ class _Batch:
         self._decided = list(zip(rows, plans, strict=True))
 
     def _build_outbox(self) -> None:
-        """The outbox rows of the decided plans, one per deadline and recipient, each as its
-        own parts (_Row) and the number of the plan's entry that supplies the rest."""
+        """The outbox rows of the decided plans, one per deadline and recipient: each row's
+        own parts, and the number of the plan entry that supplies the rest."""
         append = self.outbox.append
         numbers = self._entry_numbers
         for row, plan in self._decided:
@@ -319,8 +319,9 @@ class _Batch:
             return
         # PostgreSQL: the moves go first without waiting for their answer (pipeline mode),
         # so the server updates the schedule while this process builds the outbox rows.
+        # Leaving the pipeline waits for both and raises the first error, if any.
         driver = self.conn.connection.driver_connection
-        with driver.pipeline(), driver.cursor() as cursor:
+        with driver.cursor() as cursor, driver.pipeline():
             for (next_on, last), ids in moves.items():
                 cursor.execute(_PG_MOVE, (next_on, last, ids))
             self._build_outbox()

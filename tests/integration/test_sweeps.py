@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
 from sqlalchemy import Engine, text, update
 from sqlmodel import col, select
 
+from engine import sweeps
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.machine import fire_trigger, load_case
@@ -328,3 +330,29 @@ def test_each_reminder_row_has_its_exact_context_and_unique_key(
             ("threshold_decision", "overdue_0", "applicant"),
         )
     }
+
+
+def test_a_sweep_that_fails_part_way_moves_nothing_and_queues_nothing(
+    session_factory: SessionFactory, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the moves and the outbox INSERT go together in pipeline mode: an error
+    in the INSERT must still come out, and the transaction must leave no trace."""
+    with session_factory() as s:
+        make_staff(s, clock)
+        make_case(s, clock)
+    before = _schedule(session_factory)
+    build = sweeps._Batch._build_outbox
+
+    def broken(self: sweeps._Batch) -> None:
+        build(self)
+        self.outbox.append((*self.outbox[0][:1], 10**9, *self.outbox[0][2:]))  # no such deadline
+
+    monkeypatch.setattr(sweeps._Batch, "_build_outbox", broken)
+    with session_factory() as s, pytest.raises(Exception, match="foreign key|FOREIGN KEY"):
+        sweep_batch(s, clock=clock)
+    assert _schedule(session_factory) == before
+    with session_factory() as s:
+        assert (
+            s.exec(select(OutboxMessage.step).where(col(OutboxMessage.step).is_not(None))).all()
+            == []
+        )
