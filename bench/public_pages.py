@@ -19,20 +19,17 @@ keep-alive HTTP/1.1 connections on 127.0.0.1 by a small asyncio client in this p
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
 import hmac
 import os
 import secrets
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,7 +37,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from _common import load_line, machine_line, stats_ms  # noqa: E402
+from _common import (  # noqa: E402
+    HttpRun,
+    free_port,
+    hello_app,
+    http_get,
+    http_load,
+    load_line,
+    machine_line,
+    start_process_server,
+    stats_ms,
+    stop_server,
+)
 
 # Shared with the server processes so this script can compute each form's CSRF token.
 SECRET = os.environ.get("BENCH_SECRET") or secrets.token_hex(16)
@@ -50,17 +58,6 @@ P99_LIMIT_MS = 250.0
 
 
 # --- the servers (run with --serve) --------------------------------------------------------
-
-
-def hello_app() -> Any:
-    from starlette.applications import Starlette
-    from starlette.responses import PlainTextResponse
-    from starlette.routing import Route
-
-    async def hello(_request: Any) -> PlainTextResponse:
-        return PlainTextResponse("hello")
-
-    return Starlette(routes=[Route("/", hello)])
 
 
 def ctengine_app(database_url: str) -> Any:
@@ -83,89 +80,22 @@ def serve(kind: str, port: int, database_url: str) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(kind: str, database_url: str = "") -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    env = {**os.environ, "BENCH_SECRET": SECRET}
     args = [sys.executable, __file__, "--serve", kind, "--port", str(port), "--db", database_url]
-    proc = subprocess.Popen(args, env=env)
-    for _ in range(600):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.05)  # waiting for the server process to listen
-    proc.kill()
-    raise RuntimeError(f"the {kind} server did not start")
+    return start_process_server(args, port, {"BENCH_SECRET": SECRET}), port
 
 
-# --- the client ---------------------------------------------------------------------------
+def load(
+    port: int, requests: Callable[[], bytes | None], *, seconds: float, connections: int
+) -> HttpRun:
+    """`connections` keep-alive clients sending `requests()` until time or requests run out
+    (every connection draws from the same supply)."""
+    return http_load(port, lambda _i: requests(), seconds=seconds, connections=connections)
 
 
-@dataclass
-class Run:
-    seconds: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    statuses: Counter[int] = field(default_factory=Counter)
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-
-async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value)
-    body = await reader.readexactly(length) if length else b""
-    return status, head + body
-
-
-async def _connection(port: int, requests: Any, stop_at: float, run: Run) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    loop = asyncio.get_running_loop()
-    try:
-        while loop.time() < stop_at:
-            request = requests()
-            if request is None:
-                return
-            began = time.perf_counter()
-            writer.write(request)
-            status, _ = await _response(reader)
-            run.latencies.append(time.perf_counter() - began)
-            run.statuses[status] += 1
-    finally:
-        writer.close()
-
-
-def load(port: int, requests: Any, *, seconds: float, connections: int) -> Run:
-    """`connections` keep-alive clients sending `requests()` until time or requests run out."""
-
-    async def main() -> Run:
-        run = Run()
-        loop = asyncio.get_running_loop()
-        began = loop.time()
-        stop_at = began + seconds
-        await asyncio.gather(
-            *(_connection(port, requests, stop_at, run) for _ in range(connections))
-        )
-        run.seconds = loop.time() - began
-        return run
-
-    return asyncio.run(main())
-
-
-def get(path: str) -> Any:
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
+def get(path: str) -> Callable[[], bytes]:
+    request = http_get(path)
     return lambda: request
 
 
@@ -180,8 +110,7 @@ def bench_start_page(database_url: str, seconds: float, connections: int) -> boo
             load(port, get("/"), seconds=1.0, connections=connections)  # warm up
             results[kind] = load(port, get("/"), seconds=seconds, connections=connections)
         finally:
-            proc.terminate()
-            proc.wait()
+            stop_server(proc)
     hello, page = results["hello"], results["ctengine"]
     ratio = page.rate / hello.rate
     for name, run in (("Starlette hello GET /", hello), ("ctengine start page GET /", page)):
@@ -351,8 +280,7 @@ def bench_submit(database_url: str, folder: Path, seconds: float, connections: i
         run = load(port, requests, seconds=seconds, connections=connections)
         api = load(port, api_request(), seconds=seconds, connections=connections)
     finally:
-        proc.terminate()
-        proc.wait()
+        stop_server(proc)
     s = stats_ms(run.latencies)
     sent = run.statuses.get(303, 0)
     cases = count_cases(database_url) - api.statuses.get(201, 0) - len(single.latencies)

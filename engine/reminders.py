@@ -75,6 +75,22 @@ def plan(due_on: date, policy: ReminderPolicy, owner_role: str) -> tuple[Step, .
     return tuple(steps)
 
 
+def step_label(step: str | None) -> str:
+    """A step's name (as `plan` makes them) in words: remind_2 -> "Reminder, 2 working days
+    before"; overdue_0 -> "Escalation when missed"; anything else with its underscores
+    spaced."""
+    kind, _, days = (step or "").partition("_")
+    if not step:
+        return "Message"
+    if days.isdigit() and kind in ("remind", "overdue"):
+        n = int(days)
+        span = "1 working day" if n == 1 else f"{n} working days"
+        if kind == "remind":
+            return "Reminder on the day" if n == 0 else f"Reminder, {span} before"
+        return "Escalation when missed" if n == 0 else f"Escalation, {span} overdue"
+    return step.replace("_", " ")
+
+
 def progress(steps: tuple[Step, ...], last_done: str | None, today: date) -> Progress:
     """Only the latest step now due is sent, so a worker back from downtime catches up once."""
     pending = steps[steps_done(steps, last_done) :]

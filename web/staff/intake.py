@@ -90,11 +90,15 @@ CASE_FIELDS = (
 )
 
 
+def _preset(choices: list[tuple[str, str]]) -> dict[str, str]:
+    """A blank form's values: a staff member with one locality has it chosen already."""
+    return {"locality": choices[0][0]} if len(choices) == 1 else {}
+
+
 @router.get("/applications/new")
 def application_page(request: Request, actor: SignedInStaff) -> Response:
     choices = intake.intake_form_localities(actor)
-    values = {"locality": choices[0][0]} if len(choices) == 1 else {}
-    return _application_form(request, actor, choices, values, {})
+    return _application_form(request, actor, choices, _preset(choices), {})
 
 
 @router.post("/applications/new")
@@ -369,8 +373,7 @@ COMPLAINT_LABELS = {
 @router.get("/complaints/new")
 def complaint_page(request: Request, actor: SignedInStaff) -> Response:
     choices = intake.intake_form_localities(actor)
-    values = {"locality": choices[0][0]} if len(choices) == 1 else {}
-    return _complaint_form(request, actor, choices, values, {})
+    return _complaint_form(request, actor, choices, _preset(choices), {})
 
 
 @router.post("/complaints/new")

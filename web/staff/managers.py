@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from engine import ledger
+from engine import ledger, reminders
 from engine.errors import InvalidTransition, NotFound
 from web.deps import ClockDep, SessionDep, SignedInStaff
 from web.public.templating import redirect
@@ -44,7 +44,7 @@ def reminders_page(
         "back_url": f"/staff/cases/{reference}",
         "groups": ledger_groups(entries),
         "tags": STATUS_TAGS,
-        "step_label": step_label,
+        "step_label": reminders.step_label,
     }
     return render(request, "staff/reminders.html", context)
 
@@ -69,23 +69,6 @@ def ledger_groups(entries: list[ledger.LedgerEntry]) -> list[dict[str, Any]]:
         listed = list(rows)
         groups.append({"deadline": listed[0].deadline_label, "entries": listed})
     return groups
-
-
-def step_label(step: str | None) -> str:
-    """remind_2 -> "Reminder, 2 working days before"; overdue_0 -> "Escalation, when missed"."""
-    kind, _, days = (step or "").partition("_")
-    if not days.isdigit():
-        return "Message" if not step else step.replace("_", " ")
-    n = int(days)
-    if kind == "remind":
-        return "Reminder on the day" if n == 0 else f"Reminder, {_days(n)} before"
-    if kind == "overdue":
-        return "Escalation when missed" if n == 0 else f"Escalation, {_days(n)} overdue"
-    return step.replace("_", " ") if step else "Message"
-
-
-def _days(n: int) -> str:
-    return "1 working day" if n == 1 else f"{n} working days"
 
 
 @router.get("/dead-letters")
@@ -126,6 +109,6 @@ def _dead_letters(
         "retried": retried,
         "problem": problem,
         "tags": STATUS_TAGS,
-        "step_label": step_label,
+        "step_label": reminders.step_label,
     }
     return render(request, "staff/dead_letters.html", context, status=status)
