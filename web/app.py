@@ -67,7 +67,8 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
             "submit": settings.submit_rate_limit,
             "check": settings.check_rate_limit,
             "login": LOGIN_RATE_LIMIT,
-        }
+        },
+        clock=app.state.clock,
     )
     page_errors.install(app)
     # GOV.UK Frontend's files, copied from node_modules by `make assets` (not committed).

@@ -7,9 +7,7 @@ import hmac
 import json
 import secrets
 import threading
-import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +17,8 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from engine.clock import Clock
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -255,9 +255,9 @@ class RateLimits:
 
     SWEEP_EVERY = 4096
 
-    def __init__(self, rules: dict[str, str], *, timer: Callable[[], float] = time.monotonic):
+    def __init__(self, rules: dict[str, str], *, clock: Clock) -> None:
         self._rules: dict[str, RateLimitItem] = {k: parse(v) for k, v in rules.items()}
-        self._timer = timer
+        self._clock = clock
         self._hits: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
         self._since_sweep = 0
@@ -266,7 +266,7 @@ class RateLimits:
         """Count one use; raise TooManyRequests once the client is over the limit."""
         rule = self._rules[name]
         window = rule.get_expiry()
-        now = self._timer()
+        now = self._clock.now().timestamp()
         with self._lock:
             hits = self._hits.setdefault((name, client), deque())
             while hits and hits[0] <= now - window:

@@ -1,23 +1,33 @@
-"""The in-memory moving-window rate limits (web/security.py), on a hand-moved timer."""
+"""The in-memory moving-window rate limits (web/security.py), on a hand-moved clock."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from engine.clock import FixedClock
 from web.security import RateLimits, TooManyRequests
 
 
 class Timer:
-    def __init__(self) -> None:
-        self.now = 1000.0
+    """A FixedClock moved by seconds: `timer.now += 30` moves it on 30 s."""
 
-    def __call__(self) -> float:
-        return self.now
+    def __init__(self) -> None:
+        self.clock = FixedClock(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+
+    @property
+    def now(self) -> float:
+        return self.clock.now().timestamp()
+
+    @now.setter
+    def now(self, value: float) -> None:
+        self.clock.set(datetime.fromtimestamp(value, tz=UTC))
 
 
 def test_the_limit_counts_per_client_and_per_rule() -> None:
     timer = Timer()
-    limits = RateLimits({"submit": "2/hour", "check": "1/hour"}, timer=timer)
+    limits = RateLimits({"submit": "2/hour", "check": "1/hour"}, clock=timer.clock)
     limits.hit("submit", "10.0.0.1")
     limits.hit("submit", "10.0.0.1")
     with pytest.raises(TooManyRequests) as refused:
@@ -31,7 +41,7 @@ def test_the_limit_counts_per_client_and_per_rule() -> None:
 
 def test_the_window_moves_one_hit_at_a_time() -> None:
     timer = Timer()
-    limits = RateLimits({"submit": "2/minute"}, timer=timer)
+    limits = RateLimits({"submit": "2/minute"}, clock=timer.clock)
     limits.hit("submit", "a")
     timer.now += 30
     limits.hit("submit", "a")
@@ -46,7 +56,7 @@ def test_the_window_moves_one_hit_at_a_time() -> None:
 
 def test_refused_attempts_do_not_count() -> None:
     timer = Timer()
-    limits = RateLimits({"submit": "1/minute"}, timer=timer)
+    limits = RateLimits({"submit": "1/minute"}, clock=timer.clock)
     limits.hit("submit", "a")
     for _ in range(5):
         timer.now += 10
@@ -58,7 +68,7 @@ def test_refused_attempts_do_not_count() -> None:
 
 def test_clients_gone_quiet_are_forgotten() -> None:
     timer = Timer()
-    limits = RateLimits({"submit": "5/minute"}, timer=timer)
+    limits = RateLimits({"submit": "5/minute"}, clock=timer.clock)
     limits.hit("submit", "quiet")
     timer.now += 61
     for n in range(RateLimits.SWEEP_EVERY):
