@@ -27,8 +27,15 @@ _NUMBER_WORDS = tuple("no one two three four five six seven eight nine ten eleve
 _AGENCY_NAMES = {
     "council": "the council",
     "police": "the police",
+    "health": "the integrated care board",
     "housing": "a housing provider",
 }
+# Who a report can be made to: the bodies s.105 makes relevant bodies, and anyone else.
+# Which of these an area treats as relevant bodies is area data (ThresholdRules).
+AGENCIES = ("council", "police", "health", "housing", "other")
+# s.105: the council, the chief officer of police, the integrated care board, and any
+# local provider of social housing co-opted into the area's arrangements.
+RELEVANT_BODIES = ("council", "police", "health", "housing")
 _ROUTE_LABELS = {
     "three_incidents": "separate incidents reported by one person",
     "three_complainants": "several people reporting the same incident",
@@ -43,9 +50,11 @@ class ThresholdRules:
     hate_incident_route: bool = True
     report_within_months: int = 1
     window_months: int = 6
+    relevant_bodies: tuple[str, ...] = RELEVANT_BODIES
 
     def __post_init__(self) -> None:
         _check_type("hate_incident_route", self.hate_incident_route, bool)
+        _check_bodies(self.relevant_bodies)
         for name in ("incidents", "complainants"):
             _check_count(name, getattr(self, name), STATUTORY_MAXIMUM)
         for name in ("report_within_months", "window_months"):
@@ -58,7 +67,23 @@ class ThresholdRules:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown threshold setting(s): {', '.join(unknown)}")
-        return cls(**dict(data))
+        values = dict(data)
+        if isinstance(values.get("relevant_bodies"), list):
+            values["relevant_bodies"] = tuple(values["relevant_bodies"])
+        return cls(**values)
+
+
+def _check_bodies(bodies: object) -> None:
+    # A complaint to anyone but a relevant body never counts (s.104(1)), so "other" may not
+    # be listed, and an area must name at least one body its complaints can be made to.
+    if type(bodies) is not tuple or not bodies:
+        raise ValueError(f"threshold setting relevant_bodies must be a list, got {bodies!r}")
+    wrong = [b for b in bodies if b not in RELEVANT_BODIES]
+    if wrong:
+        raise ValueError(
+            f"threshold setting relevant_bodies may list only {', '.join(RELEVANT_BODIES)}; "
+            f"got {', '.join(map(str, wrong))}"
+        )
 
 
 def _check_type(name: str, value: object, kind: type) -> None:
@@ -84,6 +109,9 @@ class ReportFacts:
     reported_on: date
     agency: str
     complainant: str = "applicant"
+    # How the explanation names the person who made the report ("Jane Smith", "a neighbour");
+    # empty for the applicant's own reports.
+    who: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,9 +185,19 @@ def _days_later(report: ReportFacts) -> str:
     return "the same day" if days == 0 else f"{_plural(days, 'day', 'days')} later"
 
 
+def _bodies_text(rules: ThresholdRules) -> str:
+    names = [agency_name(b) for b in rules.relevant_bodies]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def _rejection(report: ReportFacts, application_date: date, rules: ThresholdRules) -> str | None:
     """Why a report cannot count under s.104, or None when it qualifies."""
     reported = format_date(report.reported_on)
+    if report.agency.strip().lower() not in rules.relevant_bodies:
+        return (
+            f"not counted: not a relevant body (reported to {agency_name(report.agency)} on "
+            f"{reported}; only reports to {_bodies_text(rules)} count)"
+        )
     if report.reported_on < report.incident_on:
         return (
             f"not counted: reported on {reported}, before the incident date "
@@ -189,22 +227,26 @@ def _rejection(report: ReportFacts, application_date: date, rules: ThresholdRule
 
 
 def _counted_reason(report: ReportFacts) -> str:
+    by = f"by {report.who} " if report.who else ""
     return (
-        f"counted: incident on {format_date(report.incident_on)}, reported to "
+        f"counted: incident on {format_date(report.incident_on)}, reported {by}to "
         f"{agency_name(report.agency)} {_days_later(report)}"
     )
 
 
 def _separate_person_reason(report: ReportFacts, first_index: int) -> str:
+    who = f"{report.who}, " if report.who else ""
     return (
-        f"counted: a separate person reporting the same incident as report {first_index + 1}, "
+        f"counted: {who}a separate person reporting the same incident as report {first_index + 1}, "
         f"reported to {agency_name(report.agency)} {_days_later(report)}"
     )
 
 
-def _duplicate_reason(first_index: int) -> str:
+def _duplicate_reason(report: ReportFacts, first_index: int) -> str:
     # LLR procedure: one incident reported several times or to several agencies is one incident.
-    return f"not counted: same incident as report {first_index + 1}, already counted"
+    # A person counts once per incident, however many times (or to whom) they reported it.
+    reason = f"not counted: same incident as report {first_index + 1}, already counted"
+    return f"{reason} for the same person ({report.who})" if report.who else reason
 
 
 def _earliest(
@@ -241,7 +283,7 @@ def _reason_for(
         return ReportFinding(i, False, rejection)
     pair_first = by_pair[(report.complainant, report.incident)]
     if pair_first != i:
-        return ReportFinding(i, False, _duplicate_reason(pair_first))
+        return ReportFinding(i, False, _duplicate_reason(report, pair_first))
     incident_first = by_incident[report.incident]
     if incident_first != i:
         return ReportFinding(i, True, _separate_person_reason(report, incident_first))
@@ -284,7 +326,14 @@ def assess(
     complainants = _max_count([incident for _, incident in by_pair])
     qualifying = len(by_pair)
     route = _route(incidents, complainants, qualifying, hate_incident, rules)
-    facts = _Counts(incidents, complainants, qualifying, hate_incident)
+    facts = _Counts(
+        incidents,
+        complainants,
+        qualifying,
+        hate_incident,
+        people=_people_of_busiest_incident(reports, by_pair),
+        not_relevant=sum(1 for r in rejections if r and "not a relevant body" in r),
+    )
     return Assessment(
         met=route is not None,
         route=route,
@@ -295,12 +344,27 @@ def assess(
     )
 
 
+def _people_of_busiest_incident(
+    reports: Sequence[ReportFacts], by_pair: dict[tuple[str, str], int]
+) -> tuple[str, ...]:
+    """Who counted for the incident reported by the most people, in report order."""
+    people: dict[str, list[int]] = {}
+    for (_, incident), i in by_pair.items():
+        people.setdefault(incident, []).append(i)
+    if not people:
+        return ()
+    busiest = max(people.values(), key=lambda found: (len(found), -min(found)))
+    return tuple(reports[i].who or "the applicant" for i in sorted(busiest))
+
+
 @dataclass(frozen=True)
 class _Counts:
     incidents: int
     complainants: int
     qualifying: int
     hate_incident: bool
+    people: tuple[str, ...] = ()
+    not_relevant: int = 0
 
 
 def _verdict(route: str | None) -> str:
@@ -316,6 +380,11 @@ def _count_sentences(facts: _Counts, rules: ThresholdRules) -> list[str]:
         f"most people reporting one incident: {facts.complainants} "
         f"(threshold {rules.complainants})."
     ]
+    if facts.complainants > 1:
+        sentences.append(f"The people counted for that incident: {_and_list(facts.people)}.")
+    if facts.not_relevant:
+        reports = _plural(facts.not_relevant, "report was", "reports were")
+        sentences.append(f"{reports} made to someone other than a relevant body and not counted.")
     if facts.hate_incident and rules.hate_incident_route:
         counted = _plural(facts.qualifying, "counted report", "counted reports")
         sentences.append(
@@ -325,6 +394,10 @@ def _count_sentences(facts: _Counts, rules: ThresholdRules) -> list[str]:
     elif facts.hate_incident:
         sentences.append("This area does not use a separate route for hate incidents.")
     return sentences
+
+
+def _and_list(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _shortfall(facts: _Counts, rules: ThresholdRules) -> list[str]:

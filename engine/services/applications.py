@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from typing import Literal
 
 from pydantic import ConfigDict, EmailStr, Field
 
 from engine.inputs import NoNulModel
 
-AGENCIES = ("council", "police", "housing", "other")
+# Who a report was made to (engine.threshold.AGENCIES): the area decides which are relevant
+# bodies whose reports count; "other" never does.
+Agency = Literal["council", "police", "health", "housing", "other"]
+AGENCIES = typing.get_args(Agency)
 # The ways staff take an application for someone (everything but the online form).
 STAFF_CHANNELS = ("phone", "paper", "in_person", "representative")
 
@@ -19,7 +23,7 @@ class _In(NoNulModel):
 
 
 class ReportIn(_In):
-    agency: Literal["council", "police", "housing", "other"]
+    agency: Agency
     reported_date: dt.date
     reference: str | None = Field(default=None, max_length=80)
     channel: str | None = Field(default=None, max_length=30)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ConfigDict, EmailStr, Field
 from sqlalchemy import func
@@ -24,6 +24,7 @@ from engine.errors import InvalidInput, NotFound
 from engine.inputs import NoNulModel
 from engine.models import Report, ReportAudit
 from engine.person_reports import load_person_reports
+from engine.services.applications import Agency
 from engine.services.intake import complainant_key, intake_localities, require_intake
 from engine.threshold import second_report_within_six_months
 
@@ -41,7 +42,7 @@ class ComplaintIn(NoNulModel):
     email: EmailStr | None = None
     incident_on: date
     reported_on: date
-    agency: Literal["council", "police", "housing", "other"]
+    agency: Agency
     reference: str | None = Field(default=None, max_length=80)
     description: str = Field(min_length=1, max_length=2000)
 

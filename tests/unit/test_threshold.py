@@ -307,8 +307,11 @@ def test_when_several_routes_are_met_the_first_in_order_is_reported(
             "counted: incident on 3 March 2026, reported to a housing provider 1 day later",
         ),
         (
+            # Issue 10 reverses this case: a report to anyone but a relevant body never counts.
             ReportFacts("a", date(2026, 3, 3), date(2026, 3, 4), "Fire service"),
-            "counted: incident on 3 March 2026, reported to another agency 1 day later",
+            "not counted: not a relevant body (reported to another agency on 4 March 2026; "
+            "only reports to the council, the police, the integrated care board or a housing "
+            "provider count)",
         ),
         (
             ReportFacts("a", date(2026, 1, 1), date(2026, 2, 11), "police"),
@@ -516,3 +519,108 @@ def test_the_order_reports_are_listed_in_never_changes_the_outcome(
     )
     assert second.most_complainants_one_incident == first.most_complainants_one_incident
     assert sum(counted_flags(first)) == sum(counted_flags(second))
+
+
+# --- relevant bodies (issue 10) -------------------------------------------------------------------
+
+
+def test_three_incidents_reported_to_someone_else_never_meet_the_threshold() -> None:
+    reports = [report(r.incident, r.incident_on, agency="other") for r in three_incidents()]
+    result = assess(reports, application_date=APPLIED, hate_incident=True)
+    assert result.met is False
+    assert result.route is None
+    assert counted_flags(result) == [False, False, False]
+    assert all(f.reason.startswith("not counted: not a relevant body") for f in result.reports)
+    assert "3 reports were made to someone other than a relevant body" in result.explanation
+
+
+def test_three_people_reporting_one_incident_to_someone_else_do_not_meet_the_threshold() -> None:
+    reports = [
+        report("a", date(2026, 3, 1), agency="other", complainant=n) for n in ("ann", "bob", "cat")
+    ]
+    result = assess(reports, application_date=APPLIED)
+    assert result.met is False
+    assert result.most_complainants_one_incident == 0
+
+
+def test_the_integrated_care_board_is_a_relevant_body() -> None:
+    reports = [report(r.incident, r.incident_on, agency="health") for r in three_incidents()]
+    result = assess(reports, application_date=APPLIED)
+    assert result.route == "three_incidents"
+    assert result.reports[0].reason == (
+        "counted: incident on 1 March 2026, reported to the integrated care board 1 day later"
+    )
+
+
+def test_an_area_that_lists_fewer_relevant_bodies_counts_only_those() -> None:
+    rules = ThresholdRules.from_mapping({"relevant_bodies": ["council", "police"]})
+    assert rules.relevant_bodies == ("council", "police")
+    reports = [*three_incidents()[:2], report("c", date(2026, 3, 15), agency="housing")]
+    result = assess(reports, application_date=APPLIED, rules=rules)
+    assert result.met is False
+    assert result.reports[2].reason.endswith("only reports to the council or the police count)")
+
+
+@pytest.mark.parametrize(
+    ("bodies", "message"),
+    [
+        (["council", "other"], "may list only"),
+        (["fire"], "may list only"),
+        ([], "must be a list"),
+        ("police", "must be a list"),
+    ],
+    ids=["other", "unknown", "empty", "not-a-list"],
+)
+def test_relevant_bodies_must_be_bodies_the_act_names(bodies: object, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ThresholdRules.from_mapping({"relevant_bodies": bodies})
+
+
+@given(reports=st.lists(qualifying_report(), max_size=8), position=st.integers(0, 8))
+def test_adding_a_report_to_someone_else_never_changes_the_outcome(
+    reports: list[ReportFacts], position: int
+) -> None:
+    extra = report("a", date(2026, 3, 1), agency="other", complainant="dan")
+    before = assess(reports, application_date=APPLIED)
+    after = assess([*reports[:position], extra, *reports[position:]], application_date=APPLIED)
+    assert (after.met, after.route) == (before.met, before.route)
+    assert after.most_complainants_one_incident == before.most_complainants_one_incident
+
+
+# --- the three-complainants limb explains each person ---------------------------------------------
+
+
+def test_each_person_reporting_one_incident_is_named_counted_or_not() -> None:
+    day = date(2026, 3, 1)
+    reports = [
+        report("a", day, 0, "police"),
+        ReportFacts("a", day, day + timedelta(days=1), "council", "p:jane", "Jane Smith"),
+        ReportFacts("a", day, day + timedelta(days=2), "police", "p:jane", "Jane Smith"),
+        ReportFacts("a", day, day + timedelta(days=2), "other", "p:n1", "a neighbour"),
+        ReportFacts("a", day, day + timedelta(days=3), "housing", "p:n2", "a neighbour at 12"),
+    ]
+    result = assess(reports, application_date=APPLIED)
+    assert result.route == "three_complainants"
+    assert result.most_complainants_one_incident == 3
+    assert counted_flags(result) == [True, True, False, False, True]
+    reasons = [f.reason for f in result.reports]
+    assert reasons[1].startswith("counted: Jane Smith, a separate person reporting the same")
+    assert reasons[2] == (
+        "not counted: same incident as report 2, already counted for the same person (Jane Smith)"
+    )
+    assert reasons[3].startswith("not counted: not a relevant body")
+    assert reasons[4].startswith("counted: a neighbour at 12, a separate person")
+    assert (
+        "The people counted for that incident: the applicant, Jane Smith and a neighbour at 12."
+        in result.explanation
+    )
+
+
+def test_a_first_report_by_someone_else_says_who_made_it() -> None:
+    day = date(2026, 3, 1)
+    result = assess(
+        [ReportFacts("a", day, day, "police", "p:jane", "Jane Smith")], application_date=APPLIED
+    )
+    assert result.reports[0].reason == (
+        "counted: incident on 1 March 2026, reported by Jane Smith to the police the same day"
+    )

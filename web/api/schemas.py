@@ -24,7 +24,7 @@ class ThresholdReportIn(_In):
     incident: Key
     incident_date: date
     reported_date: date
-    agency: Literal["council", "police", "housing", "other"]
+    agency: Literal["council", "police", "health", "housing", "other"]
     complainant: Key = "applicant"
 
 

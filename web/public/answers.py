@@ -17,8 +17,16 @@ Answers = dict[str, Any]
 AGENCIES = {
     "council": "The council",
     "police": "The police",
+    "health": "The NHS (the integrated care board)",
     "housing": "A housing provider",
     "other": "Someone else",
+}
+# Plain words for who counts: only reports to a relevant body count toward a case review.
+AGENCY_HINTS = {
+    "health": "The NHS body that runs health services in your area.",
+    "housing": "Your council or housing association landlord.",
+    "other": "For example a councillor, your MP, a charity or a private landlord. Reports to "
+    "them do not count toward a case review, but you can still tell us about them.",
 }
 CHARACTERISTICS = {
     "disability": "Disability",

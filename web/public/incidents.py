@@ -12,7 +12,7 @@ from engine.clock import Clock
 from engine.services.form_sessions import FormState
 from web.deps import ClockDep, SessionDep
 from web.public import flow, forms
-from web.public.answers import AGENCIES, CHARACTERISTICS, incident_rows
+from web.public.answers import AGENCIES, AGENCY_HINTS, CHARACTERISTICS, incident_rows
 from web.public.apply import CheckedForm, Return, guard, show
 from web.public.forms import Errors
 from web.public.incident_forms import NOT_HATE, parse_incident, parse_report
@@ -260,6 +260,7 @@ def _report_page(
         report_number=report_number,
         incident=incident,
         agencies=AGENCIES,
+        agency_hints=AGENCY_HINTS,
         date_error=forms.date_error_for(errors or Errors(), "date"),
         back_url=flow.CHECK_ANSWERS if returning else SUMMARY,
     )

@@ -14,7 +14,7 @@ from engine.services import precheck
 from engine.services.form_sessions import FormState
 from web.deps import ClockDep, SessionDep
 from web.public import forms
-from web.public.answers import AGENCIES, report_text
+from web.public.answers import AGENCIES, AGENCY_HINTS, report_text
 from web.public.apply import CheckedForm, area_id
 from web.public.forms import Errors
 from web.public.incident_forms import parse_quick_incident
@@ -70,6 +70,7 @@ def _incident_form(
         values=values,
         number=number,
         agencies=AGENCIES,
+        agency_hints=AGENCY_HINTS,
         date_error=forms.date_error_for(Errors(errors or {}), "date"),
         reported_error=forms.date_error_for(Errors(errors or {}), "reported"),
         back_url=LIST if state.answers.get("incidents") else "/check",

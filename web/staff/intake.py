@@ -51,7 +51,8 @@ INVOLVEMENT = {
 AGENCIES = {
     "council": "Council",
     "police": "Police",
-    "housing": "Housing provider",
+    "health": "Integrated care board (NHS)",
+    "housing": "Housing provider (co-opted)",
     "other": "Other",
 }
 
