@@ -212,3 +212,9 @@ EFFECTS.update(
         "make_appeal_pack": make_appeal_pack,
     }
 )
+
+
+# Incidents, reports and register complaints added before the threshold decision (issue 10).
+from engine import case_reports  # noqa: E402  (case_reports needs nothing from this module)
+
+EFFECTS.update(case_reports.EFFECTS)

@@ -162,6 +162,72 @@ class WithdrawalData(_Data):
     reason: str = Text
 
 
+# --- incidents and reports added after intake, until the threshold decision (issue 10) ---
+# Each recomputes the threshold assessment (engine/case_reports.py); none moves the case.
+BEFORE_THRESHOLD_DECISION = (S.submitted, S.acknowledged)
+Agency = Literal["council", "police", "health", "housing", "other"]
+AGENCY_HINT = (
+    "council, police, health (the integrated care board), housing (a co-opted housing "
+    "provider) or other (anyone else: it does not count toward the threshold)."
+)
+REPORTED_BY_HINT = (
+    "Leave empty if the applicant made the report. Otherwise the person's name, or a "
+    "description such as \"a neighbour at number 12\" (each person a different one)."
+)
+
+
+class IncidentAddedData(_Data):
+    occurred_on: date = Field(description="The day the incident happened.")
+    place: str | None = Field(default=None, min_length=1, max_length=500)
+    description: str = Field(min_length=1, max_length=5000, description="What happened.")
+    hate_incident: bool = False
+    reported_to: Agency = Field(description=AGENCY_HINT)
+    reported_on: date = Field(description="The day it was reported.")
+    reference: str | None = Field(default=None, min_length=1, max_length=80)
+    reported_by: str | None = Field(
+        default=None, min_length=1, max_length=200, description=REPORTED_BY_HINT
+    )
+
+
+class ReportAddedData(_Data):
+    incident: int = Field(ge=1, description="The incident's number on the case.")
+    reported_to: Agency = Field(description=AGENCY_HINT)
+    reported_on: date = Field(description="The day it was reported.")
+    reference: str | None = Field(default=None, min_length=1, max_length=80)
+    reported_by: str | None = Field(
+        default=None, min_length=1, max_length=200, description=REPORTED_BY_HINT
+    )
+    reporter_email: str | None = Field(default=None, min_length=3, max_length=254)
+    reporter_phone: str | None = Field(default=None, min_length=1, max_length=40)
+    contact_consent: bool = Field(
+        default=False,
+        description="They agreed to be contacted about the case review (needed to keep "
+        "their email or phone).",
+    )
+
+
+class ComplaintLinkedData(_Data):
+    complaint: int = Field(ge=1, description="The complaint's number in the register.")
+    incident: int = Field(ge=1, description="The number of the case's incident it reports.")
+
+
+# (trigger, label, data, effect): each a self-loop in every state before the decision.
+_AFTER_INTAKE_EVENTS = (
+    ("incident_added", "Add an incident", IncidentAddedData, "add_incident"),
+    ("report_added", "Add a report of an incident", ReportAddedData, "add_report"),
+    (
+        "complaint_linked",
+        "Link a complaint from the register to an incident",
+        ComplaintLinkedData,
+        "link_complaint",
+    ),
+)
+AFTER_INTAKE = tuple(
+    TransitionDef(trigger, (state,), state, ("contact", "jag_chair"), label, (), data, (effect,))
+    for state in BEFORE_THRESHOLD_DECISION
+    for trigger, label, data, effect in _AFTER_INTAKE_EVENTS
+)
+
 TRANSITIONS = (
     TransitionDef(
         "acknowledge",
@@ -333,6 +399,7 @@ TRANSITIONS = (
         WithdrawalData,
         ("record_closure",),
     ),
+    *AFTER_INTAKE,
 )
 
 DEADLINES = (

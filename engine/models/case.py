@@ -106,6 +106,11 @@ class Report(SQLModel, table=True):
     reference: str | None = Field(default=None, max_length=80)
     channel: str | None = Field(default=None, max_length=30)
     officer: str | None = Field(default=None, max_length=200)
+    # Someone other than the applicant who reported the incident ("Jane Smith", "a
+    # neighbour"); None for the applicant's own reports. Their email or phone is kept only
+    # when they agreed to be contacted (migration 0011).
+    reporter: str | None = Field(default=None, max_length=200)
+    reporter_contact: str | None = Field(default=None, max_length=300)
 
 
 # A new deadline's next action: "as soon as the sweep sees it", when its plan is worked out.

@@ -30,6 +30,18 @@ class ReportIn(_In):
     officer: str | None = Field(default=None, max_length=200)
 
 
+class OtherReporterIn(_In):
+    """Someone other than the applicant who reported the same incident (s.104(3)(b))."""
+
+    name: str = Field(min_length=1, max_length=200)  # their name, or "a neighbour"
+    agency: Agency
+    reported_date: dt.date
+    # Only with their agreement to be contacted about the case review.
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    contact_consent: bool = False
+
+
 class IncidentIn(_In):
     date: dt.date
     time: dt.time | None = None
@@ -38,6 +50,7 @@ class IncidentIn(_In):
     hate_incident: bool = False
     perceived_characteristic: str | None = Field(default=None, max_length=100)
     reports: list[ReportIn] = Field(min_length=1, max_length=20)
+    other_reporters: list[OtherReporterIn] = Field(default_factory=list, max_length=20)
 
 
 class PersonIn(_In):

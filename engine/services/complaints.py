@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import ConfigDict, EmailStr, Field
@@ -31,6 +31,7 @@ from engine.threshold import second_report_within_six_months
 RECORDED = "complaint_recorded"
 PROMPT_SHOWN = "case_review_prompt_shown"
 EXPLAINED = "case_review_explained"
+LINKED = "complaint_linked"
 
 
 class ComplaintIn(NoNulModel):
@@ -110,6 +111,8 @@ def _record(session: Session, clock: Clock, c: ComplaintIn, actor: Actor, key: s
         agency=c.agency,
         reference=c.reference,
         channel="staff",
+        # Named in a case's threshold explanation if the complaint is linked to an incident.
+        reporter=c.name,
     )
     report_id = bulk.insert_models_returning_ids(session, [report])[0]
     rows = [
@@ -150,6 +153,38 @@ def _audit(
     )
 
 
+def recorded_locality(session: Session, report_id: int) -> str | None:
+    """The locality whose register a complaint is in; None when it is not a complaint."""
+    return session.exec(
+        select(ReportAudit.locality_id).where(
+            ReportAudit.report_id == report_id, ReportAudit.action == RECORDED
+        )
+    ).first()
+
+
+def record_link(
+    session: Session,
+    report_id: int,
+    locality: str,
+    reference: str,
+    incident: int,
+    actor_user_id: int | None,
+    now: datetime,
+) -> None:
+    """The register's own note that a complaint now counts on a case (in the event's
+    transaction, beside the case's audit row, which names who linked it)."""
+    row = ReportAudit(
+        report_id=report_id,
+        occurred_at=now,
+        actor_user_id=actor_user_id,
+        actor_label="",
+        locality_id=locality,
+        action=LINKED,
+        data={"case": reference, "incident": incident},
+    )
+    bulk.insert_models(session, row)
+
+
 def complaint_view(session: Session, *, report_id: int, actor: Actor) -> dict[str, Any]:
     """A recorded complaint as its confirmation page shows it, to staff of its locality."""
     report = session.get(Report, report_id)
@@ -162,6 +197,7 @@ def complaint_view(session: Session, *, report_id: int, actor: Actor) -> dict[st
     if report is None or recorded is None or recorded.locality_id not in intake_localities(actor):
         raise NotFound("There is no complaint with that number.")
     prompt, explained = by_action.get(PROMPT_SHOWN), by_action.get(EXPLAINED)
+    linked = by_action.get(LINKED)
     locality = registry.locality_area(recorded.locality_id).localities[recorded.locality_id]
     return {
         "id": report.id,
@@ -176,6 +212,8 @@ def complaint_view(session: Session, *, report_id: int, actor: Actor) -> dict[st
         "earlier": [date.fromisoformat(d) for d in (prompt.data["earlier"] if prompt else [])],
         "explained_by": explained.actor_label if explained else None,
         "explained_at": explained.occurred_at if explained else None,
+        "linked_case": linked.data.get("case") if linked else None,
+        "linked_incident": linked.data.get("incident") if linked else None,
     }
 
 

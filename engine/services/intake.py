@@ -14,6 +14,14 @@ from sqlmodel import Session, select
 
 from engine import machine, registry
 from engine.access import PUBLIC, Actor
+from engine.case_reports import (
+    APPLICANT,
+    Applicant,
+    check_report_date,
+    complainant_key,
+    contact_text,
+    reporter_key,
+)
 from engine.clock import Clock
 from engine.errors import InvalidInput, NotAllowed
 from engine.models import Case, Incident, Party, ReferenceCounter, Report
@@ -93,21 +101,7 @@ def prepare_application(
             }
             for seq, inc in enumerate(application.incidents, start=1)
         ],
-        reports=[
-            (
-                n,
-                {
-                    "incident_on": inc.date,
-                    "reported_on": rep.reported_date,
-                    "agency": rep.agency,
-                    "reference": rep.reference,
-                    "channel": rep.channel,
-                    "officer": rep.officer,
-                },
-            )
-            for n, inc in enumerate(application.incidents)
-            for rep in inc.reports
-        ],
+        reports=_report_rows(application),
         complainant_key=complainant_key(email=a.email, name=a.name, postcode=a.postcode),
         start=machine.plan_start(
             case=case, actor=actor, clock=clock, applicant=(a.email, a.address, a.phone)
@@ -136,13 +130,71 @@ def write_application(session: Session, prepared: Prepared) -> Submitted:
             "case_id": case.id,
             "incident_id": incident_ids[n],
             "incident_key": f"{case.reference}/{n + 1}",
-            "complainant_key": key,
+            "complainant_key": _key_for(row["complainant_key"], key, case.reference),
         }
         for n, row in prepared.reports
     ]
     conn.execute(_REPORT.insert(), reports)
     machine.write_start(session, case=case, plan=prepared.start)
     return Submitted(case.reference, prepared.token, case.id)
+
+
+def _report_rows(app: ApplicationIn) -> list[tuple[int, dict[str, Any]]]:
+    """(index of its incident, row) for each report: the applicant's, then other people's.
+
+    Another person's complainant key is worked out once the case has its reference (see
+    `_key_for`); until then the row carries what the key is made from.
+    """
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for n, inc in enumerate(app.incidents):
+        base = {"incident_on": inc.date, "channel": None, "officer": None, "reference": None}
+        for rep in inc.reports:
+            rows.append(
+                (
+                    n,
+                    base
+                    | {
+                        "reported_on": rep.reported_date,
+                        "agency": rep.agency,
+                        "reference": rep.reference,
+                        "channel": rep.channel,
+                        "officer": rep.officer,
+                        "reporter": None,
+                        "reporter_contact": None,
+                        "complainant_key": APPLICANT,
+                    },
+                )
+            )
+        for other in inc.other_reporters:
+            same = _other_key(app, other.name, other.email, "{case}") is None
+            rows.append(
+                (
+                    n,
+                    base
+                    | {
+                        "reported_on": other.reported_date,
+                        "agency": other.agency,
+                        "reporter": None if same else other.name,
+                        "reporter_contact": contact_text(
+                            other.email, other.phone, other.contact_consent, "unused"
+                        ),
+                        "complainant_key": APPLICANT if same else (other.name, other.email),
+                    },
+                )
+            )
+    return rows
+
+
+def _other_key(app: ApplicationIn, name: str, email: str | None, case_ref: str) -> str | None:
+    a = app.applicant
+    return reporter_key(name, email, Applicant(a.name, a.email), case_ref)
+
+
+def _key_for(marker: Any, applicant_key: str, case_ref: str) -> str:
+    if marker == APPLICANT:
+        return applicant_key
+    name, email = marker
+    return reporter_key(name, email, Applicant("", None), case_ref) or applicant_key
 
 
 # Staff who take applications and complaints for people: the point of contact and JAG chair.
@@ -239,6 +291,12 @@ def _check_dates(app: ApplicationIn, today: date) -> None:
                 raise InvalidInput(
                     "A report cannot be made before the incident happened.", field=where
                 )
+        for j, other in enumerate(inc.other_reporters):
+            where = f"incidents.{i}.other_reporters.{j}"
+            check_report_date(other.reported_date, inc.date, today, f"{where}.reported_date")
+            contact_text(
+                other.email, other.phone, other.contact_consent, f"{where}.contact_consent"
+            )
 
 
 def _case(app: ApplicationIn, area: registry.AreaConfig, clock: Clock, token_hash: str) -> Case:
@@ -279,13 +337,22 @@ def _case(app: ApplicationIn, area: registry.AreaConfig, clock: Clock, token_has
 
 
 def _facts(app: ApplicationIn) -> list[ReportFacts]:
-    return [
-        ReportFacts(
-            incident=str(i), incident_on=inc.date, reported_on=rep.reported_date, agency=rep.agency
+    """The application's reports as facts, in the order they are stored and numbered."""
+    facts = []
+    for n, row in _report_rows(app):
+        marker = row["complainant_key"]
+        who = "" if marker == APPLICANT else marker[0]
+        facts.append(
+            ReportFacts(
+                incident=str(n + 1),
+                incident_on=row["incident_on"],
+                reported_on=row["reported_on"],
+                agency=row["agency"],
+                complainant=APPLICANT if marker == APPLICANT else _other_key(app, *marker, "-"),
+                who=who,
+            )
         )
-        for i, inc in enumerate(app.incidents, start=1)
-        for rep in inc.reports
-    ]
+    return facts
 
 
 _CASE = Case.__table__  # type: ignore[attr-defined]
@@ -294,29 +361,6 @@ _INCIDENT = Incident.__table__  # type: ignore[attr-defined]
 _REPORT = Report.__table__  # type: ignore[attr-defined]
 _INSERT_CASE = _CASE.insert().returning(_CASE.c.id)
 _INSERT_INCIDENTS = _INCIDENT.insert().returning(_INCIDENT.c.id, sort_by_parameter_order=True)
-
-
-def complainant_key(
-    *, email: str | None = None, name: str | None = None, postcode: str | None = None
-) -> str | None:
-    """Ties one person's reports together across cases, complaints and imports.
-
-    Keyed on the email address when there is one, else on name and postcode together; only a
-    hash is kept. None when neither is known (the caller picks a key of its own).
-    """
-    if email and email.strip():
-        return "email:" + _digest(email.strip().lower())
-    if name and name.strip() and postcode and postcode.strip():
-        return "person:" + _digest(f"{_squash(name)}|{_squash(postcode)}")
-    return None
-
-
-def _squash(text: str) -> str:
-    return "".join(text.lower().split())
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
 def _parties(app: ApplicationIn) -> list[dict[str, Any]]:
