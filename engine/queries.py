@@ -108,6 +108,8 @@ def _incidents(session: Session, case: Case) -> list[dict[str, Any]]:
                     "agency": row.agency,
                     "reported_date": row.reported_on.isoformat(),
                     "reference": row.report_reference,
+                    # Someone other than the applicant (None: the applicant's own report).
+                    "reporter": row.reporter,
                 }
             )
     return list(incidents.values())
@@ -125,6 +127,7 @@ _INCIDENT_REPORTS = (
         _R.c.agency,
         _R.c.reported_on,
         _R.c.reference.label("report_reference"),
+        _R.c.reporter,
     )
     .select_from(_I.outerjoin(_R, (_R.c.case_id == _I.c.case_id) & (_R.c.incident_id == _I.c.id)))
     .where(_I.c.case_id == bindparam("case_id"))
@@ -250,6 +253,11 @@ def staff_case_page(
     }
     detail["threshold_reports"] = _report_findings(detail["incidents"], case.threshold_assessment)
     detail["threshold_explanation"] = case.threshold_assessment.get("explanation", "")
+    # Incidents and reports added after intake: what the assessment said before and after.
+    detail["threshold_changes"] = [
+        {**c, "label": labels.get(c.get("event", ""), c.get("event", ""))}
+        for c in reversed(case.threshold_assessment.get("changes", []))
+    ]
     for d in detail["deadlines"]:
         d["why"] = _why_due(d)
     detail["event_labels"] = labels

@@ -135,6 +135,17 @@ def _incident(i: dict[str, Any]) -> dict[str, Any]:
             }
             for r in i["reports"]
         ],
+        "other_reporters": [
+            {
+                "name": o["name"],
+                "agency": o["agency"],
+                "reported_date": o["date"],
+                "email": o.get("email"),
+                "phone": o.get("phone"),
+                "contact_consent": o.get("consent") == "yes",
+            }
+            for o in i.get("others") or []
+        ],
     }
 
 
@@ -280,6 +291,15 @@ def incident_rows(
     rows += [
         (f"Report {j}", report_text(r), f"{href}/reports/{j}", f"report {j}")
         for j, r in enumerate(incident.get("reports") or [], start=1)
+    ]
+    rows += [
+        (
+            f"Also reported by {o.get('name')}",
+            report_text(o),
+            f"{href}/others/{k}",
+            f"the report by {o.get('name')}",
+        )
+        for k, o in enumerate(incident.get("others") or [], start=1)
     ]
     return [_row(*row, to_check=to_check) for row in rows]
 

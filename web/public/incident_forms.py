@@ -125,3 +125,58 @@ def _getlist(form: Form, name: str) -> list[str]:
         return [str(v) for v in getlist(name)]
     value = form.get(name)
     return [value] if value else []
+
+
+def parse_other(
+    form: Form, today: date, incident: Incident, other: Report | None
+) -> tuple[Report, Errors]:
+    """Someone else who reported the incident: who, to whom, when, and whether we may
+    contact them (their details are kept only if they agreed)."""
+    errors = Errors()
+    name = forms.text(
+        form,
+        "name",
+        errors,
+        what="Their name",
+        max_length=200,
+        required="Enter their name, or who they are, like a neighbour at number 12",
+    )
+    agency = forms.choice(
+        form, "agency", errors, options=AGENCIES, required="Select who they reported it to"
+    )
+    reported = forms.day_month_year(
+        form, "date", errors, what="the date they reported it", today=today
+    )
+    happened = date.fromisoformat(incident["date"]) if incident.get("date") else None
+    if reported and happened and reported < happened:
+        errors["date-day"] = (
+            f"The date they reported it must be the same as or after the date it happened "
+            f"({short_date(happened)})"
+        )
+    consent = forms.choice(
+        form,
+        "consent",
+        errors,
+        options=("yes", "no"),
+        required="Select yes if they agreed to us contacting them",
+    )
+    email = phone = None
+    if consent == "yes":
+        if forms.clean(form.get("email")):
+            email = forms.email(form, "email", errors, required="Enter their email address")
+        if forms.clean(form.get("phone")):
+            phone = forms.phone(form, "phone", errors, required="Enter their phone number")
+    elif consent == "no" and (forms.clean(form.get("email")) or forms.clean(form.get("phone"))):
+        errors["email"] = (
+            "Leave their email and phone empty, or select yes if they agreed to us contacting them"
+        )
+    updated = dict(other or {"id": new_id()})
+    updated |= {
+        "name": name,
+        "agency": agency,
+        "date": reported.isoformat() if reported else None,
+        "consent": consent,
+        "email": email,
+        "phone": phone,
+    }
+    return updated, errors

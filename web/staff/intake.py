@@ -27,6 +27,7 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 # A fixed set of rows, so the page works without JavaScript; empty ones are skipped.
 INCIDENT_SLOTS = 3
 REPORT_SLOTS = 2
+OTHER_SLOTS = 2  # other people who reported the same incident
 
 CHANNELS = {
     "phone": "By phone",
@@ -185,6 +186,7 @@ def _application_form(
         "agencies": AGENCIES,
         "incident_slots": range(1, INCIDENT_SLOTS + 1),
         "report_slots": range(1, REPORT_SLOTS + 1),
+        "other_slots": range(1, OTHER_SLOTS + 1),
         "back_url": "/staff",
     }
     return render(request, "staff/apply.html", context, status=status)
@@ -197,7 +199,8 @@ def _anchor(name: str) -> str:
 
 # --- reading the application form ------------------------------------------------------
 
-Slots = list[tuple[int, list[int]]]  # per kept incident: its row number and its report rows
+# Per kept incident: its row number, its report rows and its other-reporter rows.
+Slots = list[tuple[int, list[int], list[int]]]
 
 
 def read_application(form: FormData, today: date) -> tuple[dict[str, Any], Slots, dict[str, str]]:
@@ -291,9 +294,39 @@ def _incidents(form: FormData, get: Any, errors: dict[str, str]) -> tuple[list[A
             incident["place"] = get(f"{p}_place")
         if get(f"{p}_characteristic"):
             incident["perceived_characteristic"] = get(f"{p}_characteristic")
+        others, other_rows = _others(form, get, errors, i)
+        incident["other_reporters"] = others
         incidents.append(incident)
-        slots.append((i, report_rows))
+        slots.append((i, report_rows, other_rows))
     return incidents, slots
+
+
+def _others(
+    form: FormData, get: Any, errors: dict[str, str], i: int
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """Other people who reported incident i: each row given, and its slot number."""
+    others, rows = [], []
+    for k in range(1, OTHER_SLOTS + 1):
+        o = f"inc{i}_oth{k}"
+        given = (get(f"{o}_name"), get(f"{o}_agency"), get(f"{o}_email"), get(f"{o}_phone"))
+        if not any((*given, *_date_parts(get, f"{o}_date"))):
+            continue
+        if not get(f"{o}_name"):
+            errors[f"{o}_name"] = f"Enter the name of the other person who reported incident {i}"
+        if not get(f"{o}_agency"):
+            errors[f"{o}_agency"] = f"Select who the other person reported incident {i} to"
+        person: dict[str, Any] = {
+            "name": get(f"{o}_name"),
+            "agency": get(f"{o}_agency") or None,
+            "reported_date": _date(get, f"{o}_date", errors, "the date they reported it"),
+            "contact_consent": form.get(f"{o}_consent") == "yes",
+        }
+        person.update({f: get(f"{o}_{f}") for f in ("email", "phone") if get(f"{o}_{f}")})
+        if person["reported_date"] is None and f"{o}_date" not in errors:
+            errors[f"{o}_date"] = "Enter the date they reported it"
+        others.append(person)
+        rows.append(k)
+    return others, rows
 
 
 def _date_parts(get: Any, name: str) -> tuple[str, str, str]:
@@ -336,7 +369,15 @@ def _form_field(engine_field: str | None, slots: Slots) -> str:
     """The form field behind an engine or model error ("incidents.0.reports.1.reported_date")."""
     parts = (engine_field or "").split(".")
     if parts[0] == "incidents" and len(parts) > 1 and parts[1].isdigit():
-        row, report_rows = slots[int(parts[1])] if int(parts[1]) < len(slots) else (1, [1])
+        row, report_rows, other_rows = (
+            slots[int(parts[1])] if int(parts[1]) < len(slots) else (1, [1], [1])
+        )
+        if len(parts) > 3 and parts[2] == "other_reporters" and parts[3].isdigit():
+            k = int(parts[3])
+            slot = other_rows[k] if k < len(other_rows) else 1
+            field = parts[4] if len(parts) > 4 else "name"
+            names = {"reported_date": "date", "contact_consent": "consent"}
+            return f"inc{row}_oth{slot}_{names.get(field, field)}"
         if len(parts) > 3 and parts[2] == "reports" and parts[3].isdigit():
             j = int(parts[3])
             rep = report_rows[j] if j < len(report_rows) else 1
