@@ -172,7 +172,7 @@ AGENCY_HINT = (
 )
 REPORTED_BY_HINT = (
     "Leave empty if the applicant made the report. Otherwise the person's name, or a "
-    "description such as \"a neighbour at number 12\" (each person a different one)."
+    'description such as "a neighbour at number 12" (each person a different one).'
 )
 
 
