@@ -268,3 +268,49 @@ def test_an_incident_added_on_the_case_page_shows_the_assessment_before_and_afte
     assert "Add an incident on Monday 2 March 2026: not met before, met after." in page
     assert "The threshold for an ASB case review is met by separate incidents" in page
     assert "Bins set on fire." in page
+
+
+def complaint_form(name: str, happened: Any, agency: str) -> dict[str, str]:
+    return {
+        "locality": "leicester",
+        "name": name,
+        "postcode": "LE2 2AA",
+        "agency": agency,
+        "description": "Shouting in the street.",
+        **date_fields("incident_on", happened),
+        **date_fields("reported_on", happened + timedelta(days=1)),
+    }
+
+
+def test_register_complaints_linked_on_the_case_page_meet_the_three_complainants_limb(
+    app: Any, session: Session, session_factory: SessionFactory, clock: FixedClock, staff: dict
+) -> None:
+    ref = make_case(session, clock, incidents=1).reference
+    session.rollback()
+    happened = clock.today() - timedelta(days=20)  # the factory's single incident
+    contact = signed_in(app, session, clock, staff, "contact")
+    numbers = []
+    for name, agency in (("Robin Smith", "health"), ("Kim Jones", "police")):
+        assert "Integrated care board" in contact.get("/staff/complaints/new").text
+        done = contact.post("/staff/complaints/new", complaint_form(name, happened, agency))
+        number = int(done.headers["location"].rsplit("/", 1)[1])
+        assert "link it from the case page" in contact.get(f"/staff/complaints/{number}").text
+        numbers.append(number)
+    form = contact.get(f"/staff/cases/{ref}/events/complaint_linked")
+    assert 'name="complaint"' in form.text and 'name="incident"' in form.text
+    wrong = contact.post(
+        f"/staff/cases/{ref}/events/complaint_linked",
+        {"version": "1", "complaint": str(numbers[0]), "incident": "2"},
+        422,
+    )
+    assert "This case has no incident 2." in html.unescape(wrong.text)
+    for version, number in enumerate(numbers, start=1):
+        contact.post(
+            f"/staff/cases/{ref}/events/complaint_linked",
+            {"version": str(version), "complaint": str(number), "incident": "1"},
+        )
+    assert only_case(session_factory).threshold_assessment["route"] == "three_complainants"
+    page = html.unescape(contact.get(f"/staff/cases/{ref}").text)
+    assert "the applicant, Robin Smith and Kim Jones" in page
+    linked = contact.get(f"/staff/complaints/{numbers[0]}").text
+    assert "Linked to incident 1 of case" in linked and ref in linked
