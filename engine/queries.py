@@ -9,7 +9,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from engine import documents, machine, registry, workdays
+from engine import documents, machine, registry, threshold, workdays
 from engine.access import Actor, require_case_access, roles_on_case
 from engine.clock import Clock
 from engine.definitions import WorkflowDef
@@ -110,6 +110,7 @@ def _incidents(session: Session, case: Case) -> list[dict[str, Any]]:
                     "reference": row.report_reference,
                     # Someone other than the applicant (None: the applicant's own report).
                     "reporter": row.reporter,
+                    "agency_name": threshold.agency_name(row.agency),
                 }
             )
     return list(incidents.values())
