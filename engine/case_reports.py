@@ -220,7 +220,8 @@ def add_incident(ctx: EffectContext) -> None:
         .scalar_one()
     )
     incident = Incident(id=incident_id, **row)
-    _insert_report(ctx, incident, d.reported_to, d.reported_on, d.reference, d.reported_by, None)
+    by = _Reporter(d.reported_by, None, None) if d.reported_by else None
+    _insert_report(ctx, incident, d.reported_to, d.reported_on, d.reference, by)
     if d.hate_incident:
         ctx.case.hate_incident = True
     reassess(ctx.session, ctx.case, trigger=ctx.trigger, now=ctx.now)
@@ -240,8 +241,18 @@ def add_report(ctx: EffectContext) -> None:
             "reported it.",
             field="data.reported_by",
         )
-    _insert_report(ctx, incident, d.reported_to, d.reported_on, d.reference, d.reported_by, contact)
+    by = _Reporter(d.reported_by, d.reporter_email, contact) if d.reported_by else None
+    _insert_report(ctx, incident, d.reported_to, d.reported_on, d.reference, by)
     reassess(ctx.session, ctx.case, trigger=ctx.trigger, now=ctx.now)
+
+
+@dataclass(frozen=True)
+class _Reporter:
+    """Someone other than the applicant, as staff named them."""
+
+    name: str
+    email: str | None
+    contact: str | None  # email and phone as kept: only with their consent
 
 
 def _insert_report(
@@ -250,15 +261,13 @@ def _insert_report(
     agency: str,
     reported_on: date,
     reference: str | None,
-    reported_by: str | None,
-    contact: str | None,
+    by: _Reporter | None,
 ) -> None:
     own = applicant_key(ctx.session, ctx.case.id)  # type: ignore[arg-type]
     key = None
-    if reported_by:
-        email = contact.split(", ")[0] if contact and "@" in contact.split(", ")[0] else None
+    if by is not None:
         applicant = applicant_of(ctx.session, ctx.case.id)  # type: ignore[arg-type]
-        key = reporter_key(reported_by, email, applicant, ctx.case.reference)
+        key = reporter_key(by.name, by.email, applicant, ctx.case.reference)
     ctx.session.connection().execute(
         _REPORT.insert(),
         {
@@ -272,8 +281,8 @@ def _insert_report(
             "reference": reference,
             "channel": "staff",
             "officer": None,
-            "reporter": reported_by if key else None,
-            "reporter_contact": contact if key else None,
+            "reporter": by.name if by and key else None,
+            "reporter_contact": by.contact if by and key else None,
         },
     )
 

@@ -6,7 +6,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, EmailStr, Field
 
 from engine.definitions import (
     DeadlineRule,
@@ -197,7 +197,7 @@ class ReportAddedData(_Data):
     reported_by: str | None = Field(
         default=None, min_length=1, max_length=200, description=REPORTED_BY_HINT
     )
-    reporter_email: str | None = Field(default=None, min_length=3, max_length=254)
+    reporter_email: EmailStr | None = None
     reporter_phone: str | None = Field(default=None, min_length=1, max_length=40)
     contact_consent: bool = Field(
         default=False,

@@ -304,6 +304,11 @@ def test_reports_by_two_more_people_added_after_intake_meet_the_three_complainan
         ("report_added", {"reporter_phone": "0116", "reported_by": "Jo"}, "data.contact_consent"),
         ("report_added", {"reporter_phone": "0116", "contact_consent": True}, "data.reported_by"),
         ("complaint_linked", {"complaint": 999, "incident": 1}, "data.complaint"),
+        (
+            "report_added",
+            {"reporter_email": "not-an-email", "reported_by": "Jo", "contact_consent": True},
+            "data.reporter_email",
+        ),
     ],
     ids=[
         "future-incident",
@@ -314,6 +319,7 @@ def test_reports_by_two_more_people_added_after_intake_meet_the_three_complainan
         "contact-without-consent",
         "contact-for-the-applicant",
         "no-such-complaint",
+        "bad-email",
     ],
 )
 def test_bad_additions_are_refused_by_field_and_store_nothing(

@@ -215,8 +215,13 @@ def test_staff_intake_records_other_people_and_meets_the_three_complainants_limb
         ({"inc1_oth1_agency": ""}, "inc1_oth1_agency", "Select who the other person reported"),
         ({"inc1_oth1_name": ""}, "inc1_oth1_name", "Enter the name of the other person"),
         ({"inc1_oth1_date-day": "1"}, "inc1_oth1_date", "before the incident happened"),
+        (
+            {"inc1_oth2_phone": "0" * 41},
+            "inc1_oth2_phone",
+            "Shorten the other person's phone number",
+        ),
     ],
-    ids=["contact-without-consent", "no-body", "no-name", "before-the-incident"],
+    ids=["contact-without-consent", "no-body", "no-name", "before-the-incident", "long-phone"],
 )
 def test_staff_intake_refuses_a_bad_other_person_by_field_and_stores_nothing(
     app: Any,

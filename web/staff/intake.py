@@ -351,8 +351,18 @@ def _pydantic_errors(exc: ValidationError, slots: Slots) -> dict[str, str]:
     return errors
 
 
+OTHER_LABELS = {
+    "name": "the other person's name",
+    "agency": "who the other person reported it to",
+    "phone": "the other person's phone number",
+    "date": "the date the other person reported it",
+}
+
+
 def _message(name: str, e: Any) -> str:
-    label = LABELS.get(name, name.replace("_", " "))
+    parts = name.split("_", 2)
+    other = OTHER_LABELS.get(parts[2]) if len(parts) == 3 and parts[1].startswith("oth") else None
+    label = other or LABELS.get(name, name.replace("_", " "))
     kind = e.get("type", "")
     if "email" in name:
         return "Enter an email address in the correct format, like name@example.com"
