@@ -490,3 +490,30 @@ def test_a_status_page_with_a_whole_history_passes_axe(
     main = tour.page.locator("main").inner_text()
     assert "Fit a camera at the entrance" in main and "PC Jane Smith" not in main
     tour.audit("status-history")
+
+
+def test_someone_else_who_reported_an_incident_and_its_errors_pass_axe(
+    tour: Tour, clock: FixedClock
+) -> None:
+    today = clock.today()
+    precheck(tour, today)
+    about_you(tour)
+    tour.go("/apply/incidents/1/others/new")
+    tour.audit("other-reporter")
+    tour.fill("Their email address (optional, only if they agreed)", "jo@example.org")
+    tour.button()
+    assert tour.error_summary() == [
+        "Enter their name, or who they are, like a neighbour at number 12",
+        "Select who they reported it to",
+        "Enter the date they reported it",
+        "Select yes if they agreed to us contacting them",
+    ]
+    tour.audit("other-reporter-error")
+    tour.fill("Who are they?", "a neighbour at number 12")
+    tour.choose("The NHS (the integrated care board)")
+    tour.date("date", today - timedelta(days=19))
+    tour.choose("Yes")
+    tour.button()
+    assert tour.path() == "/apply/incidents"
+    assert "Also reported by a neighbour at number 12" in tour.page.locator("main").inner_text()
+    tour.audit("incidents-with-other-reporter")

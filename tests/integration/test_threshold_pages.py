@@ -319,3 +319,17 @@ def test_register_complaints_linked_on_the_case_page_meet_the_three_complainants
     assert "the applicant, Robin Smith and Kim Jones" in page
     linked = contact.get(f"/staff/complaints/{numbers[0]}").text
     assert "Linked to incident 1 of case" in linked and ref in linked
+
+
+def test_an_empty_other_person_page_lists_every_question_in_page_order(
+    visitor: Visitor, clock: FixedClock
+) -> None:
+    fill_in_everything(visitor, clock.today(), incidents=1)
+    page = visitor.post("/apply/incidents/1/others/new", {"email": "jo@example.org"}, status=422)
+    summary = re.findall(r'<li>\s*<a href="#([^"]+)">([^<]+)</a>', page.text)
+    assert [(anchor, text.strip()) for anchor, text in summary] == [
+        ("name", "Enter their name, or who they are, like a neighbour at number 12"),
+        ("agency", "Select who they reported it to"),
+        ("date-day", "Enter the date they reported it"),
+        ("consent", "Select yes if they agreed to us contacting them"),
+    ]
