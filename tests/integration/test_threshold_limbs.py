@@ -451,3 +451,18 @@ def test_the_applicants_own_register_complaint_counts_once(
     assessment = case_of(session_factory, ref).threshold_assessment
     assert "most people reporting one incident: 1" in assessment["explanation"]
     assert assessment["reports"][1]["reason"].startswith("not counted: same incident as report 1")
+
+
+def test_a_hate_incident_added_after_intake_marks_the_case_and_is_assessed_on_that_route(
+    client: TestClient, clock: FixedClock, session_factory: SessionFactory, staff: dict
+) -> None:
+    ref = apply(client, application_body(today=clock.today(), incidents=1))
+    assert case_of(session_factory, ref).threshold_assessment["met"] is False
+    data = incident_data(clock, hate_incident=True, place="Bus stop on London Road")
+    assert fire(client, ref, staff["contact"], "incident_added", 1, **data).status_code == 200
+    case = case_of(session_factory, ref)
+    assert case.hate_incident is True
+    assert case.threshold_assessment["route"] == "hate_incident"
+    with session_factory() as s:
+        added = s.exec(select(Incident).where(Incident.case_id == case.id, Incident.seq == 2)).one()
+    assert (added.place, added.hate_incident) == ("Bus stop on London Road", True)
