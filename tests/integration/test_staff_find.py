@@ -264,3 +264,36 @@ def test_the_engine_search_matches_the_page(
     )
     assert [r["reference"] for r in found.rows] == [ref] and found.total == 1
     assert found.rows[0]["applicant"] == "Dee Lane" and found.rows[0]["postcode"] == "LE3 3CC"
+
+
+def test_the_api_twin_searches_with_the_same_rules(
+    client: Any, session: Session, clock: FixedClock, staff: dict
+) -> None:
+    ref = make_case(
+        session, clock, **person("Eve Stone", "LE5 1AA", "2 Low St", "e@x.org")
+    ).reference
+    melton = make_case(session, clock, locality="melton").reference
+    contact = {"Authorization": f"Bearer {staff['contact'].token}"}
+    got = client.get("/api/v1/cases?q=stone", headers=contact)
+    assert got.status_code == 200
+    body = got.json()
+    assert [c["reference"] for c in body["cases"]] == [ref]
+    assert body["total"] == 1 and body["page"] == 1 and body["page_size"] == 50
+    assert body["cases"][0]["applicant"] == "Eve Stone"
+    everything = client.get("/api/v1/cases", headers=contact).json()
+    assert [c["reference"] for c in everything["cases"]] == [ref]  # not Melton's case
+    manager = {"Authorization": f"Bearer {staff['manager'].token}"}
+    both = client.get("/api/v1/cases?sort=reference", headers=manager).json()
+    assert [c["reference"] for c in both["cases"]] == [ref, melton]
+    for bad, field in (
+        ("state=nope", "state"),
+        ("received_from=2026-02-30", "received_from"),
+        ("page=0", "page"),
+        ("sort=price", "sort"),
+        ("locality=melton", "locality"),
+    ):
+        refused = client.get(f"/api/v1/cases?{bad}", headers=contact)
+        assert refused.status_code == 422, bad
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert field in refused.text, bad
+    assert client.get("/api/v1/cases").status_code == 401
