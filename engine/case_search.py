@@ -275,6 +275,21 @@ def _rows(
 ) -> list[dict[str, Any]]:
     """The page's cases first (by the case table alone where the sort allows), then their
     applicants and next deadlines for those rows only."""
+    stmt = _page_statement(wanted, where, limit=limit, offset=offset)
+    found = session.execute(stmt).all()
+    ids = [r.id for r in found]
+    people = _applicants(session, ids)
+    due = _next_due(session, ids) if ids else {}
+    return [_row(r, people.get(r.id), due.get(r.id), today) for r in found]
+
+
+def page_statement(actor: Actor, wanted: CaseFilter, today: date) -> Any:
+    """The statement that picks a page of cases (for looking at its query plan)."""
+    where = _conditions(actor, checked(wanted, actor), today)
+    return _page_statement(wanted, where, limit=PAGE_SIZE, offset=(wanted.page - 1) * PAGE_SIZE)
+
+
+def _page_statement(wanted: CaseFilter, where: list[Any], *, limit: int, offset: int) -> Any:
     table = Case.__table__  # type: ignore[attr-defined]
     columns = [
         table.c.id,
@@ -288,12 +303,7 @@ def _rows(
     if wanted.sort == "deadline" and not wanted.overdue:
         source = source.outerjoin(_NEXT_DUE, _NEXT_DUE.c.case_id == table.c.id)
     stmt = sa_select(*columns).select_from(source).where(*where)
-    stmt = stmt.order_by(*_order(wanted.sort)).limit(limit).offset(offset)
-    found = session.execute(stmt).all()
-    ids = [r.id for r in found]
-    people = _applicants(session, ids)
-    due = _next_due(session, ids) if ids else {}
-    return [_row(r, people.get(r.id), due.get(r.id), today) for r in found]
+    return stmt.order_by(*_order(wanted.sort)).limit(limit).offset(offset)
 
 
 def _applicants(session: Session, ids: list[int]) -> dict[int, Any]:
