@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_
+from sqlalchemy import and_, false, func, intersect, literal, or_, union
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -19,6 +19,8 @@ from engine.errors import InvalidInput
 from engine.models import Case, CaseSearchTerm, Deadline, Party
 
 PAGE_SIZE = 50
+# Matches counted (and paged through) at most: beyond this the filters narrow a search.
+COUNT_LIMIT = 5000
 # The most rows a CSV download carries: every case an area holds for years to come.
 CSV_LIMIT = 100_000
 TERM_LENGTH = 60
@@ -87,6 +89,8 @@ class CasePage:
     pages: int
     locality_options: list[tuple[str, str]] = field(default_factory=list)
     state_options: list[tuple[str, str]] = field(default_factory=list)
+    # True when more than COUNT_LIMIT match: `total` is then the cap, and so are the pages.
+    more: bool = False
 
 
 def checked(f: CaseFilter, actor: Actor) -> CaseFilter:
@@ -144,13 +148,26 @@ def find_cases(session: Session, *, actor: Actor, wanted: CaseFilter, today: dat
     """One page of the cases the actor may open that match, with the total for paging."""
     wanted = checked(wanted, actor)
     where = _conditions(actor, wanted, today)
-    total = session.execute(
-        sa_select(func.count()).select_from(_from(wanted)).where(*where)
+    # Counted only up to just past the cap: a manager's unfiltered list would otherwise read
+    # every case of the area for a number nobody pages through.
+    capped = sa_select(literal(1)).select_from(_from(wanted, today)).where(*where)
+    found = session.execute(
+        sa_select(func.count()).select_from(capped.limit(COUNT_LIMIT + 1).subquery())
     ).scalar_one()
+    total = min(found, COUNT_LIMIT)
     pages = max(1, -(-total // PAGE_SIZE))
     offset = (wanted.page - 1) * PAGE_SIZE
-    rows = _rows(session, wanted, where, limit=PAGE_SIZE, offset=offset, today=today)
-    return CasePage(rows, total, wanted.page, pages, locality_options(actor), state_options())
+    limit = max(0, min(PAGE_SIZE, total - offset))  # never past the cap
+    rows = _rows(session, wanted, where, limit=limit, offset=offset, today=today) if limit else []
+    return CasePage(
+        rows,
+        total,
+        wanted.page,
+        pages,
+        locality_options(actor),
+        state_options(),
+        more=found > COUNT_LIMIT,
+    )
 
 
 def all_matching(
@@ -172,12 +189,44 @@ _NEXT_DUE = (
 )
 
 
-def _from(wanted: CaseFilter) -> Any:
-    """The case table, joined to each case's next open step only when that is asked for."""
+def _from(wanted: CaseFilter, today: date) -> Any:
+    """The case table, joined to the cases the search words find (when there are any) and
+    to each case's next open step (only when a filter needs it)."""
     table = Case.__table__  # type: ignore[attr-defined]
+    source = table
+    matched = _matched(wanted.q, today)
+    if matched is not None:
+        source = source.join(matched, matched.c.case_id == table.c.id)
     if wanted.overdue:
-        return table.join(_NEXT_DUE, _NEXT_DUE.c.case_id == table.c.id)
-    return table
+        source = source.join(_NEXT_DUE, _NEXT_DUE.c.case_id == table.c.id)
+    return source
+
+
+def _matched(q: str, today: date) -> Any:
+    """The ids of the cases a search finds by its words (each word the start of one of the
+    case's words), as a set read from the words' index first; None when the query is empty
+    or a reference's start (a condition on the case row, see _conditions).
+
+    Read first and joined, not tested case by case: walking the newest cases and looking up
+    each one's words costs a lookup per case passed over, thousands for a common name."""
+    text = q.strip().upper()
+    if not text or _REFERENCE_START.fullmatch(text):
+        return None
+    term = col(CaseSearchTerm.term)
+    sets = [
+        sa_select(col(CaseSearchTerm.case_id).label("case_id")).where(_prefix(term, w))
+        for w in words(q)[:MAX_QUERY_WORDS]
+    ]
+    if not sets:  # nothing searchable typed ("?!"): nothing found
+        return sa_select(col(Case.id).label("case_id")).where(false()).subquery("matched")
+    if _REFERENCE_NUMBER.fullmatch(text):
+        numbered = sa_select(col(Case.id).label("case_id")).where(
+            col(Case.reference).in_(_numbered(int(text), today))
+        )
+        return union(numbered, sets[0]).subquery("matched")
+    if len(sets) == 1:
+        return sets[0].distinct().subquery("matched")
+    return intersect(*sets).subquery("matched")
 
 
 def _conditions(actor: Actor, wanted: CaseFilter, today: date) -> list[Any]:
@@ -193,8 +242,8 @@ def _conditions(actor: Actor, wanted: CaseFilter, today: date) -> list[Any]:
     if wanted.received_to:
         next_day = date.fromordinal(wanted.received_to.toordinal() + 1)
         where.append(col(Case.submitted_at) < _start_of(next_day))
-    if wanted.q.strip():
-        where.append(_matches(wanted.q, today))
+    if _REFERENCE_START.fullmatch(wanted.q.strip().upper()):
+        where.append(_prefix(col(Case.reference), wanted.q.strip().upper()))
     return where
 
 
@@ -215,21 +264,10 @@ def _visible(actor: Actor) -> Any:
         elif g.locality_id is None:
             allowed.append(Case.area_id == g.area_id)
         else:
-            allowed.append(and_(Case.area_id == g.area_id, Case.locality_id == g.locality_id))
+            # A locality belongs to one area (its id is the locality table's key), so the
+            # locality alone says it: the count then reads ix_case_locality_state only.
+            allowed.append(Case.locality_id == g.locality_id)
     return or_(*allowed) if allowed else false()
-
-
-def _matches(q: str, today: date) -> Any:
-    """A reference (or its start), a reference's number, or every word of the query found
-    at the start of a word of the case's people."""
-    text = q.strip().upper()
-    if _REFERENCE_START.fullmatch(text):
-        return _prefix(col(Case.reference), text)
-    found = [_has_term(w) for w in words(q)[:MAX_QUERY_WORDS]]
-    by_words = and_(*found) if found else false()
-    if _REFERENCE_NUMBER.fullmatch(text):
-        return or_(col(Case.reference).in_(_numbered(int(text), today)), by_words)
-    return by_words
 
 
 def _numbered(number: int, today: date) -> list[str]:
@@ -243,12 +281,6 @@ def _prefix(column: Any, start: str) -> Any:
     """`column LIKE 'start%'` as a range, which any B-tree index serves (LIKE needs the "C"
     collation or a pattern operator class before PostgreSQL will use one)."""
     return and_(column >= start, column < start + "\uffff")
-
-
-def _has_term(word: str) -> Any:
-    return col(Case.id).in_(
-        sa_select(col(CaseSearchTerm.case_id)).where(_prefix(col(CaseSearchTerm.term), word))
-    )
 
 
 def _order(sort: str) -> list[Any]:
@@ -275,7 +307,7 @@ def _rows(
 ) -> list[dict[str, Any]]:
     """The page's cases first (by the case table alone where the sort allows), then their
     applicants and next deadlines for those rows only."""
-    stmt = _page_statement(wanted, where, limit=limit, offset=offset)
+    stmt = _page_statement(wanted, where, today, limit=limit, offset=offset)
     found = session.execute(stmt).all()
     ids = [r.id for r in found]
     people = _applicants(session, ids)
@@ -286,10 +318,14 @@ def _rows(
 def page_statement(actor: Actor, wanted: CaseFilter, today: date) -> Any:
     """The statement that picks a page of cases (for looking at its query plan)."""
     where = _conditions(actor, checked(wanted, actor), today)
-    return _page_statement(wanted, where, limit=PAGE_SIZE, offset=(wanted.page - 1) * PAGE_SIZE)
+    return _page_statement(
+        wanted, where, today, limit=PAGE_SIZE, offset=(wanted.page - 1) * PAGE_SIZE
+    )
 
 
-def _page_statement(wanted: CaseFilter, where: list[Any], *, limit: int, offset: int) -> Any:
+def _page_statement(
+    wanted: CaseFilter, where: list[Any], today: date, *, limit: int, offset: int
+) -> Any:
     table = Case.__table__  # type: ignore[attr-defined]
     columns = [
         table.c.id,
@@ -299,7 +335,7 @@ def _page_statement(wanted: CaseFilter, where: list[Any], *, limit: int, offset:
         table.c.submitted_at,
         table.c.workflow_name,
     ]
-    source = _from(wanted)
+    source = _from(wanted, today)
     if wanted.sort == "deadline" and not wanted.overdue:
         source = source.outerjoin(_NEXT_DUE, _NEXT_DUE.c.case_id == table.c.id)
     stmt = sa_select(*columns).select_from(source).where(*where)

@@ -297,3 +297,18 @@ def test_the_api_twin_searches_with_the_same_rules(
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert field in refused.text, bad
     assert client.get("/api/v1/cases").status_code == 401
+
+
+def test_past_the_count_cap_the_list_says_more_than_and_the_csv_has_them_all(
+    app: Any, session: Session, clock: FixedClock, staff: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(case_search, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(case_search, "PAGE_SIZE", 2)
+    refs = [make_case(session, clock).reference for _ in range(5)]
+    me = signed_in(app, session, clock, staff["contact"].email)
+    page = me.get("/staff/cases?sort=reference").text
+    assert "More than 3 cases" in page and "Only the first 3 are listed" in page
+    assert listed(page) == refs[:2]
+    assert listed(me.get("/staff/cases?sort=reference&page=2").text) == refs[2:3]
+    rows = list(csv.reader(io.StringIO(me.get("/staff/cases.csv?sort=reference").text)))
+    assert [r[0] for r in rows[1:]] == refs
