@@ -1,4 +1,4 @@
-"""The staff pages under load: "My work" and a case page, with 50,000 cases and 5M reports.
+"""The staff pages under load: "My work", a case page and Find a case, with 50,000 cases.
 
 Acceptance (issue 5): "with 50,000 cases and 5 million reports loaded, 'My work' and a case
 page each answer with p99 <= 200 ms at 16 connections on PostgreSQL, and sustain >= 3% of a
@@ -43,7 +43,13 @@ hello rate measured next to it), and after a 2 s warm-up of its own:
 1. GET /staff ("My work") as the JAG chair of Leicester, and as the manager;
 2. GET /staff/cases/<reference> as the JAG chair (200 Leicester references, half of them
    open) and as the manager (200 references from all localities), each connection walking
-   the list from its own starting point.
+   the list from its own starting point;
+3. GET /staff/cases ("Find a case", issue 10) as the JAG chair (their locality's newest 50)
+   and as the manager walking 123 searches (a surname, a first name and the start of a
+   surname, a surname and postcode district, a whole reference, its start and its number;
+   overdue by next deadline, page 3 by reference, one state). The copies' applicants have
+   24 x 40 first names and surnames, Leicester postcodes and street addresses, and their
+   search words are copied into case_search_term as intake writes them.
 
 For each page: its rate, p50 and p99, and the verdicts: rate / hello's rate against the 3%
 floor, p99 against the 200 ms ceiling, and every answer a 200. This prints numbers and
@@ -353,6 +359,27 @@ def _application(n: int, incidents: int, today: date) -> Any:
 COPIED = ("case_record", "party", "incident", "report", "audit_event", "deadline", "recommendation")
 
 
+FIRST_NAMES = (
+    "Amira Ben Chloe Dev Ewa Femi Grace Hari Imran Jade Kofi Lena Mo Nia Olek Priya Rhys "
+    "Sana Tom Uma Vik Wes Yusuf Zoe"
+).split()
+SURNAMES = (
+    "Patel Smith Khan Jones Kaur Brown Mistry Taylor Ahmed Wilson Singh Evans Begum Clarke "
+    "Nowak Walker Hussain Wright Parmar Green Ali Hughes Chauhan Edwards Mahmood Hall Lee "
+    "Robinson Shah Wood Sharma Turner Bhatt Hill Ozturk Cooper Gill Ward Nair Morris"
+).split()
+STREETS = ("Oak Road", "Mill Lane", "Church Street", "Elm Close", "Station Road", "High Street")
+
+
+def bench_name(n: int) -> str:
+    """A copy's applicant: 24 x 40 first names and surnames, so a name matches hundreds."""
+    return f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {SURNAMES[(n // 7) % len(SURNAMES)]}"
+
+
+def bench_postcode(n: int) -> str:
+    return f"LE{1 + n % 19} {n % 10}{'ABDEFGHJ'[n % 8]}{'LNPQRSTU'[(n // 8) % 8]}"
+
+
 def person_key(p: int) -> str:
     """Person p's complainant key; the SQL in CASELESS_INSERT computes the same."""
     return (
@@ -366,7 +393,7 @@ def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: dat
     """Write `cases` copies of the templates with COPY; returns how many reports they have."""
     from sqlalchemy import MetaData, select
 
-    from engine import registry
+    from engine import case_search, registry
 
     meta = MetaData()
     meta.reflect(engine, only=COPIED)
@@ -398,6 +425,11 @@ def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: dat
     closed_weights = [t[1] for t in CLOSED_TEMPLATES]
     out: dict[str, list[tuple[Any, ...]]] = {name: [] for name in COPIED}
     columns = {name: [c.name for c in tables[name].columns] for name in COPIED}
+    terms: list[tuple[str, int]] = []  # case_search_term rows: the words /staff/cases finds
+
+    def out_party(written: dict[str, list[tuple[Any, ...]]]) -> dict[str, Any]:
+        return dict(zip(columns["party"], written["party"][-1], strict=True))
+
     for n in range(cases):
         is_open = rng.random() < OPEN_SHARE
         name = rng.choices(
@@ -433,14 +465,19 @@ def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: dat
                     {
                         "id": next_ids["party"],
                         "case_id": case_id,
-                        "name": f"Applicant {n}",
+                        "name": bench_name(n),
                         "email": f"person{n}@example.org",
+                        "postcode": bench_postcode(n),
+                        "address": f"{1 + n % 97} {STREETS[n % len(STREETS)]}",
                     },
                     shift,
                     columns["party"],
                 )
             )
             next_ids["party"] += 1
+            terms.extend(
+                (row["term"], case_id) for row in case_search.term_rows(case_id, [out_party(out)])
+            )
         incident_ids = {}
         for incident in rows["incident"].get(tid, []):
             incident_ids[incident["id"]] = next_ids["incident"]
@@ -489,6 +526,9 @@ def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: dat
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                     f"(SELECT max(id) FROM {name}))"
                 )
+            with cur.copy("COPY case_search_term (term, case_id) FROM STDIN") as copy:
+                for row in terms:
+                    copy.write_row(row)
             # Each copied deadline's schedule: open ones planned at the next sweep.
             cur.execute(
                 "INSERT INTO deadline_schedule (deadline_id, next_action_on)"
@@ -690,7 +730,28 @@ def describe(pg_url: str, schema: str) -> dict[str, Any]:
     rng.shuffle(chair_refs)
     out["chair_refs"] = chair_refs
     out["manager_refs"] = rng.sample(everywhere, min(200, len(everywhere)))
+    out["searches"] = case_searches(rng, everywhere)
     return out
+
+
+def case_searches(rng: random.Random, references: list[str]) -> list[str]:
+    """/staff/cases as staff use it: a name, a surname and postcode district, a reference
+    (whole, its start, its number), an overdue list by next deadline, page 3 of a sort."""
+    queries = []
+    for _ in range(20):
+        n = rng.randrange(50_000)
+        first, surname = bench_name(n).lower().split()
+        ref = rng.choice(references)
+        queries += [
+            f"q={surname}",
+            f"q={first}+{surname[:3]}",
+            f"q={surname}+{bench_postcode(n).split()[0].lower()}",
+            f"q={ref}",
+            f"q={ref[:10]}",
+            f"q={int(ref[-6:])}",
+        ]
+    queries += ["overdue=yes&sort=deadline", "sort=reference&page=3", "state=monitoring"]
+    return [f"/staff/cases?{q}" for q in queries]
 
 
 def _chair_queue(engine: Any) -> str:
@@ -828,6 +889,8 @@ def measure(args: argparse.Namespace, schema: str, data: dict[str, Any]) -> bool
             [f"/staff/cases/{r}" for r in data["manager_refs"]],
             manager,
         ),
+        ("find a case: JAG chair, newest first", ["/staff/cases"], chair),
+        ("find a case: manager, 123 searches", data["searches"], manager),
     )
     hello_request = http_get("/")
     pairs = []

@@ -485,9 +485,21 @@ def fetch(session: Session, *, case_id: int, document_id: int) -> Document:
 
 
 def named_contact(session: Session, case: Case) -> dict[str, str] | None:
-    """The case's named point of contact: the locality's contact (the first appointed)."""
-    row = session.exec(
-        select(User.name, User.email)
+    """The case's named point of contact: the one a manager chose for it while they are
+    still an active contact of its locality, else the locality's first appointed contact."""
+    row = _named_contact_row(session, case)
+    return {"name": row.name, "email": row.email} if row else None
+
+
+def named_contact_id(session: Session, case: Case) -> int | None:
+    """The user id of the case's named contact (see named_contact)."""
+    row = _named_contact_row(session, case)
+    return row.id if row else None
+
+
+def _named_contact_row(session: Session, case: Case) -> Any:
+    stmt = (
+        select(User.id, User.name, User.email)
         .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
         .where(
             RoleGrant.role == "contact",
@@ -495,9 +507,10 @@ def named_contact(session: Session, case: Case) -> dict[str, str] | None:
             RoleGrant.locality_id == case.locality_id,
             col(User.active).is_(True),
         )
-        .order_by(col(User.id))
-    ).first()
-    return {"name": row.name, "email": row.email} if row else None
+    )
+    chosen = getattr(case, "contact_user_id", None)
+    row = session.exec(stmt.where(User.id == chosen)).first() if chosen else None
+    return row or session.exec(stmt.order_by(col(User.id))).first()
 
 
 def _applicant_name(session: Session, case: Case) -> str:

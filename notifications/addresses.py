@@ -27,6 +27,7 @@ def outgoing_for(
         to, kind = applicant_contact(party, case.contact_preference) or (to, kind)
         lines = _address_lines(party) if kind == "letter" else ()
         context["promised"] = _promised(session, case, context.get("trigger"))
+        context["status_root"] = base_url.rstrip("/")  # where their private status link leads
     elif case is not None:
         context["case_url"] = base_url.rstrip("/") + STAFF_CASE_PATH.format(
             reference=case.reference

@@ -76,7 +76,7 @@ def _compiled(name: str) -> tuple[Template, Template, Template]:
 
 def render(name: str, context: dict[str, Any]) -> Rendered:
     """The message `name` filled in with `context` (a missing value is an error, not a blank)."""
-    full = {"promised": {}, "case_url": "", **context}
+    full = {"promised": {}, "case_url": "", "status_root": "", **context}
     subject_t, text_t, html_t = _compiled(name)
     subject = subject_t.render(**full).strip()
     text = text_t.render(**full)

@@ -19,9 +19,11 @@ from web.public.routes import public_router
 from web.public.templating import make_environment
 from web.security import BodyLimitAndHeaders, RateLimits
 from web.staff import documents as staff_documents
+from web.staff import find as staff_find
 from web.staff import intake as staff_intake
 from web.staff import managers as staff_managers
 from web.staff import routes as staff_routes
+from web.staff import users as staff_users
 
 WEB = Path(__file__).resolve().parent
 # Sign-in attempts per address; each account also locks after five wrong attempts.
@@ -80,3 +82,5 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
     app.include_router(staff_documents.router)
     app.include_router(staff_managers.router)
     app.include_router(staff_intake.router)
+    app.include_router(staff_find.router)
+    app.include_router(staff_users.router)

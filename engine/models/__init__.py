@@ -17,6 +17,8 @@ from engine.models.equalities import EqualitiesResponse
 from engine.models.form_session import FormSession
 from engine.models.org import Area, Group, Locality, Partnership
 from engine.models.outbox import OutboxMessage
+from engine.models.search import CaseSearchTerm
+from engine.models.staff_audit import StaffAuditEvent
 from engine.models.users import ApiToken, RoleGrant, StaffSession, User
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "Area",
     "AuditEvent",
     "Case",
+    "CaseSearchTerm",
     "Deadline",
     "DeadlineSchedule",
     "Document",
@@ -40,6 +43,7 @@ __all__ = [
     "Report",
     "ReportAudit",
     "RoleGrant",
+    "StaffAuditEvent",
     "StaffSession",
     "User",
 ]

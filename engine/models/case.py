@@ -13,7 +13,11 @@ from engine.models.types import utc_column
 
 class Case(SQLModel, table=True):
     __tablename__ = "case_record"
-    __table_args__ = (Index("ix_case_locality_state", "locality_id", "state"),)
+    __table_args__ = (
+        Index("ix_case_locality_state", "locality_id", "state"),
+        # /staff/cases lists newest first, 50 at a time: read in order, never sorted whole.
+        Index("ix_case_submitted", "submitted_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=20, unique=True)
     area_id: str = Field(foreign_key="area.id", max_length=40)
@@ -48,6 +52,9 @@ class Case(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     # The date the JAG chair arranged the review meeting for (None until it is arranged).
     review_meeting_on: date | None = None
+    # The named point of contact a manager chose for this case; None: the locality's first
+    # appointed contact (engine.documents.named_contact).
+    contact_user_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
 class ReferenceCounter(SQLModel, table=True):

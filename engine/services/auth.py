@@ -85,6 +85,16 @@ def set_password(
     user = _user(session, email)
     if user is None:
         raise NotFound(f"No user with email {email}.")
+    done = give_password(session, user, password=password, new_totp=new_totp)
+    session.commit()
+    return done
+
+
+def give_password(
+    session: Session, user: User, *, password: str | None = None, new_totp: bool = False
+) -> Enrolment:
+    """set_password's change in the caller's transaction (the caller commits): the admin
+    pages write it with their audit row."""
     password = password if password is not None else secrets.token_urlsafe(12)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
@@ -99,11 +109,25 @@ def set_password(
     session.add(user)
     # The old authenticator (or whoever holds it) keeps no way in: end every session.
     if new_totp:
-        session.exec(delete(StaffSession).where(col(StaffSession.user_id) == user.id))
-    session.commit()
+        end_user_sessions(session, user)
     return Enrolment(
         user.email, password, user.totp_secret, otpauth_uri(user), user.totp_enrolment_due
     )
+
+
+def new_authenticator(session: Session, user: User) -> None:
+    """`set-password --new-totp` without a new password (the caller commits): the old app
+    stops working, every session ends, and the user sets up an app at their next sign-in."""
+    user.totp_secret = pyotp.random_base32()
+    user.totp_enrolment_due = True
+    user.failed_logins, user.locked_until = 0, None
+    session.add(user)
+    end_user_sessions(session, user)
+
+
+def end_user_sessions(session: Session, user: User) -> None:
+    """Sign the user out everywhere (the caller commits)."""
+    session.exec(delete(StaffSession).where(col(StaffSession.user_id) == user.id))
 
 
 def has_totp(session: Session, *, email: str) -> bool:

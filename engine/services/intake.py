@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from engine import machine, registry
+from engine import case_search, machine, registry
 from engine.access import PUBLIC, Actor
 from engine.case_reports import (
     APPLICANT,
@@ -24,7 +24,7 @@ from engine.case_reports import (
 )
 from engine.clock import Clock
 from engine.errors import InvalidInput, NotAllowed
-from engine.models import Case, Incident, Party, ReferenceCounter, Report
+from engine.models import Case, CaseSearchTerm, Incident, Party, ReferenceCounter, Report
 from engine.services.applications import STAFF_CHANNELS, ApplicationIn, PersonIn
 from engine.threshold import ReportFacts, assess
 
@@ -118,6 +118,8 @@ def write_application(session: Session, prepared: Prepared) -> Submitted:
     conn = session.connection()
     case.id = conn.execute(_INSERT_CASE, case.model_dump(exclude={"id"})).scalar_one()
     conn.execute(_PARTY.insert(), [{**p, "case_id": case.id} for p in prepared.parties])
+    if terms := case_search.term_rows(case.id, prepared.parties):
+        conn.execute(_TERM.insert(), terms)  # the words /staff/cases finds the case by
     incident_ids = list(
         conn.execute(
             _INSERT_INCIDENTS, [{**i, "case_id": case.id} for i in prepared.incidents]
@@ -358,6 +360,7 @@ def _facts(app: ApplicationIn) -> list[ReportFacts]:
 _CASE = Case.__table__  # type: ignore[attr-defined]
 _PARTY = Party.__table__  # type: ignore[attr-defined]
 _INCIDENT = Incident.__table__  # type: ignore[attr-defined]
+_TERM = CaseSearchTerm.__table__  # type: ignore[attr-defined]
 _REPORT = Report.__table__  # type: ignore[attr-defined]
 _INSERT_CASE = _CASE.insert().returning(_CASE.c.id)
 _INSERT_INCIDENTS = _INCIDENT.insert().returning(_INCIDENT.c.id, sort_by_parameter_order=True)

@@ -24,13 +24,28 @@ def add_user(
         raise InvalidInput(
             f"Unknown role {role!r}; use one of {', '.join(STAFF_ROLES)}.", field="role"
         )
-    area_id, locality_id = _place(role, locality)
+    _place(role, locality)  # refuse an unknown locality before anything is written
     email = email.strip().lower()
     user = session.exec(select(User).where(User.email == email)).first()
     if user is None:
         user = User(email=email, name=name, created_at=clock.now())
         session.add(user)
         session.flush()
+    grant_role(session, user=user, role=role, locality=locality)
+    session.commit()
+    return user
+
+
+def grant_role(
+    session: Session, *, user: User, role: str, locality: str | None
+) -> RoleGrant | None:
+    """Grant the role in the locality (or the area for managers and admins) in the caller's
+    transaction; None when the user already holds it."""
+    if role not in STAFF_ROLES:
+        raise InvalidInput(
+            f"Unknown role {role!r}; use one of {', '.join(STAFF_ROLES)}.", field="role"
+        )
+    area_id, locality_id = _place(role, locality)
     exists = session.exec(
         select(RoleGrant).where(
             RoleGrant.user_id == user.id,
@@ -39,10 +54,12 @@ def add_user(
             RoleGrant.locality_id == locality_id,
         )
     ).first()
-    if exists is None:
-        session.add(RoleGrant(user_id=user.id, role=role, area_id=area_id, locality_id=locality_id))
-    session.commit()
-    return user
+    if exists is not None:
+        return None
+    grant = RoleGrant(user_id=user.id, role=role, area_id=area_id, locality_id=locality_id)
+    session.add(grant)
+    session.flush()
+    return grant
 
 
 def _place(role: str, locality: str | None) -> tuple[str, str | None]:

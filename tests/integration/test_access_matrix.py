@@ -75,6 +75,10 @@ def is_manager(user: tuple[str, str | None]) -> bool:
     return user[0] in ("manager", "admin")
 
 
+def is_admin(user: tuple[str, str | None]) -> bool:
+    return user[0] == "admin"
+
+
 def takes_in(user: tuple[str, str | None]) -> bool:
     """Points of contact and JAG chairs enter applications and complaints for someone."""
     return user[0] in ("contact", "jag_chair")
@@ -104,12 +108,24 @@ def plan(user: tuple[str, str | None]) -> list[tuple[str, str, str | None, int]]
         # An empty form: refused for want of the role, else the error summary (nothing stored).
         ("POST", "/staff/applications/new", None, 422 if takes_in(user) else 403),
         ("POST", "/staff/complaints/new", None, 422 if takes_in(user) else 403),
+        # Everyone may search, and sees only what they may open (see the test below).
+        ("GET", "/staff/cases", None, 200),
+        ("GET", "/staff/cases.csv", None, 200),
+        ("GET", "/staff/users", None, 200 if is_admin(user) else 403),
+        ("GET", "/staff/users/new", None, 200 if is_admin(user) else 403),
+        ("POST", "/staff/users/new", None, 422 if is_admin(user) else 403),
     ]
     for case in CASES:
         readable = may_read(user, case)
         checks.append(("GET", "/staff/cases/{ref}", case.key, 200 if readable else refused(user)))
         ledger = 200 if readable and is_manager(user) else 403 if readable else refused(user)
         checks.append(("GET", "/staff/cases/{ref}/reminders", case.key, ledger))
+        # Only a manager changes the named contact; an empty form changes nothing (422).
+        handover = 200 if readable and user[0] == "manager" else 403 if readable else refused(user)
+        checks.append(("GET", "/staff/cases/{ref}/contact", case.key, handover))
+        checks.append(
+            ("POST", "/staff/cases/{ref}/contact", case.key, 422 if handover == 200 else handover)
+        )
         api_read = 200 if readable else refused(user)
         if case.state == "appeal_papers_sent":  # its appeal pack was written with the event
             checks.append(("GET", "/staff/cases/{ref}/documents/{doc}", case.key, api_read))
@@ -287,3 +303,26 @@ def test_a_hidden_case_answers_exactly_like_a_missing_one(
     unknown = client.post(f"/api/v1/cases/{missing}/events", json=body, headers=bearer)
     assert fired.status_code == unknown.status_code == 404
     assert fired.text.replace(hidden, "REF") == unknown.text.replace(missing, "REF")
+
+
+LISTED = re.compile(r'href="/staff/cases/(CT-\d{4}-\d{6})"')
+
+
+@pytest.mark.parametrize("user", USERS, ids=[f"{r}-{loc or 'area'}" for r, loc in USERS])
+def test_the_case_list_shows_exactly_the_cases_the_user_may_open(
+    app: Any, session: Session, clock: FixedClock, user: tuple[str, str | None]
+) -> None:
+    """/staff/cases (every filter off, and searched by each reference) and its CSV list a
+    case only if the rules above let the user open it, and every case they may open."""
+    refs = build_world(session, clock)
+    expected = {refs[c.key] for c in CASES if may_read(user, c)}
+    client = signed_in_client(app, session, clock, email(*user))
+    listed = set(LISTED.findall(client.get("/staff/cases").text))
+    assert listed == expected
+    rows = client.get("/staff/cases.csv").text.splitlines()[1:]
+    assert {row.split(",")[0] for row in rows} == expected
+    for case in CASES:
+        found = set(LISTED.findall(client.get(f"/staff/cases?q={refs[case.key]}").text))
+        assert found == ({refs[case.key]} if may_read(user, case) else set()), case.key
+    for ref in listed:
+        assert client.get(f"/staff/cases/{ref}").status_code == 200

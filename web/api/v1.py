@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from engine import queries, registry, worklists
+from engine import case_search, queries, registry, worklists
 from engine.errors import InvalidInput, NotFound
 from engine.services.applications import ApplicationIn
 from engine.services.cases import record_event
@@ -71,6 +72,44 @@ def create_application(body: ApplicationIn, session: SessionDep, clock: ClockDep
         status_url=f"/status/{done.status_token}",
         state="submitted",
     )
+
+
+@router.get("/cases", tags=["staff"])
+def find_cases(
+    session: SessionDep,
+    clock: ClockDep,
+    actor: StaffActor,
+    q: Annotated[str, Query(max_length=100)] = "",
+    localities: Annotated[list[str], Query(alias="locality", max_length=100)] = [],  # noqa: B006
+    states: Annotated[list[str], Query(alias="state", max_length=100)] = [],  # noqa: B006
+    overdue: bool = False,
+    received_from: date | None = None,
+    received_to: date | None = None,
+    sort: Annotated[str, Query(max_length=20)] = "received",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> dict[str, Any]:
+    """The cases you may open, as /staff/cases lists them: `q` (a reference or its start,
+    its number, or words of the applicant's name, postcode or address), `locality` and
+    `state` (each any number of times), `overdue`, `received_from`/`received_to`, `sort`
+    (received, reference, state, deadline) and `page` (50 a page)."""
+    wanted = case_search.CaseFilter(
+        q=q,
+        localities=tuple(localities),
+        states=tuple(states),
+        overdue=overdue,
+        received_from=received_from,
+        received_to=received_to,
+        sort=sort,
+        page=page,
+    )
+    found = case_search.find_cases(session, actor=actor, wanted=wanted, today=clock.today())
+    return {
+        "cases": found.rows,
+        "total": found.total,
+        "page": found.page,
+        "pages": found.pages,
+        "page_size": case_search.PAGE_SIZE,
+    }
 
 
 @router.get("/cases/{reference}", tags=["staff"])
