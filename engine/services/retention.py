@@ -273,12 +273,15 @@ def _scrub_messages(session: Session, case_id: int) -> int:
 def _replace_documents(session: Session, case_id: int, now: datetime) -> int:
     rows = session.exec(select(Document).where(Document.case_id == case_id)).all()
     for row in rows:
+        # The title may name someone too: it becomes the document's kind.
+        kind = row.kind.replace("_", " ").capitalize()
         note = (
-            f"{row.title} was removed on {now.date().isoformat()} under the retention "
+            f"This {kind.lower()} was removed on {now.date().isoformat()} under the retention "
             "schedule. The case's dates and outcome are kept."
         ).encode()
+        row.title = f"{kind} (removed)"
         row.content, row.size, row.media_type = note, len(note), "text/plain"
-        row.filename = f"{row.filename.rsplit('.', 1)[0][:100]}-removed.txt"
+        row.filename = f"{row.kind}-{row.id}-removed.txt"
         session.add(row)
     return len(rows)
 
