@@ -167,7 +167,23 @@ def as_pdf(data: dict[str, Any]) -> bytes:
     pdf.heading(f"Personal information held on case {data['reference']}", 1)
     pdf.paragraph(data["about"])
     pdf.paragraph(f"Made {data['made_at'][:16].replace('T', ' at ')} UTC.")
-    held = data["what_we_hold"]
+    _pdf_held(pdf, data["what_we_hold"])
+    pdf.heading("Where it came from", 2)
+    for line in data["where_it_came_from"]:
+        pdf.bullet(line)
+    _pdf_shared(pdf, data["shared_with"])
+    pdf.heading("Timeline", 2)
+    for h in data["timeline"]:
+        reason = f": {h['reason']}" if h.get("reason") else ""
+        pdf.bullet(f"{h['at'][:10]} {h['event'].replace('_', ' ')} by {h['by']}{reason}")
+    pdf.heading("How long we keep it", 2)
+    pdf.paragraph(data["retention"]["rule"])
+    pdf.heading("Equalities monitoring", 2)
+    pdf.paragraph(data["equalities_monitoring"])
+    return pdf.finish()
+
+
+def _pdf_held(pdf: Any, held: dict[str, Any]) -> None:
     pdf.heading("What we hold", 2)
     pdf.pairs([(k.replace("_", " ").capitalize(), _text(v)) for k, v in held["case"].items()])
     for person in held["people"]:
@@ -180,26 +196,17 @@ def as_pdf(data: dict[str, Any]) -> bytes:
         pdf.bullet(
             f"Recommendation {rec['number']} for {rec['for']}: {rec['action']} ({rec['status']})"
         )
-    pdf.heading("Where it came from", 2)
-    for line in data["where_it_came_from"]:
-        pdf.bullet(line)
+
+
+def _pdf_shared(pdf: Any, shared: dict[str, Any]) -> None:
     pdf.heading("Who it was shared with", 2)
-    pdf.paragraph(data["shared_with"]["bodies"])
-    for m in data["shared_with"]["messages"]:
+    pdf.paragraph(shared["bodies"])
+    for m in shared["messages"]:
         when = (m["sent_at"] or m["written_at"])[:10]
         what = m["message"].replace("_", " ")
         pdf.bullet(f"{what} to {m['to']} ({m['to_role']}) by {m['by']}, {m['status']} {when}")
-    for d in data["shared_with"]["documents"]:
+    for d in shared["documents"]:
         pdf.bullet(f"Document: {d['title']} ({d['file']}), made {d['made_at'][:10]}")
-    pdf.heading("Timeline", 2)
-    for h in data["timeline"]:
-        reason = f": {h['reason']}" if h.get("reason") else ""
-        pdf.bullet(f"{h['at'][:10]} {h['event'].replace('_', ' ')} by {h['by']}{reason}")
-    pdf.heading("How long we keep it", 2)
-    pdf.paragraph(data["retention"]["rule"])
-    pdf.heading("Equalities monitoring", 2)
-    pdf.paragraph(data["equalities_monitoring"])
-    return pdf.finish()
 
 
 def _text(value: Any) -> str:
