@@ -72,7 +72,12 @@ def record(
 def case_page(session: Session, *, reference: str, actor: Actor, clock: Clock) -> dict[str, Any]:
     """The staff case page, with what its privacy section shows this actor; recorded."""
     detail = queries.staff_case_page(session, reference=reference, actor=actor, clock=clock)
-    detail["privacy"] = privacy_panel(session, reference=reference, actor=actor)
+    # From what the page already loaded: one small read for the hold, then the view's INSERT.
+    detail["privacy"] = _panel(
+        session,
+        reference=reference,
+        manager=_manages(actor, area_id=detail["area"], locality_id=detail["locality"]),
+    )
     record(session, reference=reference, actor=actor, clock=clock, what="case")
     return detail
 
@@ -98,7 +103,14 @@ def document(
     return doc
 
 
-def is_case_manager(session: Session, *, reference: str, actor: Actor) -> bool:
+def _manages(actor: Actor, *, area_id: str, locality_id: str) -> bool:
+    roles = roles_on_case(actor, area_id=area_id, locality_id=locality_id, appeal_chair_id=None)
+    return "manager" in roles
+
+
+def require_case_manager(session: Session, *, reference: str, actor: Actor) -> Case:
+    """The case, for a manager of its area or locality; anyone else is refused (404 where
+    the case page itself would be)."""
     case = machine.load_case(session, reference)
     roles = roles_on_case(
         actor,
@@ -107,23 +119,36 @@ def is_case_manager(session: Session, *, reference: str, actor: Actor) -> bool:
         appeal_chair_id=case.appeal_chair_id,
     )
     require_case_access(actor, roles, reference, area_id=case.area_id)
-    return "manager" in roles
-
-
-def require_case_manager(session: Session, *, reference: str, actor: Actor) -> Case:
-    """The case, for a manager of its area or locality; anyone else is refused."""
-    if not is_case_manager(session, reference=reference, actor=actor):
+    if "manager" not in roles:
         raise NotAllowed("Only a manager for this case's area can do this.")
-    return machine.load_case(session, reference)
+    return case
 
 
 def privacy_panel(session: Session, *, reference: str, actor: Actor) -> dict[str, Any]:
     """What the case page's personal-data section shows: the legal hold, and for managers
     the links to who looked, the export and the hold form."""
     case = machine.load_case(session, reference)
-    kept = session.get(CaseRetention, case.id)
+    roles = roles_on_case(
+        actor,
+        area_id=case.area_id,
+        locality_id=case.locality_id,
+        appeal_chair_id=case.appeal_chair_id,
+    )
+    require_case_access(actor, roles, reference, area_id=case.area_id)
+    return _panel(session, reference=reference, manager="manager" in roles)
+
+
+_HOLD = (
+    sa_select(CaseRetention.hold_reason, CaseRetention.hold_at, CaseRetention.anonymised_at)  # type: ignore[call-overload]
+    .join(Case, Case.id == CaseRetention.case_id)
+    .where(Case.reference == bindparam("reference"))
+)
+
+
+def _panel(session: Session, *, reference: str, manager: bool) -> dict[str, Any]:
+    kept = session.connection().execute(_HOLD, {"reference": reference}).first()
     return {
-        "manager": is_case_manager(session, reference=reference, actor=actor),
+        "manager": manager,
         "hold_reason": kept.hold_reason if kept else None,
         "hold_at": kept.hold_at.isoformat() if kept and kept.hold_at else None,
         "anonymised_at": kept.anonymised_at.isoformat() if kept and kept.anonymised_at else None,
