@@ -8,8 +8,9 @@ keep-alive HTTP/1.1 connections on 127.0.0.1 by a small asyncio client in this p
 1. GET / against a bare Starlette "hello" endpoint, in the same run.
    Target: the start page sustains >= 10% of hello's rate.
 2. The full submit: POST /apply/check (CSRF check, answers loaded and checked, the case, its
-   people, incidents, reports, audit row, deadlines, receipt in the outbox and the equalities
-   answers written, the answers deleted, one commit) from 32 connections, each with answers
+   people, incidents, reports, audit row, deadlines, receipt in the outbox written, the
+   answers deleted, one commit; then the equalities answers held in a second commit of
+   their own, docs/personal-data.md) from 32 connections, each with answers
    of its own, on a fresh SQLite file. Against: one-row INSERT + COMMIT in a loop with the
    engine's own pragmas (WAL, synchronous=FULL) on a file in the same folder.
    Target: >= 30% of the raw commit rate, p99 <= 250 ms. Printed beside it: the same submit

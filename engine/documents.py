@@ -714,3 +714,8 @@ class _Pdf:
                 "text."
             )
         return bytes(self.pdf.output())
+
+
+def plain_pdf(reference: str, title: str) -> _Pdf:
+    """A plain A4 document for other engine modules (the subject access export)."""
+    return _Pdf(reference, title)

@@ -10,6 +10,7 @@ from typing import Any
 
 from engine.definitions import WorkflowDef, validate
 from engine.reminders import ReminderPolicy
+from engine.retention_rules import RetentionRules
 from engine.threshold import ThresholdRules
 
 UNITS = ("working_days", "calendar_days")
@@ -55,6 +56,7 @@ class AreaConfig:
     reviewing_bodies: tuple[dict[str, Any], ...]
     procedure_url: str = ""
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    retention: RetentionRules = field(default_factory=RetentionRules)
 
     def timescale(self, name: str, locality_id: str) -> Timescale:
         """The locality's own timescale where it sets one, else the area's."""
@@ -115,6 +117,7 @@ def parse_area(raw: dict[str, Any]) -> AreaConfig:
         reviewing_bodies=tuple(appeal.get("reviewing_bodies", ())),
         procedure_url=raw.get("procedure_url", ""),
         reminders=parse_reminders(raw.get("reminders", {})),
+        retention=RetentionRules.from_mapping(raw.get("retention", {})),
     )
 
 

@@ -62,6 +62,14 @@ class Worker:
     def purge_tick(self) -> None:
         _logged(self.purge)
 
+    def release_equalities(self) -> object:
+        """Held equalities answers released in a batch, or rewritten (services.equalities)."""
+        return _release_equalities(self)
+
+    def apply_retention(self) -> object:
+        """The areas' retention schedules applied (services.retention)."""
+        return _apply_retention(self)
+
     def purge(self) -> None:
         """Delete public-form answers and staff sessions left idle past their expiry."""
         # Imported here, as in _notify: the worker starts within its one-second budget only
@@ -72,6 +80,20 @@ class Worker:
         with self.session_factory() as session:
             purge_expired(session, clock=self.clock)
             purge_sessions(session, clock=self.clock)
+
+
+def _release_equalities(worker: Worker) -> object:
+    from engine.services.equalities import release_due
+
+    with worker.session_factory() as session:
+        return release_due(session, clock=worker.clock)
+
+
+def _apply_retention(worker: Worker) -> object:
+    from engine.services.retention import apply_schedule
+
+    with worker.session_factory() as session:
+        return apply_schedule(session, clock=worker.clock)
 
 
 def _logged(job: object) -> None:
@@ -140,6 +162,23 @@ def schedule(worker: Worker, settings: Settings, *, blocking: bool) -> BaseSched
             Job("deadline_sweep", worker.sweep_tick, settings.sweep_interval_seconds),
             Job("outbox_dispatch", worker.dispatch_tick, DISPATCH_INTERVAL_SECONDS),
             Job("form_session_purge", worker.purge_tick, PURGE_INTERVAL_SECONDS),
+            *privacy_jobs(worker, settings),
         ],
         blocking=blocking,
     )
+
+
+# The retention schedule works in days and years: an hourly look is plenty.
+RETENTION_INTERVAL_SECONDS = 3600
+
+
+def privacy_jobs(worker: Worker, settings: Settings) -> list[Job]:
+    """Equalities answers released (or rewritten) every sweep; the retention schedule hourly."""
+    return [
+        Job(
+            "equalities_release",
+            lambda: _logged(worker.release_equalities),
+            settings.sweep_interval_seconds,
+        ),
+        Job("retention", lambda: _logged(worker.apply_retention), RETENTION_INTERVAL_SECONDS),
+    ]

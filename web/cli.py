@@ -152,6 +152,34 @@ def case_show(reference: str) -> None:
         typer.echo(json.dumps(detail, indent=2))
 
 
+@case_app.command("export")
+def case_export(
+    reference: str,
+    out: str = typer.Option(".", help="Folder to write REFERENCE-subject-access.json and .pdf in."),
+) -> None:
+    """Write a case's subject access bundle (JSON and PDF); recorded on the case."""
+    from pathlib import Path
+
+    from engine.services import subject_access
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _sessions(Settings())() as session:
+        for fmt in subject_access.FORMATS:
+            try:
+                name, _media, content = subject_access.export(
+                    session,
+                    reference=reference,
+                    actor=_system_actor(),
+                    clock=SystemClock(),
+                    fmt=fmt,
+                )
+            except EngineError as exc:
+                _fail(exc)
+            (folder / name).write_bytes(content)
+            typer.echo(str(folder / name))
+
+
 @app.command("diagrams")
 def diagrams() -> None:
     """Print a Mermaid state diagram of each workflow."""
@@ -187,6 +215,17 @@ def serve(
             scheduler.shutdown(wait=False)
 
 
+def _privacy_once(w: object) -> None:
+    """The worker's privacy jobs once (equalities release, retention schedule), for --once."""
+    released = w.release_equalities()  # type: ignore[attr-defined]
+    kept = w.apply_retention()  # type: ignore[attr-defined]
+    typer.echo(
+        f"equalities answers released: {released.released} (waiting: {released.waiting}); "
+        f"retention: {kept.cases} cases and {kept.complaints} complaints anonymised, "
+        f"{kept.held} on legal hold, {kept.saved_answers} saved answers deleted"
+    )
+
+
 @app.command("worker")
 def worker(
     once: bool = typer.Option(False, help="One sweep and one dispatch pass, then exit."),
@@ -204,6 +243,7 @@ def worker(
     if once:
         swept, sent = w.run_once()
         typer.echo(f"deadlines swept: {swept}; messages sent: {sent}")
+        _privacy_once(w)
         return
     w.tick()
     schedule(w, settings, blocking=True).start()

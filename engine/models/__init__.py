@@ -13,10 +13,11 @@ from engine.models.case import (
 )
 from engine.models.complaint import ReportAudit
 from engine.models.document import Document
-from engine.models.equalities import EqualitiesResponse
+from engine.models.equalities import EqualitiesHeld, EqualitiesResponse
 from engine.models.form_session import FormSession
 from engine.models.org import Area, Group, Locality, Partnership
 from engine.models.outbox import OutboxMessage
+from engine.models.privacy import CaseRetention, CaseView, PrivacyEvent
 from engine.models.search import CaseSearchTerm
 from engine.models.staff_audit import StaffAuditEvent
 from engine.models.users import ApiToken, RoleGrant, StaffSession, User
@@ -27,9 +28,12 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseSearchTerm",
+    "CaseRetention",
+    "CaseView",
     "Deadline",
     "DeadlineSchedule",
     "Document",
+    "EqualitiesHeld",
     "EqualitiesResponse",
     "FormSession",
     "Group",
@@ -38,6 +42,7 @@ __all__ = [
     "OutboxMessage",
     "Partnership",
     "Party",
+    "PrivacyEvent",
     "Recommendation",
     "ReferenceCounter",
     "Report",

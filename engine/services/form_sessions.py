@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from sqlmodel import Session, col, delete
 from engine import registry
 from engine.clock import Clock
 from engine.db import snapshot_read
-from engine.models import EqualitiesResponse, FormSession
+from engine.models import FormSession
 from engine.services import equalities
 from engine.services.applications import ApplicationIn
 from engine.services.intake import (
@@ -26,6 +27,7 @@ from engine.services.intake import (
     write_application,
 )
 
+log = logging.getLogger(__name__)
 Answers = dict[str, Any]
 Change = Callable[[Answers], Answers]
 Build = Callable[[Answers], tuple[ApplicationIn, equalities.EqualitiesIn | None]]
@@ -125,8 +127,9 @@ class FormExpired(Exception):
 
 
 def submit(session: Session, *, clock: Clock, token: str, build: Build) -> Submitted:
-    """Send the answers as an application: the case, its receipt in the outbox, the separate
-    equalities response and the deletion of the answers all commit together, or none do.
+    """Send the answers as an application: the case, its receipt in the outbox and the
+    deletion of the answers all commit together, or none do. The equalities answers are
+    held afterwards, in a transaction of their own (engine.services.equalities.hold).
 
     The answers are read, checked and turned into rows before the write transaction begins
     (on SQLite it holds the database's only write lock, taken in turn: engine.db.WriterQueue).
@@ -143,14 +146,26 @@ def submit(session: Session, *, clock: Clock, token: str, build: Build) -> Submi
             raise FormExpired()  # sent meanwhile from another tab, or left idle
         if taken.answers != answers:
             prepared, monitoring = _prepare(dict(taken.answers), build, clock)
-        if monitoring is not None:
-            conn.execute(_EQUALITIES.insert(), monitoring)
         result = write_application(session, prepared)
         session.commit()
     except Exception:
         session.rollback()
         raise
+    if monitoring is not None:
+        _hold_apart(session, monitoring)
     return result
+
+
+def _hold_apart(session: Session, monitoring: dict[str, Any]) -> None:
+    """The equalities answers, in a transaction of their own once the case has committed.
+
+    Optional answers must never cost the applicant their application: if this write fails
+    the case stands and the answers are lost (logged without them).
+    """
+    try:
+        equalities.hold(session, monitoring)
+    except Exception:
+        log.warning("equalities answers could not be held; the application was sent")
 
 
 def _prepare(
@@ -170,7 +185,6 @@ def _prepare(
     return prepared, values
 
 
-_EQUALITIES = EqualitiesResponse.__table__  # type: ignore[attr-defined]
 _FORMS = FormSession.__table__  # type: ignore[attr-defined]
 _READ = select(_FORMS.c.answers, _FORMS.c.expires_at).where(_FORMS.c.id == bindparam("id"))
 _TAKE = (

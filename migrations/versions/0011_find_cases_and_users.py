@@ -19,7 +19,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0011_find"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011_threshold"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from engine import case_search, queries, registry, worklists
 from engine.errors import InvalidInput, NotFound
+from engine.services import case_views
 from engine.services.applications import ApplicationIn
 from engine.services.cases import record_event
 from engine.services.intake import submit_application
@@ -117,7 +118,7 @@ def get_case(
     reference: str, session: SessionDep, clock: ClockDep, actor: StaffActor
 ) -> dict[str, Any]:
     """The case with its deadlines, history and the events the caller may fire now."""
-    return queries.case_detail(session, reference=reference, actor=actor, clock=clock)
+    return case_views.case_api(session, reference=reference, actor=actor, clock=clock)
 
 
 @router.post("/cases/{reference}/events", response_model=EventOut, tags=["staff"])

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from engine import documents, queries
 from engine.errors import InvalidInput
+from engine.services import case_views
 from web.deps import ClockDep, SessionDep, SignedInStaff
 from web.public.templating import render as render_page
 from web.security import browser, checked_form
@@ -93,7 +94,7 @@ def download(
     session: SessionDep,
     clock: ClockDep,
 ) -> Response:
-    doc = queries.case_document(
+    doc = case_views.document(
         session, reference=reference, document_id=document_id, actor=actor, clock=clock
     )
     headers = {

@@ -24,7 +24,7 @@ from engine.errors import (
     NotFound,
     StaleVersion,
 )
-from engine.services import auth
+from engine.services import auth, case_views
 from engine.services.cases import record_event
 from web.deps import ClockDep, SessionDep, SignedInStaff
 from web.public.templating import redirect, short_date
@@ -288,7 +288,7 @@ def _cell(value: Any) -> str:
 def case_page(
     reference: str, request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
 ) -> Response:
-    case = queries.staff_case_page(session, reference=reference, actor=actor, clock=clock)
+    case = case_views.case_page(session, reference=reference, actor=actor, clock=clock)
     return render(request, "staff/case.html", {"actor": actor, "case": case})
 
 
@@ -446,3 +446,6 @@ def install(app: FastAPI) -> None:
         if previous is not None:
             app.add_exception_handler(kind, _staff_errors(previous))
     app.include_router(router)
+    from web.staff import privacy  # imports this module's render
+
+    app.include_router(privacy.router)

@@ -1,0 +1,233 @@
+"""The subject access export: everything held about a case's people, where it came from,
+who it was shared with and what happened, as JSON and as a PDF."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import Session, select
+
+from engine import documents, machine, queries, registry
+from engine.access import Actor
+from engine.clock import Clock
+from engine.models import Case, CaseRetention, Document, OutboxMessage, Party, Recommendation
+from engine.services import case_views
+
+EQUALITIES_NOTE = (
+    "Equalities monitoring answers are not in this export. They are kept apart from the "
+    "case with nothing that links them to a person (no name, no case reference, nothing "
+    "finer than the month), and are only ever counted in totals, so they cannot be found "
+    "for any one person."
+)
+ABOUT = (
+    "This is a copy of the personal information the ASB Case Review service holds about the "
+    "people on case {reference}, made for a subject access request under UK GDPR Article 15. "
+    "It lists what we hold, where it came from, who it was shared with and what happened."
+)
+CHANNELS = {
+    "online": "the online application form",
+    "phone": "a phone call to the council or police",
+    "in_person": "a visit in person",
+    "letter": "a letter",
+    "representative": "a representative",
+}
+
+
+def bundle(session: Session, *, reference: str, actor: Actor, clock: Clock) -> dict[str, Any]:
+    """What a manager of the case (or the command line) may export; not recorded here."""
+    case = _require_exporter(session, reference=reference, actor=actor)
+    detail = queries.case_detail(session, reference=reference, actor=actor, clock=clock)
+    area = registry.area(case.area_id)
+    kept = session.get(CaseRetention, case.id)
+    return {
+        "reference": reference,
+        "made_at": clock.now().isoformat(),
+        "about": ABOUT.format(reference=reference),
+        "what_we_hold": {
+            "case": _case(case, detail, area.localities),
+            "people": [_person(p) for p in _all(session, Party, case)],
+            "incidents": detail["incidents"],
+            "recommendations": [_rec(r) for r in _all(session, Recommendation, case)],
+        },
+        "where_it_came_from": _sources(case, detail),
+        "shared_with": {
+            "messages": [_message(m) for m in _all(session, OutboxMessage, case)],
+            "documents": [_document(d) for d in _all(session, Document, case)],
+            "bodies": "The relevant bodies of the community safety partnership for "
+            f"{area.localities[case.locality_id].name}, who review the case together.",
+        },
+        "timeline": detail["history"],
+        "retention": {
+            "rule": f"Personal details are removed {area.retention.case_years_after_closure} "
+            "years after the case closes, unless a legal hold stops it.",
+            "legal_hold": bool(kept and kept.hold_reason),
+            "anonymised_at": kept.anonymised_at.isoformat()
+            if kept and kept.anonymised_at
+            else None,
+        },
+        "equalities_monitoring": EQUALITIES_NOTE,
+    }
+
+
+def _require_exporter(session: Session, *, reference: str, actor: Actor) -> Case:
+    """A manager of the case, or the command line (run by whoever runs the server)."""
+    if actor.user_id is None and "admin" in actor.roles:
+        case = machine.load_case(session, reference)
+        if any(g.area_id == case.area_id for g in actor.grants):
+            return case
+    return case_views.require_case_manager(session, reference=reference, actor=actor)
+
+
+def _all(session: Session, table: Any, case: Case) -> list[Any]:
+    return list(session.exec(select(table).where(table.case_id == case.id).order_by(table.id)))
+
+
+def _case(case: Case, detail: dict[str, Any], localities: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "state": detail["state_label"],
+        "locality": localities[case.locality_id].name,
+        "applied_on": case.application_on.isoformat(),
+        "received_at": case.submitted_at.isoformat(),
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "closure_reason": case.closure_reason,
+        "contact_preference": case.contact_preference,
+        "involvement": case.involvement,
+        "accessibility_needs": case.accessibility_needs,
+        "impact": case.impact,
+        "vulnerabilities": case.vulnerabilities,
+        "outcome_wanted": case.outcome_wanted,
+        "hate_incident": case.hate_incident,
+        "hate_characteristic": case.hate_characteristic,
+        "consent_to_share": case.consent_to_share,
+        "threshold_decision": case.threshold_decision,
+    }
+
+
+def _person(p: Party) -> dict[str, Any]:
+    return {
+        "kind": p.kind,
+        "role": p.role,
+        "name": p.name,
+        "email": p.email,
+        "phone": p.phone,
+        "address": p.address,
+        "postcode": p.postcode,
+        "permission": p.consent_detail,
+    }
+
+
+def _rec(r: Recommendation) -> dict[str, Any]:
+    return {
+        "number": r.seq,
+        "for": r.recipient_body,
+        "action": r.action,
+        "owner": r.owner,
+        "due_on": r.due_on.isoformat() if r.due_on else None,
+        "status": r.status,
+    }
+
+
+def _sources(case: Case, detail: dict[str, Any]) -> list[str]:
+    how = CHANNELS.get(case.channel, case.channel.replace("_", " "))
+    out = [f"The application, received on {case.submitted_at.date().isoformat()} through {how}."]
+    for incident in detail["incidents"]:
+        for r in incident["reports"]:
+            ref = f" (their reference {r['reference']})" if r.get("reference") else ""
+            out.append(
+                f"A report of incident {incident['seq']} to the {r['agency']} on "
+                f"{r['reported_date']}{ref}."
+            )
+    out.append("What staff recorded at each step: see the timeline.")
+    return out
+
+
+def _message(m: OutboxMessage) -> dict[str, Any]:
+    return {
+        "to": m.recipient,
+        "to_role": m.recipient_role,
+        "by": m.channel,
+        "message": m.message,
+        "status": m.status,
+        "written_at": m.created_at.isoformat(),
+        "sent_at": m.sent_at.isoformat() if m.sent_at else None,
+    }
+
+
+def _document(d: Document) -> dict[str, Any]:
+    return {"title": d.title, "file": d.filename, "made_at": d.created_at.isoformat()}
+
+
+def as_json(data: dict[str, Any]) -> bytes:
+    return json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def as_pdf(data: dict[str, Any]) -> bytes:
+    pdf = documents.plain_pdf(data["reference"], "Subject access export")
+    pdf.heading(f"Personal information held on case {data['reference']}", 1)
+    pdf.paragraph(data["about"])
+    pdf.paragraph(f"Made {data['made_at'][:16].replace('T', ' at ')} UTC.")
+    _pdf_held(pdf, data["what_we_hold"])
+    pdf.heading("Where it came from", 2)
+    for line in data["where_it_came_from"]:
+        pdf.bullet(line)
+    _pdf_shared(pdf, data["shared_with"])
+    pdf.heading("Timeline", 2)
+    for h in data["timeline"]:
+        reason = f": {h['reason']}" if h.get("reason") else ""
+        pdf.bullet(f"{h['at'][:10]} {h['event'].replace('_', ' ')} by {h['by']}{reason}")
+    pdf.heading("How long we keep it", 2)
+    pdf.paragraph(data["retention"]["rule"])
+    pdf.heading("Equalities monitoring", 2)
+    pdf.paragraph(data["equalities_monitoring"])
+    return pdf.finish()
+
+
+def _pdf_held(pdf: Any, held: dict[str, Any]) -> None:
+    pdf.heading("What we hold", 2)
+    pdf.pairs([(k.replace("_", " ").capitalize(), _text(v)) for k, v in held["case"].items()])
+    for person in held["people"]:
+        pdf.heading(f"{person['kind'].capitalize()}: {person['name']}", 3)
+        pdf.pairs([(k.capitalize(), _text(v)) for k, v in person.items() if k != "name"])
+    for incident in held["incidents"]:
+        pdf.heading(f"Incident {incident['seq']} on {incident['date']}", 3)
+        pdf.pairs([("Place", _text(incident["place"])), ("What happened", incident["description"])])
+    for rec in held["recommendations"]:
+        pdf.bullet(
+            f"Recommendation {rec['number']} for {rec['for']}: {rec['action']} ({rec['status']})"
+        )
+
+
+def _pdf_shared(pdf: Any, shared: dict[str, Any]) -> None:
+    pdf.heading("Who it was shared with", 2)
+    pdf.paragraph(shared["bodies"])
+    for m in shared["messages"]:
+        when = (m["sent_at"] or m["written_at"])[:10]
+        what = m["message"].replace("_", " ")
+        pdf.bullet(f"{what} to {m['to']} ({m['to_role']}) by {m['by']}, {m['status']} {when}")
+    for d in shared["documents"]:
+        pdf.bullet(f"Document: {d['title']} ({d['file']}), made {d['made_at'][:10]}")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+FORMATS = {"json": ("application/json", as_json), "pdf": ("application/pdf", as_pdf)}
+
+
+def export(
+    session: Session, *, reference: str, actor: Actor, clock: Clock, fmt: str
+) -> tuple[str, str, bytes]:
+    """The export in one format (filename, media type, bytes), recorded as a view."""
+    media_type, render = FORMATS[fmt]
+    data = bundle(session, reference=reference, actor=actor, clock=clock)
+    content = render(data)
+    case_views.record(
+        session, reference=reference, actor=actor, clock=clock, what="export", item=fmt
+    )
+    return f"{reference}-subject-access.{fmt}", media_type, content
