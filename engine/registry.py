@@ -55,6 +55,11 @@ class AreaConfig:
     reviewing_bodies: tuple[dict[str, Any], ...]
     procedure_url: str = ""
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    # The JAG decides the threshold at a meeting of partners; some areas let the JAG chair
+    # decide between meetings (the decision then says so).
+    chair_decides_between_meetings: bool = False
+    # Whether the response after a re-review (an upheld appeal) can itself be appealed.
+    re_review_response_final: bool = True
 
     def timescale(self, name: str, locality_id: str) -> Timescale:
         """The locality's own timescale where it sets one, else the area's."""
@@ -115,6 +120,10 @@ def parse_area(raw: dict[str, Any]) -> AreaConfig:
         reviewing_bodies=tuple(appeal.get("reviewing_bodies", ())),
         procedure_url=raw.get("procedure_url", ""),
         reminders=parse_reminders(raw.get("reminders", {})),
+        chair_decides_between_meetings=bool(
+            raw.get("threshold_decision", {}).get("chair_decides_between_meetings", False)
+        ),
+        re_review_response_final=bool(appeal.get("re_review_response_final", True)),
     )
 
 
