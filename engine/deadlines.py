@@ -39,19 +39,25 @@ def opened_by(
     trigger: str,
     today: date,
     data: Any = None,
+    new_state: str | None = None,
 ) -> list[NewDeadline]:
     """The deadlines a trigger opens, counted from today (the day of the event), or from
-    the date its rule anchors on in the event's data."""
+    the date its rule anchors on in the event's data.
+
+    A clock is never opened in a state it does not live in: a final response that takes
+    the case straight to monitoring opens no appeal window.
+    """
     opened = []
     for rule in wf.deadlines:
+        if new_state is not None and new_state not in rule.while_in:
+            continue
         if trigger in rule.opened_by and rule.timescale is not None:
             scale = area.timescale(rule.timescale, locality_id)
             start = anchor_date(rule, data, today)
             amount = scale.amount * rule.direction
             due = workdays.due_date(start, amount, scale.unit)
-            opened.append(
-                NewDeadline(rule.name, rule.kind, rule.owner_role, start, amount, scale.unit, due)
-            )
+            owner = rule.owner_for(new_state) if new_state else rule.owner_role
+            opened.append(NewDeadline(rule.name, rule.kind, owner, start, amount, scale.unit, due))
     return opened
 
 

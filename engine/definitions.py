@@ -31,6 +31,10 @@ class TransitionDef:
     guards: tuple[str, ...] = ()
     data: type[BaseModel] | None = None
     effects: tuple[str, ...] = ()
+    # Named guards that choose this transition among others with the same trigger and
+    # source ("not upheld: to monitoring while recommendations are open, else closed"). A
+    # route that does not hold is not an error: the next alternative is tried.
+    route: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,12 @@ class DeadlineRule:
     kind: str = "duty"
     anchor: str | None = None
     direction: int = 1
+    # (state, role) pairs: while the case is in that state the clock is that role's work,
+    # because only they can record what meets it (the CSP chair issues the response).
+    owner_in: tuple[tuple[str, str], ...] = ()
+
+    def owner_for(self, state: str) -> str:
+        return dict(self.owner_in).get(state, self.owner_role)
 
 
 @dataclass(frozen=True)
@@ -74,10 +84,17 @@ class MessageRule:
     message: str
     to: str
     when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Fields that must be given (not empty) / must be left empty for the message to go.
+    if_given: tuple[str, ...] = ()
+    unless_given: tuple[str, ...] = ()
 
     def applies(self, data: Mapping[str, Any] | None) -> bool:
         data = data or {}
-        return all(data.get(key) in values for key, values in self.when)
+        return (
+            all(data.get(key) in values for key, values in self.when)
+            and all(data.get(key) for key in self.if_given)
+            and not any(data.get(key) for key in self.unless_given)
+        )
 
 
 @dataclass(frozen=True)
@@ -97,16 +114,27 @@ class WorkflowDef:
     roles: tuple[str, ...] = field(default=())
 
     def transition(self, trigger: str, source: str) -> TransitionDef | None:
-        for t in self.transitions:
-            if t.trigger == trigger and source in t.source:
-                return t
-        return None
+        """The first transition for a trigger from a state (its routed alternatives share
+        the label, roles and data, so this one describes them all)."""
+        found = self.alternatives(trigger, source)
+        return found[0] if found else None
+
+    def alternatives(self, trigger: str, source: str) -> list[TransitionDef]:
+        """Every transition a trigger may take from a state, in the order they are tried."""
+        return [t for t in self.transitions if t.trigger == trigger and source in t.source]
 
     def triggers(self) -> set[str]:
         return {t.trigger for t in self.transitions}
 
     def transitions_from(self, state: str) -> list[TransitionDef]:
         return [t for t in self.transitions if state in t.source]
+
+    def events_from(self, state: str) -> list[TransitionDef]:
+        """One transition per trigger possible from a state (the first of its alternatives)."""
+        seen: dict[str, TransitionDef] = {}
+        for t in self.transitions_from(state):
+            seen.setdefault(t.trigger, t)
+        return list(seen.values())
 
     def messages_for(
         self, trigger: str, data: Mapping[str, Any] | None = None
@@ -154,7 +182,9 @@ def _transition_problems(
         if s not in states:
             problems.append(f"transition {t.trigger!r} names unknown state {s!r}")
     problems += [
-        f"transition {t.trigger!r} has unknown guard {g!r}" for g in t.guards if g not in guards
+        f"transition {t.trigger!r} has unknown guard {g!r}"
+        for g in (*t.guards, *t.route)
+        if g not in guards
     ]
     return problems
 
@@ -204,6 +234,13 @@ def _message_condition_problems(
     m: MessageRule, transitions: tuple[TransitionDef, ...]
 ) -> list[str]:
     problems = []
+    for key in (*m.if_given, *m.unless_given):
+        for t in transitions:
+            if t.trigger == m.trigger and key not in _data_fields(t):
+                problems.append(
+                    f"message {m.message!r} depends on {key!r}, which event {t.trigger!r} "
+                    "does not offer"
+                )
     for key, values in m.when:
         for t in transitions:
             if t.trigger != m.trigger:

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 from sqlalchemy import desc
 from sqlmodel import Session, col, select
 
-from engine import machine, registry, workdays
+from engine import guards, machine, registry, workdays
 from engine.access import Actor
 from engine.clock import Clock, london_date
 from engine.errors import NotAllowed, NotFound
@@ -102,7 +102,13 @@ def _template(name: str) -> Any:
 
 
 def response_letter_context(
-    session: Session, case: Case, *, response: str, issued_on: date, signed_by: str
+    session: Session,
+    case: Case,
+    *,
+    response: str,
+    issued_on: date,
+    signed_by: str,
+    final: bool = False,
 ) -> dict[str, Any]:
     """Everything the letter says, from the case as recorded and the CSP chair's words."""
     area = registry.area(case.area_id)
@@ -132,7 +138,16 @@ def response_letter_context(
                 "due_on": r.due_on,
             }
             for r in _case_rows(session, Recommendation, case)
+            if r.status != "withdrawn"
         ],
+        # After a re-review: what the new report withdrew, and why.
+        "withdrawn": [
+            {"recipient_body": r.recipient_body, "action": r.action, "reason": r.change_reason}
+            for r in _case_rows(session, Recommendation, case)
+            if r.status == "withdrawn"
+        ],
+        # A response after a re-review is final where the area says so: no appeal offered.
+        "final": final,
         "contact": named_contact(session, case),
         "appeal": {
             "grounds": [APPEAL_GROUNDS.get(g, g.replace("_", " ")) for g in area.appeal_grounds],
@@ -187,6 +202,7 @@ def preview_response_letter(
         response=getattr(parsed, "summary", ""),
         issued_on=clock.today(),
         signed_by=actor.label,
+        final=guards.response_is_final(session, case),
     )
     # Shown inside a page with its own h1, so the letter's headings start one level down.
     return render_response_letter(context, top=2)
@@ -202,6 +218,8 @@ def issued_letter(
         response=getattr(parsed, "summary", ""),
         issued_on=london_date(now),
         signed_by=_user_name(session, actor_user_id) or "The Community Safety Partnership chair",
+        # The response event has moved the case: anywhere but response_issued, it was final.
+        final=case.state != "response_issued",
     )
     return response_letter_documents(context)
 

@@ -18,7 +18,9 @@ from engine.models import Case, Deadline, Recommendation
 
 # The clock each recommendation with a due date gets (a rule with no timescale).
 RECOMMENDATION_DEADLINE = "recommendation_due"
-RESOLVED = ("done", "declined")
+RESOLVED = ("done", "declined", "withdrawn")
+# A recipient who accepted or declined a recommendation considered it: had regard to it.
+HAD_REGARD = ("accepted", "declined")
 
 
 @dataclass
@@ -45,9 +47,17 @@ def record_review_arrangement(ctx: EffectContext) -> None:
     ctx.case.review_meeting_on = ctx.data.meeting_date
 
 
+def record_meeting_held(ctx: EffectContext) -> None:
+    """The day the meeting was held is the case's one meeting date from now on."""
+    ctx.case.review_meeting_on = ctx.data.held_on
+
+
 def record_recommendations(ctx: EffectContext) -> None:
     """Number the report's recommendations after any already on the case; each with a due
-    date gets its own deadline, owned by the case's contact, who chases the action plan."""
+    date gets its own deadline, owned by the case's contact, who chases the action plan.
+    A report after an upheld appeal may also withdraw or change issued ones, with a reason."""
+    for change in ctx.data.changes:
+        _apply_change(ctx, change)
     existing = ctx.session.exec(
         select(Recommendation.seq).where(Recommendation.case_id == ctx.case.id)
     ).all()
@@ -91,8 +101,89 @@ def _open_recommendation_deadline(ctx: EffectContext, rec: Recommendation) -> No
     )
 
 
+def _apply_change(ctx: EffectContext, change: Any) -> None:
+    rec = _recommendation(ctx, change.recommendation)
+    rec.change_reason, rec.updated_at = change.reason, ctx.now
+    if change.withdraw:
+        rec.status = "withdrawn"
+        _close_recommendation_deadline(ctx, rec, status="cancelled")
+    else:
+        rec.action = change.action or rec.action
+        if change.due_on and change.due_on != rec.due_on:
+            # A new date: the old clock is cancelled and one opened for the new date.
+            _close_recommendation_deadline(ctx, rec, status="cancelled")
+            rec.due_on = change.due_on
+            _open_recommendation_deadline(ctx, rec)
+    ctx.session.add(rec)
+
+
+def _recommendation(ctx: EffectContext, seq: int) -> Recommendation:
+    rec = ctx.session.exec(
+        select(Recommendation).where(
+            Recommendation.case_id == ctx.case.id, Recommendation.seq == seq
+        )
+    ).first()
+    if rec is None:
+        raise InvalidInput(f"This case has no recommendation {seq}.", field="data.recommendation")
+    return rec
+
+
+def _all_recommendations(ctx: EffectContext) -> list[Recommendation]:
+    return list(
+        ctx.session.exec(
+            select(Recommendation)
+            .where(Recommendation.case_id == ctx.case.id)
+            .order_by(col(Recommendation.seq))
+        ).all()
+    )
+
+
+def recommendation_summary(rec: Recommendation) -> dict[str, Any]:
+    """One recommendation as a message shows it to the applicant."""
+    return {
+        "seq": rec.seq,
+        "recipient_body": rec.recipient_body,
+        "action": rec.action,
+        "status": rec.status,
+        "note": rec.note,
+        "change_reason": rec.change_reason,
+        "due_on": rec.due_on.isoformat() if rec.due_on else None,
+    }
+
+
+def _tell(ctx: EffectContext, **values: Any) -> None:
+    """Values the event's messages show beside its data (engine.machine passes them on)."""
+    ctx.resolved.setdefault("message_context", {}).update(values)
+
+
+def _named_contact(ctx: EffectContext) -> dict[str, str] | None:
+    from engine import documents  # documents reads the machine, which runs these effects
+
+    return documents.named_contact(ctx.session, ctx.case)
+
+
+def record_appeal(ctx: EffectContext) -> None:
+    """An appeal's message names the contact who will send it on."""
+    _tell(ctx, contact=_named_contact(ctx))
+
+
 def record_responder(ctx: EffectContext) -> None:
     ctx.case.response_issued_by = ctx.actor_user_id
+
+
+def issue_recommendations(ctx: EffectContext) -> None:
+    """The response makes the report's recommendations live; its letter lists them all,
+    and says whether it can be appealed (a final response goes straight on)."""
+    recs = _all_recommendations(ctx)
+    for rec in recs:
+        if rec.issued_at is None:
+            rec.issued_at = ctx.now
+            ctx.session.add(rec)
+    _tell(
+        ctx,
+        final=ctx.case.state != "response_issued",
+        recommendations=[recommendation_summary(r) for r in recs],
+    )
 
 
 def assign_appeal_chair(ctx: EffectContext) -> None:
@@ -100,18 +191,21 @@ def assign_appeal_chair(ctx: EffectContext) -> None:
 
 
 def update_recommendation(ctx: EffectContext) -> None:
-    rec = ctx.session.exec(
-        select(Recommendation).where(
-            Recommendation.case_id == ctx.case.id, Recommendation.seq == ctx.data.recommendation
-        )
-    ).first()
-    if rec is None:
+    rec = _recommendation(ctx, ctx.data.recommendation)
+    if rec.status == "withdrawn":
         raise InvalidInput(
-            f"This case has no recommendation {ctx.data.recommendation}.",
+            f"Recommendation {rec.seq} was withdrawn by the JAG's report after the appeal.",
             field="data.recommendation",
         )
     rec.status, rec.note, rec.updated_at = ctx.data.status, ctx.data.note, ctx.now
+    rec.had_regard = rec.had_regard or rec.status in HAD_REGARD
     ctx.session.add(rec)
+    _tell(
+        ctx,
+        contact=_named_contact(ctx),
+        recommendation=recommendation_summary(rec),
+        still_open=sum(1 for r in _all_recommendations(ctx) if r.status not in RESOLVED),
+    )
     if rec.status in RESOLVED:
         _close_recommendation_deadline(ctx, rec)
     elif not _has_open_recommendation_deadline(ctx, rec):
@@ -119,8 +213,11 @@ def update_recommendation(ctx: EffectContext) -> None:
         _open_recommendation_deadline(ctx, rec)
 
 
-def _close_recommendation_deadline(ctx: EffectContext, rec: Recommendation) -> None:
-    """Done or declined: its deadline is met, or late if its date had already passed."""
+def _close_recommendation_deadline(
+    ctx: EffectContext, rec: Recommendation, status: str | None = None
+) -> None:
+    """Done or declined: its deadline is met, or late if its date had already passed
+    (withdrawn or re-dated: `status` cancelled)."""
     today = london_date(ctx.now)
     closed = ctx.session.connection().execute(
         update(Deadline)
@@ -130,7 +227,7 @@ def _close_recommendation_deadline(ctx: EffectContext, rec: Recommendation) -> N
             col(Deadline.subject) == _recommendation_subject(rec.seq),
         )
         .values(
-            status=case_((col(Deadline.due_on) < today, "late"), else_="met"),
+            status=status or case_((col(Deadline.due_on) < today, "late"), else_="met"),
             closed_at=ctx.now,
             closed_by=ctx.trigger,
         )
@@ -155,14 +252,20 @@ def record_closure(ctx: EffectContext) -> None:
     ctx.case.closure_reason = reason or {
         "withdrawn": "withdrawn",
         "appeal_not_upheld": "appeal_not_upheld",
+        "response_issued": "final_response",
     }.get(ctx.trigger, ctx.trigger)
     ctx.case.closed_at = ctx.now
+    # The closing letter sums up what became of each recommendation.
+    _tell(ctx, recommendations=[recommendation_summary(r) for r in _all_recommendations(ctx)])
 
 
 EFFECTS: dict[str, Callable[[EffectContext], None]] = {
     "record_threshold_decision": record_threshold_decision,
     "record_review_arrangement": record_review_arrangement,
     "record_recommendations": record_recommendations,
+    "record_meeting_held": record_meeting_held,
+    "issue_recommendations": issue_recommendations,
+    "record_appeal": record_appeal,
     "record_responder": record_responder,
     "assign_appeal_chair": assign_appeal_chair,
     "update_recommendation": update_recommendation,

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from engine.models import Case, Deadline, Recommendation, RoleGrant, User
+from engine import registry
+from engine.models import AuditEvent, Case, Deadline, Recommendation, RoleGrant, User
 from engine.registry import AreaConfig
 from engine.threshold import format_date
 
@@ -50,13 +51,41 @@ class Guard:
     needs_data: bool = False
 
 
-def appeal_window_open(ctx: GuardContext) -> Verdict:
+# A recommendation is resolved when done, declined (after its recipient had regard to
+# it), or withdrawn by a later JAG report.
+RESOLVED = ("done", "declined", "withdrawn")
+
+
+def appeal_in_time_or_accepted_late(ctx: GuardContext) -> Verdict:
+    """An appeal within the window; after it, only with the contact's reason to accept it."""
     window = ctx.open_deadline("appeal_window")
-    received = getattr(ctx.data, "received_on", None) or ctx.today
     if window is None:
-        return Verdict(False, "There is no open appeal window on this case.")
-    if received > window.due_on:
-        return Verdict(False, f"The appeal window closed on {window.due_on:%d %B %Y}.")
+        if ctx.case.state == "response_issued":
+            return Verdict(False, "This response was final: it cannot be appealed.")
+        return Verdict(False, "There is no appeal window on this case.")
+    if ctx.data is None:
+        return OK  # the page offers the form; the dates are checked when it is sent
+    received = ctx.data.received_on or ctx.today
+    late_reason = ctx.data.late_reason
+    closed = format_date(window.due_on)
+    if received > window.due_on and not late_reason:
+        return Verdict(
+            False,
+            f"The appeal window closed on {closed}. To accept this appeal late, give the "
+            "reason for accepting it.",
+            field="data.late_reason",
+        )
+    if received <= window.due_on and late_reason:
+        return Verdict(
+            False,
+            f"This appeal is within the appeal window (open until {closed}): leave the "
+            "reason for accepting it late empty.",
+            field="data.late_reason",
+        )
+    if received > ctx.today:
+        return Verdict(
+            False, "The date received cannot be in the future.", field="data.received_on"
+        )
     return OK
 
 
@@ -67,15 +96,156 @@ def appeal_window_passed(ctx: GuardContext) -> Verdict:
     return OK
 
 
+def _recommendations(ctx: GuardContext) -> list[Recommendation]:
+    return list(
+        ctx.session.exec(
+            select(Recommendation)
+            .where(Recommendation.case_id == ctx.case.id)
+            .order_by(Recommendation.seq)  # type: ignore[arg-type]
+        ).all()
+    )
+
+
 def recommendations_resolved(ctx: GuardContext) -> Verdict:
-    rows = ctx.session.exec(
-        select(Recommendation).where(Recommendation.case_id == ctx.case.id)
-    ).all()
-    pending = [r.seq for r in rows if r.status not in ("done", "declined")]
+    pending = [r.seq for r in _recommendations(ctx) if r.status not in RESOLVED]
     if pending:
         numbers = ", ".join(str(n) for n in pending)
         return Verdict(False, f"Recommendations {numbers} are not yet done or declined.")
     return OK
+
+
+def recommendations_open(ctx: GuardContext) -> Verdict:
+    """Some recommendation is still to be done or declined (the case goes to monitoring)."""
+    if any(r.status not in RESOLVED for r in _recommendations(ctx)):
+        return OK
+    return Verdict(False, "Every recommendation is done, declined or withdrawn.")
+
+
+def recommendations_live(ctx: GuardContext) -> Verdict:
+    """Progress is recorded only on a recommendation a response has issued."""
+    issued = {r.seq: r for r in _recommendations(ctx) if r.issued_at is not None}
+    if not issued:
+        return Verdict(False, "No response with recommendations has been issued on this case.")
+    number = getattr(ctx.data, "recommendation", None)
+    if number is not None and number not in issued:
+        return Verdict(
+            False,
+            f"This case has no recommendation {number} that a response has issued: a "
+            "recommendation can be updated once the response that makes it is issued.",
+            field="data.recommendation",
+        )
+    return OK
+
+
+def _appeals_upheld(ctx: GuardContext) -> int:
+    return appeals_upheld(ctx.session, ctx.case)
+
+
+def appeals_upheld(session: Session, case: Case) -> int:
+    """How many times an appeal sent this case back to the JAG."""
+    return len(
+        session.exec(
+            select(AuditEvent.id).where(
+                AuditEvent.case_id == case.id, AuditEvent.trigger == "appeal_upheld"
+            )
+        ).all()
+    )
+
+
+def response_is_final(session: Session, case: Case) -> bool:
+    """Whether a response issued now would be final (after a re-review, where the area
+    makes it so): its letter offers no appeal."""
+    final_by_area = registry.area(case.area_id).re_review_response_final
+    return final_by_area and appeals_upheld(session, case) > 0
+
+
+def re_review(ctx: GuardContext) -> Verdict:
+    """The case was sent back to the JAG by an upheld appeal."""
+    if _appeals_upheld(ctx):
+        return OK
+    return Verdict(False, "A new review meeting is arranged only after an upheld appeal.")
+
+
+def response_open_to_appeal(ctx: GuardContext) -> Verdict:
+    """A first response can be appealed; one after a re-review only if the area says so."""
+    if not _appeals_upheld(ctx) or not ctx.area.re_review_response_final:
+        return OK
+    return Verdict(False, "The response after a re-review is final.")
+
+
+def changes_only_on_re_review(ctx: GuardContext) -> Verdict:
+    """A JAG report changes or withdraws issued recommendations only after an upheld appeal."""
+    changes = ctx.data.changes
+    if not changes:
+        return OK
+    if not _appeals_upheld(ctx):
+        return Verdict(
+            False,
+            "Issued recommendations can be changed or withdrawn only by a report after an "
+            "upheld appeal.",
+            field="data.changes",
+        )
+    live = {r.seq for r in _recommendations(ctx) if r.issued_at and r.status not in RESOLVED}
+    for change in changes:
+        if change.recommendation not in live:
+            return Verdict(
+                False,
+                f"Recommendation {change.recommendation} is not an open, issued "
+                "recommendation of this case.",
+                field="data.changes",
+            )
+        if not change.withdraw and not (change.action or change.due_on):
+            return Verdict(
+                False,
+                f"Say how recommendation {change.recommendation} changes, or withdraw it.",
+                field="data.changes",
+            )
+    return OK
+
+
+def decided_at_jag_meeting(ctx: GuardContext) -> Verdict:
+    """The threshold decision names its JAG meeting, partners and who agreed; without a
+    meeting it is the chair's decision between meetings, if the area allows one."""
+    data = ctx.data
+    if data.jag_meeting_on is None:
+        if data.partners_present or data.agreed_by:
+            return Verdict(
+                False, "Give the date of the JAG meeting that decided.", field="data.jag_meeting_on"
+            )
+        if ctx.area.chair_decides_between_meetings:
+            return OK
+        return Verdict(
+            False,
+            "The JAG decides at a meeting of partners: give the meeting's date.",
+            field="data.jag_meeting_on",
+        )
+    if data.jag_meeting_on > ctx.today:
+        return Verdict(
+            False, "The JAG meeting date cannot be in the future.", field="data.jag_meeting_on"
+        )
+    if not data.partners_present:
+        return Verdict(
+            False,
+            "List the partner agencies present at the meeting.",
+            field="data.partners_present",
+        )
+    if not data.agreed_by:
+        return Verdict(False, "Say who agreed the decision.", field="data.agreed_by")
+    return OK
+
+
+def other_meeting_day_confirmed(ctx: GuardContext) -> Verdict:
+    """A meeting recorded on another day than arranged is confirmed before it is kept."""
+    arranged, held = ctx.case.review_meeting_on, ctx.data.held_on
+    if arranged is None or arranged == held or ctx.data.confirm_other_date:
+        return OK
+    return Verdict(
+        False,
+        f"The meeting was arranged for {format_date(arranged)}, not {format_date(held)}. "
+        f"Confirm it was held on {format_date(held)}; the case, its deadlines and the "
+        "applicant's page will then show that day.",
+        field="data.confirm_other_date",
+    )
 
 
 def decision_agrees_or_override_reason(ctx: GuardContext) -> Verdict:
@@ -176,7 +346,14 @@ def _appeal_chair_grants(ctx: GuardContext, user: User | None) -> list[RoleGrant
 
 
 GUARDS: dict[str, Guard] = {
-    "appeal_window_open": Guard(appeal_window_open),
+    "appeal_in_time_or_accepted_late": Guard(appeal_in_time_or_accepted_late),
+    "recommendations_open": Guard(recommendations_open),
+    "recommendations_live": Guard(recommendations_live),
+    "re_review": Guard(re_review),
+    "response_open_to_appeal": Guard(response_open_to_appeal),
+    "changes_only_on_re_review": Guard(changes_only_on_re_review, True),
+    "decided_at_jag_meeting": Guard(decided_at_jag_meeting, True),
+    "other_meeting_day_confirmed": Guard(other_meeting_day_confirmed, True),
     "appeal_window_passed": Guard(appeal_window_passed),
     "recommendations_resolved": Guard(recommendations_resolved),
     "decision_agrees_or_override_reason": Guard(decision_agrees_or_override_reason, True),

@@ -17,11 +17,12 @@ from transitions import Machine, MachineError
 
 from engine import bulk, deadlines, effects, messages, registry
 from engine.access import Actor, require_case_access, roles_on_case
-from engine.clock import Clock
+from engine.clock import Clock, london_date
 from engine.definitions import TransitionDef, WorkflowDef
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleVersion
 from engine.guards import GUARDS, GuardContext, Verdict
 from engine.models import AuditEvent, Case, Deadline, Party, User
+from engine.sweeps import holders
 
 
 class CaseFlow:
@@ -45,8 +46,14 @@ class WorkflowMachine:
             model=self._flow,
             states=[s.value for s in wf.states],
             transitions=[
-                {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
-                for t in wf.transitions
+                {
+                    "trigger": t.trigger,
+                    "source": list(t.source),
+                    "dest": t.dest,
+                    # Alternatives of one trigger are told apart by the route the engine chose.
+                    "conditions": [_route_is(i)],
+                }
+                for i, t in enumerate(wf.transitions)
             ],
             initial=wf.initial,
             auto_transitions=False,
@@ -54,14 +61,25 @@ class WorkflowMachine:
         # The one CaseFlow is shared; requests run on many threads.
         self._lock = threading.Lock()
 
-    def next_state(self, state: str, trigger: str) -> str:
+    def next_state(self, state: str, trigger: str, chosen: TransitionDef | None = None) -> str:
+        """The state after `trigger`; `chosen` is the alternative the engine's routes picked
+        (by default the first one for this trigger and state)."""
+        chosen = chosen or self.wf.transition(trigger, state)
+        route = next((i for i, t in enumerate(self.wf.transitions) if t is chosen), -1)
         with self._lock:
             self._machine.set_state(state, model=self._flow)
             try:
-                self._flow.trigger(trigger)  # type: ignore[attr-defined]
+                self._flow.trigger(trigger, route=route)  # type: ignore[attr-defined]
             except (MachineError, AttributeError) as exc:
                 raise InvalidTransition(f"{trigger} is not possible from {state}.") from exc
             return self._flow.state
+
+
+def _route_is(index: int) -> Any:
+    def condition(route: int = -1, **_: Any) -> bool:
+        return route == index
+
+    return condition
 
 
 @cache
@@ -153,11 +171,12 @@ def _apply(
     ctx = GuardContext(
         session=session, case=case, area=area, trigger=trigger, today=clock.today(), data=parsed
     )
+    tdef = _route(wf, case.state, tdef, ctx)
     _check_guards(tdef, ctx)
     from_state = case.state
     # No autoflush: the case row is written once, by the version-guarded UPDATE below.
     with session.no_autoflush:
-        case.state = machine_for(wf.name).next_state(from_state, trigger)
+        case.state = machine_for(wf.name).next_state(from_state, trigger, tdef)
         case.updated_at = clock.now()
         for name in tdef.effects:
             effects.EFFECTS[name](
@@ -169,7 +188,16 @@ def _apply(
     audit = _audit(case, actor, trigger, from_state, parsed, clock)
     _insert(session, audit)
     _move_deadlines(session, wf, area, case, trigger, clock, parsed)
-    _queue_messages(session, wf, case, trigger, audit, clock, applicant=_Contact(row))
+    _queue_messages(
+        session,
+        wf,
+        case,
+        trigger,
+        audit,
+        clock,
+        applicant=_Contact(row),
+        extra=ctx.resolved.get("message_context"),
+    )
     session.flush()
     return case
 
@@ -205,6 +233,28 @@ def parse_event_data(tdef: TransitionDef, data: dict[str, Any]) -> BaseModel | N
             for e in exc.errors()
         ]
         raise InvalidInput(errors[0]["message"], field=errors[0]["field"], errors=errors) from None
+
+
+def _route(wf: WorkflowDef, state: str, first: TransitionDef, ctx: GuardContext) -> TransitionDef:
+    """The alternative whose routes hold (the first one when a trigger has only one)."""
+    options = wf.alternatives(first.trigger, state)
+    if len(options) == 1:
+        return first
+    refusal = None
+    for option in options:
+        verdict = _first_refusal(option.route, ctx)
+        if verdict.ok:
+            return option
+        refusal = refusal or verdict
+    raise InvalidTransition(refusal.reason if refusal else f"{first.trigger} is not possible now.")
+
+
+def _first_refusal(names: tuple[str, ...], ctx: GuardContext) -> Verdict:
+    for name in names:
+        verdict = GUARDS[name].check(ctx)
+        if not verdict.ok:
+            return verdict
+    return Verdict(True)
 
 
 def _check_guards(tdef: TransitionDef, ctx: GuardContext) -> None:
@@ -320,12 +370,36 @@ def _move_deadlines(
         closed = session.connection().execute(_CLOSE_DEADLINES, params).scalars().all()
         bulk.end_schedules(session, list(closed))
     opened = deadlines.opened_by(
-        wf, area, locality_id=case.locality_id, trigger=trigger, today=today, data=data
+        wf,
+        area,
+        locality_id=case.locality_id,
+        trigger=trigger,
+        today=today,
+        data=data,
+        new_state=case.state,
     )
     bulk.insert_deadlines(
         session,
         [Deadline(case_id=case.id, opened_at=now, opened_by=trigger, **n.__dict__) for n in opened],
     )
+    _hand_over(session, wf, case)
+
+
+def _hand_over(session: Session, wf: WorkflowDef, case: Case) -> None:
+    """Give each open clock to the role that can act on it in the case's new state."""
+    for rule in wf.deadlines:
+        if not rule.owner_in:
+            continue
+        session.connection().execute(
+            _DEADLINES.update()
+            .where(
+                _DEADLINES.c.case_id == case.id,
+                _DEADLINES.c.name == rule.name,
+                _DEADLINES.c.status == "open",
+                _DEADLINES.c.owner_role != rule.owner_for(case.state),
+            )
+            .values(owner_role=rule.owner_for(case.state))
+        )
 
 
 def _queue_messages(
@@ -336,8 +410,20 @@ def _queue_messages(
     audit: AuditEvent,
     clock: Clock,
     applicant: _Contact | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
+    context = {
+        **(extra or {}),
+        "reference": case.reference,
+        "locality": case.locality_id,
+        "state": case.state,
+        "trigger": trigger,
+        "data": audit.data,
+    }
     for rule in wf.messages_for(trigger, audit.data):
+        if rule.to in STAFF_RECIPIENTS:
+            queue_staff_messages(session, case, rule.message, rule.to, context, clock.now())
+            continue
         recipient, channel = _recipient(session, case, rule.to, applicant)
         if recipient is None:
             continue
@@ -348,15 +434,32 @@ def _queue_messages(
             recipient=recipient,
             recipient_role=rule.to,
             channel=channel,
-            context={
-                "reference": case.reference,
-                "locality": case.locality_id,
-                "state": case.state,
-                "trigger": trigger,
-                "data": audit.data,
-            },
+            context=context,
             idempotency_key=f"{case.id}:{case.version}:{rule.message}:{rule.to}",
             now=clock.now(),
+        )
+
+
+# Staff roles a message may go to: every active holder of the role for the case's locality.
+STAFF_RECIPIENTS = ("contact", "csp_chair", "jag_chair")
+
+
+def queue_staff_messages(
+    session: Session, case: Case, message: str, role: str, context: dict[str, Any], now: datetime
+) -> None:
+    """One message to each active holder of `role` in the case's locality, by e-mail."""
+
+    for user_id, email in holders(session, case.area_id, case.locality_id, role):
+        messages.queue_message(
+            session,
+            case_id=case.id,
+            message=message,
+            recipient=email,
+            recipient_role=role,
+            channel="email",
+            context=context,
+            idempotency_key=f"{case.id}:{case.version}:{message}:{role}:u{user_id}",
+            now=now,
         )
 
 
@@ -437,6 +540,8 @@ class StartPlan:
     messages: list[tuple[str, str, str, str]]  # (message, recipient, recipient role, channel)
     trigger: str
     now: datetime
+    # (message, role): alerts to the locality's staff, addressed when the case is written.
+    staff: tuple[tuple[str, str], ...] = ()
 
 
 def plan_start(
@@ -448,21 +553,30 @@ def plan_start(
     trigger, now = wf.start_trigger, clock.now()
     audit = _audit(case, actor, trigger, None, None, clock)
     opened = deadlines.opened_by(
-        wf, area, locality_id=case.locality_id, trigger=trigger, today=clock.today()
+        wf,
+        area,
+        locality_id=case.locality_id,
+        trigger=trigger,
+        today=clock.today(),
+        new_state=case.state or wf.initial,
     )
     rows = [Deadline(case_id=0, opened_at=now, opened_by=trigger, **n.__dict__) for n in opened]
     email, address, phone = applicant
     contact = _Contact(
         {"applicant_email": email, "applicant_address": address, "applicant_phone": phone}
     )
-    sends = []
+    sends, staff = [], []
     for rule in wf.messages_for(trigger, audit.data):
         if rule.to == "appeal_chair":
             continue  # a new case has no appeal chair
+        if rule.to in STAFF_RECIPIENTS:
+            # Staff are looked up when the case is written (write_start).
+            staff.append((rule.message, rule.to))
+            continue
         found = messages.applicant_contact(contact, case.contact_preference)  # type: ignore[arg-type]
         if found:
             sends.append((rule.message, found[0], rule.to, found[1]))
-    return StartPlan(audit, rows, sends, trigger, now)
+    return StartPlan(audit, rows, sends, trigger, now, tuple(staff))
 
 
 def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
@@ -472,6 +586,21 @@ def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
         row.case_id = case.id  # type: ignore[assignment]
     _insert(session, plan.audit)
     bulk.insert_deadlines(session, plan.deadlines)
+    # Staff alerts first: the applicant's acknowledgement is the last word of the start.
+    if plan.staff:
+        context = {
+            "reference": case.reference,
+            "locality": case.locality_id,
+            "state": case.state,
+            "trigger": plan.trigger,
+            "data": plan.audit.data,
+            # What the new case asks of staff first, and by when.
+            "due": {d.name: d.due_on.isoformat() for d in plan.deadlines},
+            "received_on": london_date(plan.now).isoformat(),
+            "channel": case.channel,
+        }
+        for message, role in plan.staff:
+            queue_staff_messages(session, case, message, role, context, plan.now)
     for message, recipient, role, channel in plan.messages:
         messages.queue_message(
             session,
@@ -503,9 +632,14 @@ def event_options(session: Session, *, case: Case, actor: Actor, today: Any) -> 
     )
     ctx = GuardContext(session=session, case=case, area=area, trigger="", today=today)
     options = []
-    for t in wf.transitions_from(case.state):
-        if roles & set(t.roles):
-            ctx.trigger = t.trigger
+    for first in wf.events_from(case.state):
+        if roles & set(first.roles):
+            ctx.trigger = first.trigger
+            try:
+                t = _route(wf, case.state, first, ctx)
+            except InvalidTransition as exc:
+                options.append(EventOption(first.trigger, first.label, False, str(exc)))
+                continue
             verdict = _data_free_verdict(t, ctx)
             options.append(EventOption(t.trigger, t.label, verdict.ok, verdict.reason))
     return options

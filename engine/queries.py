@@ -15,6 +15,7 @@ from engine.clock import Clock
 from engine.definitions import WorkflowDef
 from engine.errors import NotAllowed, NotFound
 from engine.models import AuditEvent, Case, Deadline, Incident, Party, Recommendation, Report
+from engine.threshold import format_date
 
 
 def case_detail(session: Session, *, reference: str, actor: Actor, clock: Clock) -> dict[str, Any]:
@@ -33,10 +34,11 @@ def _case_detail(session: Session, case: Case, actor: Actor, clock: Clock) -> di
     require_case_access(actor, roles, reference, area_id=case.area_id)
     wf = registry.workflow(case.workflow_name)
     options = machine.event_options(session, case=case, actor=actor, today=clock.today())
+    deadline_rows = _rows(session, Deadline, case)
     return {
         "reference": case.reference,
         "state": case.state,
-        "state_label": wf.state_labels.get(case.state, case.state),
+        "state_label": state_label(wf, case.state, deadline_rows, clock.today()),
         "version": case.version,
         "workflow": {"name": case.workflow_name, "version": case.workflow_version},
         "locality": case.locality_id,
@@ -47,7 +49,7 @@ def _case_detail(session: Session, case: Case, actor: Actor, clock: Clock) -> di
         "threshold": {"computed": case.threshold_assessment, "decision": case.threshold_decision},
         "parties": [_party(p) for p in _rows(session, Party, case)],
         "incidents": _incidents(session, case),
-        "deadlines": [_deadline(d, wf) for d in _rows(session, Deadline, case)],
+        "deadlines": [_deadline(d, wf) for d in deadline_rows],
         "review_meeting_on": _iso(case.review_meeting_on),
         "recommendations": [_recommendation(r) for r in _rows(session, Recommendation, case)],
         "events": [o.trigger for o in options if o.ok],
@@ -56,6 +58,19 @@ def _case_detail(session: Session, case: Case, actor: Actor, clock: Clock) -> di
         ],
         "history": [_history(a) for a in _rows(session, AuditEvent, case)],
     }
+
+
+def state_label(wf: WorkflowDef, state: str, deadlines: list[Any], today: date) -> str:
+    """The state in words, with the applicant's open window (to appeal) said as it is
+    today: open until its date, or closed since it; never "open" once it has passed."""
+    label = wf.state_labels.get(state, state)
+    for d in deadlines:
+        if d.kind == "window" and d.status == "open":
+            what, when = d.name.replace("_", " "), format_date(d.due_on)
+            if d.due_on >= today:
+                return f"{label} ({what} open until {when})"
+            return f"{label} ({what} closed on {when})"
+    return label
 
 
 def _rows(session: Session, table: Any, case: Case) -> list[Any]:
@@ -165,6 +180,9 @@ def _recommendation(r: Recommendation) -> dict[str, Any]:
         "due_date": r.due_on.isoformat() if r.due_on else None,
         "status": r.status,
         "note": r.note,
+        "issued": r.issued_at is not None,
+        "had_regard": r.had_regard,
+        "change_reason": r.change_reason,
     }
 
 

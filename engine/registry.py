@@ -57,6 +57,11 @@ class AreaConfig:
     procedure_url: str = ""
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     retention: RetentionRules = field(default_factory=RetentionRules)
+    # The JAG decides the threshold at a meeting of partners; some areas let the JAG chair
+    # decide between meetings (the decision then says so).
+    chair_decides_between_meetings: bool = False
+    # Whether the response after a re-review (an upheld appeal) can itself be appealed.
+    re_review_response_final: bool = True
 
     def timescale(self, name: str, locality_id: str) -> Timescale:
         """The locality's own timescale where it sets one, else the area's."""
@@ -118,6 +123,10 @@ def parse_area(raw: dict[str, Any]) -> AreaConfig:
         procedure_url=raw.get("procedure_url", ""),
         reminders=parse_reminders(raw.get("reminders", {})),
         retention=RetentionRules.from_mapping(raw.get("retention", {})),
+        chair_decides_between_meetings=bool(
+            raw.get("threshold_decision", {}).get("chair_decides_between_meetings", False)
+        ),
+        re_review_response_final=bool(appeal.get("re_review_response_final", True)),
     )
 
 

@@ -38,16 +38,29 @@ S = CommunityTriggerState
 OPEN_STATES = tuple(s.value for s in S if s is not S.closed)
 # States before any review report: no recommendation exists yet.
 PRE_REVIEW_STATES = (S.submitted, S.acknowledged, S.threshold_not_met, S.rejected)
+# Every state a case can be in after its response is issued, while it is open: an issued
+# recommendation's progress can be recorded in each (appeal window, appeal, re-review,
+# monitoring). The recommendations_live guard keeps it to cases with an issued response.
+AFTER_RESPONSE_STATES = (
+    S.response_issued,
+    S.appeal_lodged,
+    S.appeal_papers_sent,
+    S.review_scheduled,
+    S.under_review,
+    S.response_drafted,
+    S.monitoring,
+)
 
 STATE_LABELS = {
     S.submitted: "Application received, waiting to be acknowledged",
     S.acknowledged: "Acknowledged, waiting for the threshold decision",
-    S.threshold_not_met: "Threshold not met (appeal window open)",
-    S.rejected: "Application rejected (appeal window open)",
+    # Whether the appeal window is open or closed is added from the case's own window.
+    S.threshold_not_met: "Threshold not met",
+    S.rejected: "Application rejected",
     S.review_scheduled: "Threshold met, review being arranged",
     S.under_review: "Under review by the JAG",
     S.response_drafted: "JAG report with the CSP chair",
-    S.response_issued: "Response issued (appeal window open)",
+    S.response_issued: "Response issued",
     S.appeal_lodged: "Appeal received, papers to be sent",
     S.appeal_papers_sent: "With the independent appeal chair",
     S.monitoring: "Recommendations being monitored",
@@ -62,13 +75,36 @@ class _Data(NoNulModel):
 Text = Field(min_length=1, max_length=5000)
 
 
-class ThresholdDecisionData(_Data):
+class _JagDecision(_Data):
+    """Where the decision was taken: the JAG meeting of partners (LLR), or, where the area
+    allows it, the JAG chair between meetings (the record then says so)."""
+
+    jag_meeting_on: date | None = Field(
+        default=None,
+        description=(
+            "The day of the JAG meeting that decided. Leave empty only for a chair's "
+            "decision between meetings, where the area's procedure allows one."
+        ),
+    )
+    partners_present: list[str] | None = Field(
+        default=None,
+        max_length=40,
+        description="One per line: each partner agency present at that meeting.",
+    )
+    agreed_by: list[str] | None = Field(
+        default=None,
+        max_length=40,
+        description="One per line: who agreed the decision (name and agency).",
+    )
+
+
+class ThresholdDecisionData(_JagDecision):
     reasons: str = Text
     # Needed only when the decision differs from the computed result (LLR procedure).
     override_reason: str | None = Field(default=None, min_length=1, max_length=5000)
 
 
-class RejectionData(_Data):
+class RejectionData(_JagDecision):
     ground: Literal[
         "prejudicial", "discriminatory", "malicious", "unreasonable", "vexatious", "frivolous"
     ]
@@ -106,6 +142,13 @@ class MeetingData(_Data):
     attendees: list[str] = Field(min_length=1, max_length=50)
     victim_involvement: Literal["attend", "representative", "impact_statement", "none"]
     not_invited_reason: str | None = Field(default=None, max_length=2000)
+    confirm_other_date: bool = Field(
+        default=False,
+        description=(
+            "Needed only when the meeting was held on another day than the one arranged: "
+            "the case, its deadlines and the applicant's page then show the day it was held."
+        ),
+    )
 
 
 class RecommendationIn(_Data):
@@ -115,10 +158,30 @@ class RecommendationIn(_Data):
     due_on: date | None = None
 
 
+class RecommendationChange(_Data):
+    """A re-review's change to a recommendation already issued: withdrawn, or changed."""
+
+    recommendation: int = Field(ge=1)
+    withdraw: bool = False
+    action: str | None = Field(default=None, min_length=1, max_length=5000)
+    due_on: date | None = None
+    reason: str = Field(min_length=1, max_length=2000)
+
+
 class JagReportData(_Data):
     findings: str = Text
     agency_summaries: dict[str, str] = Field(default_factory=dict, max_length=30)
     recommendations: list[RecommendationIn] = Field(default_factory=list, max_length=50)
+    # After an upheld appeal only: the issued recommendations this report withdraws or
+    # changes, each with the reason the applicant is shown.
+    changes: list[RecommendationChange] = Field(
+        default_factory=list,
+        max_length=50,
+        description=(
+            "Only after an upheld appeal. One per line: recommendation number | withdraw, "
+            "or the new action | the reason (shown to the applicant)."
+        ),
+    )
 
 
 class ResponseData(_Data):
@@ -129,6 +192,15 @@ class AppealData(_Data):
     ground: Literal["process_not_considered", "facts_not_considered"]
     details: str = Text
     received_on: date | None = None
+    late_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description=(
+            "Only for an appeal received after the appeal window closed: why it is accepted "
+            "late. The applicant is shown this reason."
+        ),
+    )
 
 
 class AppealPapersData(_Data):
@@ -141,7 +213,13 @@ class AppealDecisionData(_Data):
 
 class RecommendationUpdateData(_Data):
     recommendation: int = Field(ge=1, description="The recommendation's number on the case")
-    status: Literal["open", "accepted", "declined", "done"]
+    status: Literal["open", "accepted", "declined", "done"] = Field(
+        description=(
+            "Accepted: the recipient considered it and will act. Declined: the recipient "
+            "considered it (had regard to it) and will not act; give their reason in the note. "
+            "Done: carried out; say what was done."
+        )
+    )
     note: str = Text
 
 
@@ -242,7 +320,7 @@ TRANSITIONS = (
         S.review_scheduled,
         ("jag_chair",),
         "Decide the threshold is met",
-        ("decision_agrees_or_override_reason",),
+        ("decision_agrees_or_override_reason", "decided_at_jag_meeting"),
         ThresholdDecisionData,
         ("record_threshold_decision",),
     ),
@@ -252,7 +330,7 @@ TRANSITIONS = (
         S.threshold_not_met,
         ("jag_chair",),
         "Decide the threshold is not met",
-        ("decision_agrees_or_override_reason",),
+        ("decision_agrees_or_override_reason", "decided_at_jag_meeting"),
         ThresholdDecisionData,
         ("record_threshold_decision",),
     ),
@@ -262,7 +340,7 @@ TRANSITIONS = (
         S.rejected,
         ("jag_chair",),
         "Reject the application on a stated ground",
-        (),
+        ("decided_at_jag_meeting",),
         RejectionData,
         ("record_threshold_decision",),
     ),
@@ -273,6 +351,18 @@ TRANSITIONS = (
         ("jag_chair",),
         "Arrange the review meeting",
         ("meeting_date_not_in_past", "reason_when_victim_not_invited"),
+        ReviewArrangementData,
+        ("record_review_arrangement",),
+    ),
+    # After an upheld appeal the JAG looks again: it may arrange a new meeting (its papers
+    # have the same clock as the first).
+    TransitionDef(
+        "review_meeting_arranged",
+        (S.under_review,),
+        S.review_scheduled,
+        ("jag_chair",),
+        "Arrange the review meeting",
+        ("re_review", "meeting_date_not_in_past", "reason_when_victim_not_invited"),
         ReviewArrangementData,
         ("record_review_arrangement",),
     ),
@@ -290,8 +380,9 @@ TRANSITIONS = (
         S.under_review,
         ("jag_chair",),
         "Record the review meeting",
-        ("meeting_not_in_future",),
+        ("meeting_not_in_future", "other_meeting_day_confirmed"),
         MeetingData,
+        ("record_meeting_held",),
     ),
     TransitionDef(
         "jag_report_recorded",
@@ -299,10 +390,13 @@ TRANSITIONS = (
         S.response_drafted,
         ("jag_chair",),
         "Record the JAG report and recommendations",
-        (),
+        ("changes_only_on_re_review",),
         JagReportData,
         ("record_recommendations",),
     ),
+    # The response: open to appeal, unless it follows a re-review and the area makes that
+    # final; a final response goes on to monitoring, or closes the case when every
+    # recommendation is resolved.
     TransitionDef(
         "response_issued",
         (S.response_drafted,),
@@ -311,7 +405,34 @@ TRANSITIONS = (
         "Issue the response to the victim",
         (),
         ResponseData,
-        ("record_responder", "issue_response_letter"),
+        ("record_responder", "issue_recommendations", "issue_response_letter"),
+        route=("response_open_to_appeal",),
+    ),
+    TransitionDef(
+        "response_issued",
+        (S.response_drafted,),
+        S.monitoring,
+        ("csp_chair",),
+        "Issue the response to the victim",
+        (),
+        ResponseData,
+        ("record_responder", "issue_recommendations", "issue_response_letter"),
+        route=("recommendations_open",),
+    ),
+    TransitionDef(
+        "response_issued",
+        (S.response_drafted,),
+        S.closed,
+        ("csp_chair",),
+        "Issue the response to the victim",
+        (),
+        ResponseData,
+        (
+            "record_responder",
+            "issue_recommendations",
+            "issue_response_letter",
+            "record_closure",
+        ),
     ),
     TransitionDef(
         "appeal_lodged",
@@ -319,8 +440,9 @@ TRANSITIONS = (
         S.appeal_lodged,
         ("contact",),
         "Record an appeal",
-        ("appeal_window_open",),
+        ("appeal_in_time_or_accepted_late",),
         AppealData,
+        ("record_appeal",),
     ),
     TransitionDef(
         "appeal_papers_sent",
@@ -341,6 +463,18 @@ TRANSITIONS = (
         (),
         AppealDecisionData,
     ),
+    # Not upheld: the recommendations already made stay live, so a case with any open
+    # goes on to monitoring; only a case with none open closes.
+    TransitionDef(
+        "appeal_not_upheld",
+        (S.appeal_papers_sent,),
+        S.monitoring,
+        ("appeal_chair",),
+        "Do not uphold the appeal (final)",
+        (),
+        AppealDecisionData,
+        route=("recommendations_open",),
+    ),
     TransitionDef(
         "appeal_not_upheld",
         (S.appeal_papers_sent,),
@@ -359,15 +493,20 @@ TRANSITIONS = (
         "Start monitoring the recommendations",
         ("appeal_window_passed",),
     ),
-    TransitionDef(
-        "recommendation_updated",
-        (S.monitoring,),
-        S.monitoring,
-        ("contact", "jag_chair"),
-        "Update a recommendation",
-        (),
-        RecommendationUpdateData,
-        ("update_recommendation",),
+    # Progress on a recommendation is recorded in whatever state the case is in after its
+    # response (each a loop back to the same state).
+    *(
+        TransitionDef(
+            "recommendation_updated",
+            (state,),
+            state,
+            ("contact", "jag_chair"),
+            "Update a recommendation",
+            ("recommendations_live",),
+            RecommendationUpdateData,
+            ("update_recommendation",),
+        )
+        for state in AFTER_RESPONSE_STATES
     ),
     TransitionDef(
         "case_closed",
@@ -429,6 +568,8 @@ DEADLINES = (
         met_by=("response_issued",),
         while_in=(S.review_scheduled, S.under_review, S.response_drafted),
         owner_role="jag_chair",
+        # Once the JAG report is in, only the CSP chair can issue the response.
+        owner_in=((S.response_drafted, "csp_chair"),),
     ),
     DeadlineRule(
         "jag_papers",
@@ -483,6 +624,10 @@ DEADLINES = (
 
 MESSAGES = (
     MessageRule("submit", "application_received", "applicant"),
+    # The locality's point of contact and CSP chair hear of a new application the day it
+    # arrives: the first word staff get about a case, before any reminder.
+    MessageRule("submit", "new_application_alert", "contact"),
+    MessageRule("submit", "new_application_alert", "csp_chair"),
     MessageRule("acknowledge", "application_acknowledged", "applicant"),
     MessageRule("threshold_met", "threshold_met_letter", "applicant"),
     MessageRule("threshold_not_met", "threshold_not_met_letter", "applicant"),
@@ -494,11 +639,19 @@ MESSAGES = (
     ),
     MessageRule("application_rejected", "rejection_notice", "applicant"),
     MessageRule("response_issued", "review_outcome_letter", "applicant"),
-    MessageRule("appeal_lodged", "appeal_received", "applicant"),
+    MessageRule("appeal_lodged", "appeal_received", "applicant", unless_given=("late_reason",)),
+    MessageRule("appeal_lodged", "late_appeal_accepted", "applicant", if_given=("late_reason",)),
     MessageRule("appeal_papers_sent", "appeal_papers", "appeal_chair"),
     MessageRule("appeal_upheld", "appeal_decision_letter", "applicant"),
     MessageRule("appeal_not_upheld", "appeal_decision_letter", "applicant"),
     MessageRule("case_closed", "case_closed_letter", "applicant"),
+    # The applicant hears when each recommendation is done or declined.
+    MessageRule(
+        "recommendation_updated",
+        "recommendation_progress",
+        "applicant",
+        when=(("status", ("done", "declined")),),
+    ),
     MessageRule("withdrawn", "withdrawal_confirmation", "applicant"),
 )
 
@@ -514,6 +667,6 @@ COMMUNITY_TRIGGER = WorkflowDef(
     transitions=TRANSITIONS,
     deadlines=DEADLINES,
     messages=MESSAGES,
-    recipients=("applicant", "appeal_chair"),
+    recipients=("applicant", "appeal_chair", "contact", "csp_chair"),
     roles=ROLES,
 )

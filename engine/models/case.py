@@ -205,3 +205,9 @@ class Recommendation(SQLModel, table=True):
     status: str = Field(default="open", max_length=20)
     note: str | None = None
     updated_at: datetime = Field(sa_column=utc_column())
+    # Live from the response that issued it; None while only in a JAG report.
+    issued_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # The recipient considered it (accepted or declined): the Act's "have regard to".
+    had_regard: bool = False
+    # Why a later JAG report (after an upheld appeal) changed or withdrew it.
+    change_reason: str | None = None

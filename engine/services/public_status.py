@@ -38,7 +38,14 @@ CLOSURE_REASONS = {
     "appeal_window_passed": "the time to appeal has passed",
     "withdrawn": "the application was withdrawn",
     "appeal_not_upheld": "the appeal was not upheld",
+    "final_response": "the review is finished and its response is final",
 }
+# Where to go after a final decision (LLR procedure: the appeal decision is final).
+SIGNPOST = (
+    "If you are unhappy with how your case was handled, you can ask the Local Government "
+    "and Social Care Ombudsman to look at it, or ask the Police and Crime Commissioner's "
+    "office to look at how the police dealt with it."
+)
 INVOLVEMENT = {
     "attend": "You chose to attend the meeting.",
     "representative": "You chose to send someone to the meeting for you.",
@@ -48,8 +55,9 @@ INVOLVEMENT = {
 RECOMMENDATION_STATUS = {
     "open": "not started yet",
     "accepted": "agreed, action to follow",
-    "declined": "not taken forward",
+    "declined": "considered, and not taken forward",
     "done": "done",
+    "withdrawn": "withdrawn after your appeal",
 }
 # Open deadlines the applicant is told about: what will happen, by when.
 EXPECTED = {
@@ -96,12 +104,17 @@ def case_status(session: Session, *, token: str, clock: Clock) -> CaseStatus:
     area = registry.area(case.area_id)
     events = _rows(session, AuditEvent, case, AuditEvent.version)
     recs = _rows(session, Recommendation, case, Recommendation.seq)
-    entries = tuple(e for a, key in _told_apart(events) if (e := _entry(a, recs, key)) is not None)
+    today = clock.today()
+    held = _held_on(events)
+    entries = tuple(
+        e for a, key in _told_apart(events) if (e := _entry(a, recs, key, held)) is not None
+    )
     deadlines = _rows(session, Deadline, case, Deadline.due_on)
+    entries = _with_windows_ended(entries, deadlines, today)
     expected = tuple(
         Entry(f"{EXPECTED[d.name]} {'until' if d.kind == 'window' else 'by'}", d.due_on, False)
         for d in deadlines
-        if d.status == "open" and d.name in EXPECTED
+        if d.status == "open" and d.name in EXPECTED and not _ended(d, today)
     )
     expected = _with_meeting(case, expected)
     locality = area.localities.get(case.locality_id)
@@ -117,6 +130,31 @@ def case_status(session: Session, *, token: str, clock: Clock) -> CaseStatus:
             if s.name not in {d.name for d in deadlines}
         ),
     )
+
+
+def _ended(d: Deadline, today: date) -> bool:
+    """A window (the time to appeal) whose last day has gone, or that lapsed."""
+    return d.kind == "window" and (d.status == "lapsed" or d.due_on < today)
+
+
+def _with_windows_ended(
+    entries: tuple[Entry, ...], deadlines: list[Deadline], today: date
+) -> tuple[Entry, ...]:
+    """Once the time to appeal has passed the page says so, in date order."""
+    ended = tuple(
+        Entry("The time to appeal ended", d.due_on, True)
+        for d in deadlines
+        if d.name == "appeal_window" and _ended(d, today)
+    )
+    if not ended:
+        return entries
+    return tuple(sorted((*entries, *ended), key=lambda e: e.on or date.min))
+
+
+def _held_on(events: list[AuditEvent]) -> date | None:
+    """The day the review meeting was last recorded as held: the one true meeting date."""
+    days = [a.data.get("held_on") for a in events if a.trigger == "review_meeting_held"]
+    return date.fromisoformat(days[-1]) if days and days[-1] else None
 
 
 def _with_meeting(case: Case, expected: tuple[Entry, ...]) -> tuple[Entry, ...]:
@@ -149,15 +187,42 @@ def _text(data: dict[str, Any], key: str) -> tuple[str, ...]:
     return (str(value),) if value else ()
 
 
-def _entry(a: AuditEvent, recs: list[Recommendation], key: str | None = None) -> Entry | None:
+def _entry(
+    a: AuditEvent, recs: list[Recommendation], key: str | None = None, held: date | None = None
+) -> Entry | None:
     on, data = london_date(a.occurred_at), a.data or {}
     builder = _BUILDERS.get(key or a.trigger)
     if builder is None:
         return None  # staff bookkeeping, or an event this page does not describe
-    title, lines, items = builder(data, recs)
+    built = builder(data, recs)
+    if built is None:
+        return None  # e.g. a recommendation marked accepted: not yet news
+    title, lines, items = built
     if a.trigger == "review_meeting_held" and data.get("held_on"):
         on = date.fromisoformat(data["held_on"])
+        lines = (f"It was held on {format_date(on)}.", *lines)
+    if a.trigger == "review_meeting_arranged" and held is not None:
+        # Once held, the meeting has one date (the day it was held), never two.
+        lines = tuple(line for line in lines if not line.startswith("It was set for"))
+    if a.trigger in THRESHOLD_DECISIONS:
+        lines = (*lines, _decided_where(data))
+    if a.trigger == "response_issued" and a.to_state != "response_issued":
+        lines = (*lines, "This response is final: it cannot be appealed.", SIGNPOST)
     return Entry(title, on, True, lines, items)
+
+
+THRESHOLD_DECISIONS = ("threshold_met", "threshold_not_met", "application_rejected")
+
+
+def _decided_where(data: dict[str, Any]) -> str:
+    """Where the decision was taken, without naming anyone."""
+    if data.get("jag_meeting_on"):
+        day = format_date(date.fromisoformat(data["jag_meeting_on"]))
+        return f"The partner agencies decided this at their Joint Action Group meeting on {day}."
+    return (
+        "The chair of the Joint Action Group decided this between meetings, as the local "
+        "procedure allows, and will report it to the group's next meeting."
+    )
 
 
 Built = tuple[str, tuple[str, ...], tuple[str, ...]]
@@ -205,13 +270,45 @@ def _meeting(data: dict[str, Any], _recs: list[Recommendation]) -> Built:
 
 
 def _outcome(data: dict[str, Any], recs: list[Recommendation]) -> Built:
-    items = tuple(
-        f"{r.recipient_body}: {r.action} ({RECOMMENDATION_STATUS.get(r.status, r.status)}"
-        + (f", due {format_date(r.due_on)}" if r.due_on else "")
-        + ")"
-        for r in recs
-    )
+    items = tuple(_recommendation_line(r) for r in recs if r.issued_at is not None)
     return "We sent you the outcome of the case review", _text(data, "summary"), items
+
+
+def _recommendation_line(r: Recommendation) -> str:
+    """One recommendation as it stands: done, declined with the reason, withdrawn with why."""
+    status = RECOMMENDATION_STATUS.get(r.status, r.status)
+    if r.status == "withdrawn" and r.change_reason:
+        status += f": {r.change_reason}"
+    elif r.status in ("done", "declined") and r.note:
+        status += f": {r.note}"
+    elif r.status != "withdrawn" and r.change_reason:
+        status += f"; changed after your appeal: {r.change_reason}"
+    due = f", due {format_date(r.due_on)}" if r.due_on and r.status not in ("done",) else ""
+    return f"{r.recipient_body}: {r.action} ({status}{due})"
+
+
+def _recommendation_update(data: dict[str, Any], recs: list[Recommendation]) -> Built | None:
+    """A recommendation done or declined is news to the applicant; other steps are not."""
+    rec = next((r for r in recs if r.seq == data.get("recommendation")), None)
+    if rec is None or data.get("status") not in ("done", "declined"):
+        return None
+    if data["status"] == "done":
+        return f"A recommendation was done: {rec.recipient_body}", _text(data, "note"), ()
+    lines = (
+        f"{rec.recipient_body} considered it and decided not to do it.",
+        *(f"Their reason: {n}" for n in _text(data, "note")),
+    )
+    return f"A recommendation will not go ahead: {rec.recipient_body}", lines, ()
+
+
+def _appeal(data: dict[str, Any], _recs: list[Recommendation]) -> Built:
+    lines: tuple[str, ...] = ()
+    if data.get("late_reason"):
+        lines = (
+            "It reached us after the time to appeal had ended, and we accepted it.",
+            f"Why we accepted it: {data['late_reason']}",
+        )
+    return "We received your appeal", lines, ()
 
 
 def _closed(data: dict[str, Any], _recs: list[Recommendation]) -> Built:
@@ -236,12 +333,15 @@ _BUILDERS = {
         "The chair of the Community Safety Partnership is preparing the response to you.",
     ),
     "response_issued": _outcome,
-    "appeal_lodged": _simple("We received your appeal"),
+    "appeal_lodged": _appeal,
+    "recommendation_updated": _recommendation_update,
     "appeal_papers_sent": _simple("Your appeal went to an independent chair"),
     "appeal_upheld": _with(
         "Your appeal was upheld", "reasons", "The review group will look at your case again."
     ),
-    "appeal_not_upheld": _with("Your appeal was not upheld", "reasons", "This decision is final."),
+    "appeal_not_upheld": _with(
+        "Your appeal was not upheld", "reasons", "This decision is final.", SIGNPOST
+    ),
     "monitoring_started": _simple("We are checking that the recommendations are carried out"),
     "case_closed": _closed,
     "withdrawn": _with("Your application was withdrawn", "reason"),

@@ -91,7 +91,14 @@ def event_status(user: tuple[str, str | None], case: CaseSpec, trigger: str) -> 
     tdef = WF.transition(trigger, case.state)
     if tdef is None:
         return 404
-    return 200 if user[0] in tdef.roles else 403
+    if user[0] not in tdef.roles:
+        return 403
+    # Issue 10: recommendations are updated in every state after a response, but only once
+    # a response has issued one; none of the matrix's cases has an issued response.
+    return 403 if trigger in NEEDS_ISSUED_RECOMMENDATION else 200
+
+
+NEEDS_ISSUED_RECOMMENDATION = ("recommendation_updated",)
 
 
 def plan(user: tuple[str, str | None]) -> list[tuple[str, str, str | None, int]]:

@@ -496,18 +496,29 @@ def test_an_unknown_recommendation_is_refused_and_nothing_is_stored(flow: Flow) 
     assert flow.counts() == before
 
 
-@pytest.mark.parametrize("how", ["withdrawn", "appeal_not_upheld"])
+# Issue 10: an appeal not upheld no longer closes a case with open recommendations (they
+# stay live, in monitoring); only a withdrawal closes it and cancels their deadlines.
+@pytest.mark.parametrize("how", ["withdrawn"])
 def test_closing_the_case_cancels_open_recommendation_deadlines(flow: Flow, how: str) -> None:
     flow.to_response()
-    if how == "withdrawn":
-        flow.fire("withdrawn", "contact", {"reason": "The neighbour has moved away."})
-    else:
-        flow.fire("appeal_lodged", "contact", {"ground": "facts_not_considered", "details": "d"})
-        flow.fire("appeal_papers_sent", "contact", {"appeal_chair_email": "appeal@example.org"})
-        flow.fire("appeal_not_upheld", "appeal_chair", {"reasons": "All facts considered."})
+    flow.fire("withdrawn", "contact", {"reason": "The neighbour has moved away."})
     rows = flow.deadlines("recommendation_due")
     assert [(d.status, d.closed_by) for d in rows] == [("cancelled", how), ("cancelled", how)]
     assert _sweep_daily(flow, date(2026, 6, 12), "recommendation_due") == []
+
+
+def test_an_appeal_not_upheld_keeps_the_recommendation_deadlines_running(flow: Flow) -> None:
+    flow.to_response()
+    flow.fire("appeal_lodged", "contact", {"ground": "facts_not_considered", "details": "d"})
+    flow.fire("appeal_papers_sent", "contact", {"appeal_chair_email": "appeal@example.org"})
+    flow.fire("appeal_not_upheld", "appeal_chair", {"reasons": "All facts considered."})
+    with flow.sessions() as s:
+        assert flow.case(s).state == "monitoring"
+    rows = flow.deadlines("recommendation_due")
+    assert [d.status for d in rows] == ["open", "open"]
+    # Their reminders still go to the contact, who can record them now.
+    sent = _sweep_daily(flow, date(2026, 6, 12), "recommendation_due")
+    assert sent and {to for _, _, to, _ in sent} >= {"contact@example.org"}
 
 
 def test_an_upheld_appeal_keeps_the_first_recommendations_and_adds_the_new_ones(
@@ -621,7 +632,13 @@ def test_the_status_page_shows_the_review_date_in_plain_words(flow: Flow) -> Non
     flow.fire(
         "review_meeting_held",
         "jag_chair",
-        {"held_on": "2026-03-03", "attendees": ["Police"], "victim_involvement": "attend"},
+        # Held on another day than arranged: confirmed (see test_meeting_held_on_another_day).
+        {
+            "held_on": "2026-03-03",
+            "attendees": ["Police"],
+            "victim_involvement": "attend",
+            "confirm_other_date": True,
+        },
     )
     with flow.sessions() as s:
         status = case_status(s, token=flow.submitted.status_token, clock=flow.clock)
@@ -711,7 +728,12 @@ def test_the_managers_ledger_plans_each_new_clocks_reminders_from_the_area_data(
     flow.fire(
         "review_meeting_held",
         "jag_chair",
-        {"held_on": "2026-03-02", "attendees": ["Police"], "victim_involvement": "attend"},
+        {
+            "held_on": "2026-03-02",
+            "attendees": ["Police"],
+            "victim_involvement": "attend",
+            "confirm_other_date": True,
+        },
     )
     flow.fire("jag_report_recorded", "jag_chair", REPORT)
     with flow.sessions() as s:

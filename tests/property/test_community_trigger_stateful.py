@@ -44,6 +44,8 @@ def _data(trigger: str, today: str) -> dict[str, Any] | None:
             "held_on": today,
             "attendees": ["Police"],
             "victim_involvement": "none",
+            # Held on another day than arranged is confirmed (issue 10), as staff would.
+            "confirm_other_date": True,
         },
         "jag_report_recorded": {
             "findings": "f",

@@ -64,7 +64,11 @@ def _kind(annotation: Any, name: str) -> tuple[str, tuple[str, ...]]:
         return "pairs", ()
     if origin is list:
         (item,) = typing.get_args(annotation)
-        return ("lines", ()) if item is str else ("recommendations", ())
+        if item is str:
+            return "lines", ()
+        # A re-review's changes name an issued recommendation by its number.
+        fields = getattr(item, "model_fields", {})
+        return ("changes" if "recommendation" in fields else "recommendations"), ()
     long_text = name in ("reasons", "details", "findings", "summary", "note", "explanation")
     return ("textarea" if long_text or "reason" in name else "text"), ()
 
@@ -99,7 +103,8 @@ def _read(f: FormField, form: FormData) -> Any:
     if f.kind == "date":
         return _date(f, form)
     if f.kind == "checkbox":
-        return form.get(f.name) == "yes"
+        # Ticked or left out: an unticked box leaves the event's default.
+        return True if form.get(f.name) == "yes" else None
     if f.kind == "number":
         if not raw:
             return None
@@ -112,6 +117,8 @@ def _read(f: FormField, form: FormData) -> Any:
         return _pairs(f, raw)
     if f.kind == "recommendations":
         return [_recommendation(line) for line in raw.splitlines() if line.strip()]
+    if f.kind == "changes":
+        return [_change(line) for line in raw.splitlines() if line.strip()]
     return raw or None
 
 
@@ -150,6 +157,21 @@ def _recommendation(line: str) -> dict[str, Any]:
         except ValueError:
             raise ValueError("Write a recommendation's due date as YYYY-MM-DD") from None
     return rec
+
+
+def _change(line: str) -> dict[str, Any]:
+    """ "2 | withdraw | reason" or "2 | the new action | reason" """
+    parts = [p.strip() for p in line.split("|")]
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[1] or not parts[2]:
+        raise ValueError(
+            "Write each change as: recommendation number | withdraw, or the new action | reason"
+        )
+    change: dict[str, Any] = {"recommendation": int(parts[0]), "reason": parts[2]}
+    if parts[1].lower() == "withdraw":
+        change["withdraw"] = True
+    else:
+        change["action"] = parts[1]
+    return change
 
 
 def field_of(engine_field: str | None, fields: list[FormField]) -> str:
