@@ -8,24 +8,19 @@ of what the engine decides (and the engine may not import workflows/ beyond the 
 and a plain file lets the wording be changed without touching code. The HTML it renders is
 the one source: shown on screen as the preview, stored, and laid out into the PDF.
 
-PDFs are made with fpdf2 (pure Python; WeasyPrint would need the system's Pango libraries).
-Its built-in fonts cover Latin-1 only, and no pinned package ships a Unicode font, so text
-outside Latin-1 is written with the nearest plain letter (ł -> l) or "?" and the PDF says
-so; the case record and the HTML letter keep the exact text.
+PDFs are made with fpdf2 (pure Python; WeasyPrint would need the system's Pango libraries),
+tagged for screen readers: see engine/pdf.py.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from html.parser import HTMLParser
 from importlib import resources
 from typing import Any
 
-from fpdf import FPDF
 from jinja2 import Environment, StrictUndefined
 from pydantic import BaseModel
 from sqlalchemy import desc
@@ -46,6 +41,8 @@ from engine.models import (
     RoleGrant,
     User,
 )
+from engine.pdf import Pdf as _Pdf
+from engine.pdf import html_blocks, latin1  # noqa: F401 (kept importable from here)
 
 RESPONSE_EVENT = "response_issued"
 HTML = "text/html; charset=utf-8"
@@ -533,171 +530,3 @@ def _paragraphs(text: str) -> list[str]:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-class _Blocks(HTMLParser):
-    """Reads the letter's HTML back as blocks: (h1 | h2 | p | li, text)."""
-
-    BLOCKS = ("h1", "h2", "h3", "p", "li")
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[tuple[str, str]] = []
-        self._tag: str | None = None
-        self._text: list[str] = []
-        self._lists: list[list[Any]] = []  # [tag, items so far]
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in ("ol", "ul"):
-            self._lists.append([tag, 0])
-        elif tag in self.BLOCKS:
-            self._tag, self._text = tag, []
-            if tag == "li" and self._lists:
-                self._lists[-1][1] += 1
-        elif tag == "br":
-            self._text.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("ol", "ul") and self._lists:
-            self._lists.pop()
-        elif tag == self._tag:
-            text = re.sub(r"[ \t\r]*\n[ \t\r]*", "\n", "".join(self._text))
-            text = re.sub(r"[ \t\r]+", " ", text).strip()
-            if tag == "li" and self._lists and self._lists[-1][0] == "ol":
-                tag, text = "ol", f"{self._lists[-1][1]}. {text}"
-            self.blocks.append((tag, text))
-            self._tag = None
-
-    def handle_data(self, data: str) -> None:
-        if self._tag is not None:
-            self._text.append(re.sub(r"\s+", " ", data))  # only <br> breaks a line
-
-
-def html_blocks(html: str) -> list[tuple[str, str]]:
-    parser = _Blocks()
-    parser.feed(html)
-    parser.close()
-    return parser.blocks
-
-
-# Punctuation and letters outside Latin-1 with a usual plain spelling.
-_PLAIN = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2026": "...",
-        "\u2022": "-",
-        "\u20ac": "EUR",
-        "\u0141": "L",
-        "\u0142": "l",
-        "\u0110": "D",
-        "\u0111": "d",
-        "\u0152": "OE",
-        "\u0153": "oe",
-    }
-)
-
-
-def latin1(text: str) -> tuple[str, bool]:
-    """`text` in what the PDF's built-in fonts can show, and whether anything was changed."""
-    text = text.translate(_PLAIN)
-    out, changed = [], False
-    for ch in text:
-        if ch == "\n" or (32 <= ord(ch) < 127) or (160 <= ord(ch) < 256):
-            out.append(ch)
-            continue
-        if ch in "\t\r":
-            out.append(" ")
-            continue
-        base = "".join(
-            c
-            for c in unicodedata.normalize("NFKD", ch)
-            if (32 <= ord(c) < 127 or 160 <= ord(c) < 256) and not unicodedata.combining(c)
-        )
-        out.append(base or "?")
-        changed = True
-    return "".join(out), changed
-
-
-class _Sheet(FPDF):
-    def __init__(self, reference: str) -> None:
-        super().__init__(format="A4")
-        self.reference = reference
-
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font("helvetica", "", 8)
-        self.cell(0, 6, f"ASB Case Review {self.reference}, page {self.page_no()} of {{nb}}")
-
-
-class _Pdf:
-    """A plain A4 document: headings, paragraphs, bullets and label: value lines."""
-
-    SIZES = {1: 17, 2: 14, 3: 12}
-
-    def __init__(self, reference: str, title: str) -> None:
-        self.reference, self.changed = reference, False
-        self.pdf = _Sheet(reference)
-        self.pdf.set_margins(20, 20, 20)
-        self.pdf.set_auto_page_break(True, margin=20)
-        self.pdf.set_title(f"{title} {reference}")
-        self.pdf.set_author("ASB Case Review")
-        self.pdf.set_creator("ctengine")
-        self.pdf.add_page()
-
-    def _text(self, text: str) -> str:
-        safe, changed = latin1(text)
-        self.changed = self.changed or changed
-        return safe
-
-    def _write(self, text: str, size: float, style: str = "", indent: float = 0) -> None:
-        self.pdf.set_font("helvetica", style, size)
-        self.pdf.set_x(self.pdf.l_margin + indent)
-        self.pdf.multi_cell(
-            self.pdf.epw - indent, size * 0.5, self._text(text), new_x="LMARGIN", new_y="NEXT"
-        )
-
-    def heading(self, text: str, level: int) -> None:
-        self.pdf.ln(3 if level > 1 else 0)
-        self._write(text, self.SIZES.get(level, 12), "B")
-        self.pdf.ln(1.5)
-
-    def paragraph(self, text: str) -> None:
-        self._write(text, 10.5)
-        self.pdf.ln(2)
-
-    def bullet(self, text: str, mark: str = "-") -> None:
-        self._write(f"{mark} {text}", 10.5, indent=4)
-        self.pdf.ln(1)
-
-    def pairs(self, rows: list[tuple[str, str]]) -> None:
-        for label, value in rows:
-            if value:
-                self._write(f"{label}: {value}", 10.5)
-                self.pdf.ln(1)
-
-    def blocks(self, blocks: list[tuple[str, str]], top: int = 1) -> None:
-        """Lay out HTML blocks; `top` is the heading level the HTML's h1 becomes."""
-        for tag, text in blocks:
-            if tag in ("h1", "h2", "h3"):
-                self.heading(text, min(3, int(tag[1]) + top - 1))
-            elif tag == "li":
-                self.bullet(text)
-            elif tag == "ol":
-                self._write(text, 10.5, indent=4)
-                self.pdf.ln(1)
-            else:
-                self.paragraph(text)
-
-    def finish(self) -> bytes:
-        if self.changed:
-            self.paragraph(
-                "Note: some characters in this document cannot be shown in this PDF and are "
-                "written with the nearest plain letter or '?'. The case record keeps the exact "
-                "text."
-            )
-        return bytes(self.pdf.output())
