@@ -68,12 +68,18 @@ class MessageRule:
 
     `when` limits it to events whose data has one of the listed values in a field, e.g.
     (("victim_involvement", ("attend", "representative")),); every pair must match.
+
+    `letter` names a decision letter (engine/templates/letters/<letter>.html): the message
+    then carries that letter, its words in the e-mail and its PDF attached or posted.
+    `shows` lists the event's fields the applicant reads in it, which staff forms mark.
     """
 
     trigger: str
     message: str
     to: str
     when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    letter: str | None = None
+    shows: tuple[str, ...] = ()
 
     def applies(self, data: Mapping[str, Any] | None) -> bool:
         data = data or {}

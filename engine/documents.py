@@ -3,10 +3,10 @@
 The engine decides what each document says; the web only delivers the stored bytes. Each
 document is written in the transaction of the event that produced it (see engine/effects.py).
 
-The response letter's words are a Jinja2 template in engine/templates/letters/: it is part
-of what the engine decides (and the engine may not import workflows/ beyond the registry),
-and a plain file lets the wording be changed without touching code. The HTML it renders is
-the one source: shown on screen as the preview, stored, and laid out into the PDF.
+The response letter's words are a Jinja2 template in engine/templates/letters/ (see
+engine/letters.py, which renders every decision letter): it is part of what the engine
+decides, and a plain file lets the wording be changed without touching code. The HTML it
+renders is the one source: shown on screen as the preview, stored, and laid out into the PDF.
 
 PDFs are made with fpdf2 (pure Python; WeasyPrint would need the system's Pango libraries),
 tagged for screen readers: see engine/pdf.py.
@@ -17,19 +17,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
-from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
 from pydantic import BaseModel
 from sqlalchemy import desc
 from sqlmodel import Session, col, select
 
-from engine import machine, registry, workdays
+from engine import letters, registry
 from engine.access import Actor
 from engine.clock import Clock, london_date
-from engine.errors import NotAllowed, NotFound
+from engine.errors import NotFound
 from engine.models import (
     AuditEvent,
     Case,
@@ -38,22 +35,17 @@ from engine.models import (
     Party,
     Recommendation,
     Report,
-    RoleGrant,
     User,
 )
 from engine.pdf import Pdf as _Pdf
 from engine.pdf import html_blocks, latin1  # noqa: F401 (kept importable from here)
 
 RESPONSE_EVENT = "response_issued"
+RESPONSE_LETTER = "response_letter"
 HTML = "text/html; charset=utf-8"
 PDF = "application/pdf"
 
-APPEAL_GROUNDS = {
-    "process_not_considered": "a relevant process, policy or protocol was not considered",
-    "facts_not_considered": "relevant facts were not considered",
-}
-UNIT_WORDS = {"working_days": "working day", "calendar_days": "day"}
-_DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+APPEAL_GROUNDS = letters.APPEAL_GROUNDS
 _MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
@@ -68,9 +60,7 @@ class NewDocument:
     content: bytes
 
 
-def long_date(value: date | str) -> str:
-    d = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+long_date = letters.long_date
 
 
 def _short_date(value: date | str | None) -> str:
@@ -80,21 +70,6 @@ def _short_date(value: date | str | None) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
-@cache
-def _letters() -> Environment:
-    env = Environment(
-        undefined=StrictUndefined, autoescape=True, trim_blocks=True, lstrip_blocks=True
-    )
-    env.filters["long_date"] = long_date
-    return env
-
-
-@cache
-def _template(name: str) -> Any:
-    source = resources.files("engine").joinpath("templates", "letters", name).read_text("utf-8")
-    return _letters().from_string(source)
-
-
 # ---------------------------------------------------------------- the response letter
 
 
@@ -102,64 +77,31 @@ def response_letter_context(
     session: Session, case: Case, *, response: str, issued_on: date, signed_by: str
 ) -> dict[str, Any]:
     """Everything the letter says, from the case as recorded and the CSP chair's words."""
-    area = registry.area(case.area_id)
-    locality = area.localities.get(case.locality_id)
-    report = _latest_event(session, case, "jag_report_recorded")
-    scale = area.timescale("appeal_window", case.locality_id)
-    unit = UNIT_WORDS.get(scale.unit, scale.unit.replace("_", " "))
-    return {
-        "reference": case.reference,
-        "issued_on": issued_on,
-        "received_on": case.application_on,
-        "applicant_name": _applicant_name(session, case),
-        "locality_name": locality.name if locality else case.locality_id,
-        "partnership_name": (
-            area.partnerships.get(locality.partnership, "Community Safety Partnership")
-            if locality
-            else "Community Safety Partnership"
-        ),
-        "area_name": area.name,
-        "findings": _paragraphs(report.data.get("findings", "") if report else ""),
-        "response": _paragraphs(response),
-        "recommendations": [
-            {
-                "recipient_body": r.recipient_body,
-                "action": r.action.rstrip(". "),
-                "owner": r.owner,
-                "due_on": r.due_on,
-            }
-            for r in _case_rows(session, Recommendation, case)
-        ],
-        "contact": named_contact(session, case),
-        "appeal": {
-            "grounds": [APPEAL_GROUNDS.get(g, g.replace("_", " ")) for g in area.appeal_grounds],
-            "period": f"{scale.amount} {unit}{'' if scale.amount == 1 else 's'}",
-            # The same date the engine opens as the appeal_window deadline on this event.
-            "deadline": workdays.due_date(issued_on, scale.amount, scale.unit),
-        },
-        "signed_by": signed_by,
-    }
+    return letters.letter_context(
+        session,
+        case,
+        letter=RESPONSE_LETTER,
+        trigger=RESPONSE_EVENT,
+        data={"summary": response},
+        issued_on=issued_on,
+        signed_by=signed_by,
+    )
 
 
 def render_response_letter(context: dict[str, Any], *, top: int = 1) -> str:
     """The letter as an HTML fragment (an <article>) whose own heading is level `top`."""
-    return str(_template("response_letter.html").render(**context, top=top))
+    return letters.render(RESPONSE_LETTER, context, top=top)
 
 
 def response_letter_documents(context: dict[str, Any]) -> list[NewDocument]:
     """The issued letter twice: HTML for the screen and a PDF to print or post."""
-    fragment = render_response_letter(context)
+    letter = letters.build(RESPONSE_LETTER, context)
     ref = context["reference"]
-    title = f"Response letter, {long_date(context['issued_on'])}"
-    page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{_escape(title)} ({_escape(ref)})</title></head><body>\n{fragment}</body></html>\n"
-    )
-    pdf = _Pdf(ref, title)
-    pdf.blocks(html_blocks(fragment))
     return [
-        NewDocument("response_letter", title, HTML, f"{ref}-response-letter.html", page.encode()),
-        NewDocument("response_letter", title, PDF, f"{ref}-response-letter.pdf", pdf.finish()),
+        NewDocument(
+            RESPONSE_LETTER, letter.title, HTML, f"{ref}-response-letter.html", letter.page.encode()
+        ),
+        NewDocument(RESPONSE_LETTER, letter.title, PDF, f"{ref}-response-letter.pdf", letter.pdf),
     ]
 
 
@@ -171,22 +113,9 @@ def preview_response_letter(
     Refused unless the actor may issue the response on this case now; bad data raises
     InvalidInput naming the field, exactly as issuing would. Nothing is stored.
     """
-    case = machine.load_case(session, reference)
-    options = machine.event_options(session, case=case, actor=actor, today=clock.today())
-    if not any(o.trigger == RESPONSE_EVENT and o.ok for o in options):
-        raise NotAllowed(f"You may not issue the response on case {reference} now.")
-    tdef = registry.workflow(case.workflow_name).transition(RESPONSE_EVENT, case.state)
-    assert tdef is not None  # event_options offered it from this state
-    parsed = machine.parse_event_data(tdef, data)
-    context = response_letter_context(
-        session,
-        case,
-        response=getattr(parsed, "summary", ""),
-        issued_on=clock.today(),
-        signed_by=actor.label,
+    return letters.preview(
+        session, reference=reference, event=RESPONSE_EVENT, data=data, actor=actor, clock=clock
     )
-    # Shown inside a page with its own h1, so the letter's headings start one level down.
-    return render_response_letter(context, top=2)
 
 
 def issued_letter(
@@ -483,25 +412,7 @@ def fetch(session: Session, *, case_id: int, document_id: int) -> Document:
 
 def named_contact(session: Session, case: Case) -> dict[str, str] | None:
     """The case's named point of contact: the locality's contact (the first appointed)."""
-    row = session.exec(
-        select(User.name, User.email)
-        .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
-        .where(
-            RoleGrant.role == "contact",
-            RoleGrant.area_id == case.area_id,
-            RoleGrant.locality_id == case.locality_id,
-            col(User.active).is_(True),
-        )
-        .order_by(col(User.id))
-    ).first()
-    return {"name": row.name, "email": row.email} if row else None
-
-
-def _applicant_name(session: Session, case: Case) -> str:
-    name = session.exec(
-        select(Party.name).where(Party.case_id == case.id, Party.kind == "applicant")
-    ).first()
-    return name or "Sir or Madam"
+    return letters.named_contact(session, case)
 
 
 def _user_name(session: Session, user_id: int | None) -> str | None:

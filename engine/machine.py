@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -354,6 +354,8 @@ def _queue_messages(
                 "state": case.state,
                 "trigger": trigger,
                 "data": audit.data,
+                # The event's version: a letter is found (or rebuilt) from this event.
+                "version": case.version,
             },
             idempotency_key=f"{case.id}:{case.version}:{rule.message}:{rule.to}",
             now=clock.now(),
@@ -437,10 +439,17 @@ class StartPlan:
     messages: list[tuple[str, str, str, str]]  # (message, recipient, recipient role, channel)
     trigger: str
     now: datetime
+    # Added to the first message's context only: what the caller alone knows (the status link).
+    private: dict[str, Any] = field(default_factory=dict)
 
 
 def plan_start(
-    *, case: Case, actor: Actor, clock: Clock, applicant: tuple[str | None, str | None, str | None]
+    *,
+    case: Case,
+    actor: Actor,
+    clock: Clock,
+    applicant: tuple[str | None, str | None, str | None],
+    private: dict[str, Any] | None = None,
 ) -> StartPlan:
     """Plan a new case's start from its values alone (no database): `case` need not have
     its id or reference yet. A new case has no deadlines open, so none are closed."""
@@ -462,7 +471,7 @@ def plan_start(
         found = messages.applicant_contact(contact, case.contact_preference)  # type: ignore[arg-type]
         if found:
             sends.append((rule.message, found[0], rule.to, found[1]))
-    return StartPlan(audit, rows, sends, trigger, now)
+    return StartPlan(audit, rows, sends, trigger, now, dict(private or {}))
 
 
 def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
@@ -472,7 +481,7 @@ def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
         row.case_id = case.id  # type: ignore[assignment]
     _insert(session, plan.audit)
     bulk.insert_deadlines(session, plan.deadlines)
-    for message, recipient, role, channel in plan.messages:
+    for n, (message, recipient, role, channel) in enumerate(plan.messages):
         messages.queue_message(
             session,
             case_id=case.id,
@@ -486,6 +495,7 @@ def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
                 "state": case.state,
                 "trigger": plan.trigger,
                 "data": plan.audit.data,
+                **(plan.private if n == 0 else {}),
             },
             idempotency_key=f"{case.id}:{case.version}:{message}:{role}",
             now=plan.now,

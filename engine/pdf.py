@@ -223,16 +223,18 @@ class Pdf:
     def _end_list(self) -> None:
         self._list = None
 
-    def address(self, lines: tuple[str, ...]) -> None:
-        """The recipient's name and address where a window envelope shows it (Royal Mail's
-        and GOV.UK Notify's address block: 24.6 mm from the left, 50 mm from the top)."""
-        if not lines:
-            return
+    def letterhead(self, sender: str, recipient: tuple[str, ...]) -> None:
+        """The sender's address top right, and the recipient's name and address where a
+        window envelope shows it (GOV.UK Notify's address block for letters it prints:
+        24.6 mm from the left edge, 50 mm from the top, 26.8 mm high)."""
         self._end_list()
-        y = self.pdf.y
-        self.pdf.set_xy(24.6, 50)
-        self._write("\n".join(lines), 10.5, indent=24.6 - self.pdf.l_margin)
-        self.pdf.set_y(max(self.pdf.y, 80, y) + 4)
+        self._write(sender, 9.5, indent=95)
+        bottom = self.pdf.y
+        if recipient:
+            self.pdf.set_y(50)
+            self._write("\n".join(recipient[:7]), 10.5, indent=24.6 - self.pdf.l_margin)
+            bottom = max(bottom, self.pdf.y, 80)
+        self.pdf.set_y(bottom + 6)
 
     def heading(self, text: str, level: int) -> None:
         self._end_list()

@@ -28,6 +28,9 @@ class LocalityConfig:
     name: str
     partnership: str
     timescales: dict[str, Timescale] = field(default_factory=dict)
+    # How the applicant reaches the locality's point of contact: organisation, team, phone,
+    # address (postal, one line with commas). Shown in every message to the applicant.
+    point_of_contact: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,11 @@ class AreaConfig:
     appeal_grounds: tuple[str, ...]
     reviewing_bodies: tuple[dict[str, Any], ...]
     procedure_url: str = ""
+    # The public address of the area's service: letters and messages point to its /status.
+    service_url: str = "http://127.0.0.1:8000"
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    # Where to go once a decision is final: `ombudsman`, `pcc` (one sentence each).
+    signposting: dict[str, str] = field(default_factory=dict)
 
     def timescale(self, name: str, locality_id: str) -> Timescale:
         """The locality's own timescale where it sets one, else the area's."""
@@ -114,7 +121,9 @@ def parse_area(raw: dict[str, Any]) -> AreaConfig:
         appeal_grounds=tuple(appeal.get("grounds", ())),
         reviewing_bodies=tuple(appeal.get("reviewing_bodies", ())),
         procedure_url=raw.get("procedure_url", ""),
+        service_url=raw.get("service_url", "http://127.0.0.1:8000"),
         reminders=parse_reminders(raw.get("reminders", {})),
+        signposting={k: str(v) for k, v in raw.get("signposting", {}).items()},
     )
 
 
@@ -155,7 +164,8 @@ def _locality(lid: str, raw: dict[str, Any], partnerships: dict[str, str]) -> Lo
     if raw["partnership"] not in partnerships:
         raise ValueError(f"locality {lid!r} names unknown partnership {raw['partnership']!r}")
     scales = {k: _timescale(k, v) for k, v in raw.get("timescales", {}).items()}
-    return LocalityConfig(lid, raw["name"], raw["partnership"], scales)
+    contact = {k: str(v) for k, v in raw.get("point_of_contact", {}).items()}
+    return LocalityConfig(lid, raw["name"], raw["partnership"], scales, contact)
 
 
 def _timescale(name: str, raw: dict[str, Any]) -> Timescale:
