@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined
-from sqlalchemy import desc
+from sqlalchemy import desc, or_
 from sqlmodel import Session, col, select
 
 from engine import deadlines, registry, workdays
@@ -342,22 +342,28 @@ def letter_for(workflow_name: str, message: str, trigger: str | None) -> str | N
     return next((name for name in found if name), None)
 
 
-def applicant_context(session: Session, case: Case) -> dict[str, Any]:
+def applicant_context(session: Session, case: Case, *, as_of: datetime) -> dict[str, Any]:
     """What every message to the applicant says besides its news: who their named contact
-    is and how to reach them, and how to follow the case."""
+    is and how to reach them, how to follow the case, and the dates ahead as they stood
+    when the message was queued (`as_of`), however late it is sent."""
     area = registry.area(case.area_id)
     applicant = _applicant(session, case)
-    open_dates = session.exec(
-        select(Deadline.name, Deadline.due_on).where(
-            Deadline.case_id == case.id, Deadline.status == "open", col(Deadline.subject).is_(None)
+    dates = session.exec(
+        select(Deadline.name, Deadline.due_on)
+        .where(
+            Deadline.case_id == case.id,
+            col(Deadline.subject).is_(None),
+            col(Deadline.opened_at) <= as_of,
+            or_(col(Deadline.closed_at).is_(None), col(Deadline.closed_at) >= as_of),
         )
+        .order_by(col(Deadline.id))
     ).all()
     return {
         "contact": named_contact(session, case),
         "sender": sender(area, case.locality_id),
         "status": status_route(area, case),
-        # Each open clock's date, for "what happens next, and by when".
-        "open_dates": {name: due.isoformat() for name, due in open_dates},
+        # Each clock running then, for "what happens next, and by when".
+        "open_dates": {name: due.isoformat() for name, due in dates},
         "for_someone_else": bool(applicant and applicant.role not in (None, "victim")),
     }
 

@@ -124,21 +124,33 @@ def latin1(text: str) -> tuple[str, bool]:
     return "".join(out), changed
 
 
+class _Item(StructElem):
+    """A list item, on its list's page: fpdf2 gives a page (/Pg) only to /Document's own
+    children, as it writes the file, so an item reads its list's then."""
+
+    __slots__ = ()
+
+    @property  # type: ignore[override]
+    def pg(self) -> Any:
+        return self.p.pg
+
+    @pg.setter
+    def pg(self, value: Any) -> None:
+        pass  # always the list's
+
+
 class _Tree(StructureTreeBuilder):
     """fpdf2's structure tree with lists: an L per page under /Document, its LIs inside.
 
-    fpdf2 writes out only /Document's own children and gives each its page (/Pg); list items
-    sit one level down, so they are written here, on their list's page (a list that runs on
-    to the next page starts a new L there).
+    fpdf2 writes out only /Document's own children; list items sit one level down, so they
+    are written here (a list that runs on to the next page starts a new L there).
     """
 
     def __iter__(self) -> Any:
         yield from super().__iter__()
         for elem in self.doc_struct_elem.k:
             if elem.s == "/L":
-                for item in elem.k:
-                    item.pg = elem.pg
-                    yield item
+                yield from elem.k
 
 
 class _Sheet(FPDF):
@@ -190,15 +202,20 @@ class Pdf:
         mcid = self._mcids.get(page, 0)
         self._mcids[page] = mcid + 1
         builder = pdf.struct_builder
-        elem, spid = builder.add_marked_content(page_number=page, struct_type=f"/{tag}", mcid=mcid)
+        if tag != "LI":
+            _, spid = builder.add_marked_content(page_number=page, struct_type=f"/{tag}", mcid=mcid)
+            pdf.pages[page].struct_parents = spid
+            return mcid
+        if self._list is None or self._list.page_number() != page:
+            self._list = StructElem("/L", builder.doc_struct_elem, [], page_number=page)
+            builder.doc_struct_elem.k.append(self._list)
+        # What add_marked_content does, with the item under its list rather than /Document.
+        spids = builder.spid_per_page_number
+        spid = spids.setdefault(page, len(spids))
+        item = _Item("/LI", self._list, [mcid], page_number=page)
+        self._list.k.append(item)
+        builder.struct_tree_root.parent_tree.nums[spid].append(item)
         pdf.pages[page].struct_parents = spid
-        if tag == "LI":
-            if self._list is None or self._list.page_number() != page:
-                self._list = StructElem("/L", builder.doc_struct_elem, [], page_number=page)
-                builder.doc_struct_elem.k.append(self._list)
-            builder.doc_struct_elem.k.remove(elem)
-            elem.p = self._list
-            self._list.k.append(elem)
         return mcid
 
     def _write(

@@ -32,7 +32,7 @@ def outgoing_for(
         to, kind = _reach(party, case) or (to, kind)
         lines = _address_lines(party) if kind == "letter" else ()
         context["promised"] = _promised(session, case, context.get("trigger"))
-        context.update(letters.applicant_context(session, case))
+        context.update(letters.applicant_context(session, case, as_of=row.created_at))
         context["status_link"] = _status_link(case, context.pop("status_token", None))
         rendered = _applicant_message(session, case, row, context, kind)
     else:
