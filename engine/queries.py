@@ -9,7 +9,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from engine import documents, machine, registry, workdays
+from engine import case_report, documents, machine, registry, workdays
 from engine.access import Actor, require_case_access, roles_on_case
 from engine.clock import Clock
 from engine.definitions import WorkflowDef
@@ -255,6 +255,9 @@ def staff_case_page(
     detail["event_labels"] = labels
     detail["state_labels"] = wf.state_labels
     detail["documents"] = documents.listed(session, case.id)  # type: ignore[arg-type]
+    # The JAG report and the victim's own words, for the CSP chair's response.
+    detail["jag_report"] = case_report.jag_report(session, case)
+    detail["victim"] = case_report.victim_view(session, case)
     return detail
 
 
