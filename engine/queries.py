@@ -9,7 +9,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from engine import case_report, documents, machine, registry, workdays
+from engine import case_report, documents, letters, machine, registry, workdays
 from engine.access import Actor, require_case_access, roles_on_case
 from engine.clock import Clock
 from engine.definitions import WorkflowDef
@@ -302,7 +302,14 @@ def event_form(
     if event not in detail["events"]:
         blocked = {u["event"]: u["reason"] for u in detail["unavailable_events"]}
         raise NotAllowed(blocked.get(event) or f"You may not {tdef.label.lower()} on this case.")
-    return {"case": detail, "event": event, "label": tdef.label, "model": tdef.data}
+    return {
+        "case": detail,
+        "event": event,
+        "label": tdef.label,
+        "model": tdef.data,
+        # Fields whose words go to the applicant as typed: the form says so.
+        "applicant_reads": letters.fields_read_by_applicant(wf.name, event),
+    }
 
 
 def changes_since(

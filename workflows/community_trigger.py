@@ -83,14 +83,12 @@ TAKING_PART = ("attend", "representative", "impact_statement")
 class ReviewArrangementData(_Data):
     meeting_date: date = Field(description="The day the review meeting will be held.")
     # The applicant reads these in their invitation (review_meeting_arranged).
-    meeting_time: time | None = Field(
-        default=None, description="The applicant will read this. For example, 14:00."
-    )
+    meeting_time: time | None = Field(default=None, description="For example, 14:00.")
     meeting_place: str | None = Field(
         default=None,
         min_length=1,
         max_length=500,
-        description="The applicant will read this. The address, or the link to join the call.",
+        description="The address, or the link to join the call.",
     )
     attendees: list[str] = Field(
         min_length=1,

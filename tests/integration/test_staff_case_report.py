@@ -86,3 +86,20 @@ def test_the_csp_chair_reads_the_jag_report_and_the_victims_words_on_the_case_pa
     assert "Where: Stairwell of 10 Mill Lane" in page
     # And the response form is one step away.
     assert f"/staff/cases/{j.ref}/events/response_issued" in page
+
+
+def test_staff_forms_mark_the_words_the_applicant_will_read(
+    app: Any, session: Session, session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    j = Journey(session_factory, clock)
+    j.fire("acknowledge", "contact")
+    jag = browser_for(app, session, clock, "jag@example.org")
+    jag.sign_in()
+    form = jag.get(f"/staff/cases/{j.ref}/events/threshold_not_met").text
+    reasons = form.split('id="reasons-hint"', 1)[1].split("</div>", 1)[0]
+    assert "The applicant will read this." in reasons
+    override = form.split('name="override_reason"', 1)[0].rsplit("<label", 1)[1]
+    assert "The applicant will read this." not in override  # kept for the record only
+    j.fire("threshold_met", "jag_chair", {"reasons": "Three incidents."})
+    meeting = jag.get(f"/staff/cases/{j.ref}/events/review_meeting_arranged").text
+    assert meeting.count("The applicant will read this.") == 3  # date, time and place
