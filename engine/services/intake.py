@@ -200,6 +200,12 @@ def normal_code(text: str) -> str:
     return f"{chars[:3]}-{chars[3:]}" if len(chars) == 6 else chars
 
 
+def status_code_of(session: Session, reference: str) -> str:
+    """The case's status code (shown once to staff who typed the application in)."""
+    found = session.exec(select(Case.status_code).where(Case.reference == reference)).first()
+    return found or ""
+
+
 def status_token_matches(session: Session, reference: str, token_hash: str) -> bool:
     """Whether a private status link belongs to this case (shown once after staff entry)."""
     found = session.exec(select(Case.status_token_hash).where(Case.reference == reference)).first()

@@ -146,6 +146,8 @@ def _application(answers: Answers) -> dict[str, Any]:
         "declaration": bool(answers.get("declaration")),
         "incidents": [_incident(i) for i in answers["incidents"]],
         "contact_preference": answers["contact"]["preference"],
+        # Asked with the phone number: someone else may read their texts.
+        "texts_safe": (answers.get("contact-details") or {}).get("texts_safe") == "yes",
         "accessibility_needs": _details(answers, "needs"),
         "impact": answers["impact"]["text"],
         "vulnerabilities": _details(answers, "vulnerabilities"),
@@ -210,7 +212,10 @@ def about_rows(answers: Answers, locality_name: str) -> list[dict[str, Any]]:
 
 def _contact(answers: Answers) -> str:
     how = CONTACT.get((answers.get("contact") or {}).get("preference", ""), "")
-    detail = (answers.get("contact-details") or {}).get(contact_field(answers) or "") or ""
+    details = answers.get("contact-details") or {}
+    detail = details.get(contact_field(answers) or "") or ""
+    if details.get("texts_safe"):
+        detail += ", texts are safe" if details["texts_safe"] == "yes" else ", no texts"
     return f"{how}: {detail}" if detail else how
 
 

@@ -152,6 +152,9 @@ def parse_contact_details(form: Form, answers: Answers, _today: date) -> Parsed:
         value = forms.email(form, "email", errors, required="Enter your email address")
     elif wanted == "phone":
         value = forms.phone(form, "phone", errors, required="Enter your phone number")
+        # Not answering is "no": a text goes only to someone who said yes.
+        texts = "yes" if form.get("texts_safe") == "yes" else "no"
+        return (None if errors else {"phone": value, "texts_safe": texts}), errors
     else:
         value = forms.text(
             form,
