@@ -56,14 +56,14 @@ def appeal_window_open(ctx: GuardContext) -> Verdict:
     if window is None:
         return Verdict(False, "There is no open appeal window on this case.")
     if received > window.due_on:
-        return Verdict(False, f"The appeal window closed on {window.due_on:%d %B %Y}.")
+        return Verdict(False, f"The appeal window closed on {format_date(window.due_on)}.")
     return OK
 
 
 def appeal_window_passed(ctx: GuardContext) -> Verdict:
     window = ctx.open_deadline("appeal_window")
     if window is not None and ctx.today <= window.due_on:
-        return Verdict(False, f"The applicant may still appeal until {window.due_on:%d %B %Y}.")
+        return Verdict(False, f"The applicant may still appeal until {format_date(window.due_on)}.")
     return OK
 
 
@@ -73,7 +73,9 @@ def recommendations_resolved(ctx: GuardContext) -> Verdict:
     ).all()
     pending = [r.seq for r in rows if r.status not in ("done", "declined")]
     if pending:
-        numbers = ", ".join(str(n) for n in pending)
+        if len(pending) == 1:
+            return Verdict(False, f"Recommendation {pending[0]} is not yet done or declined.")
+        numbers = ", ".join(str(n) for n in pending[:-1]) + f" and {pending[-1]}"
         return Verdict(False, f"Recommendations {numbers} are not yet done or declined.")
     return OK
 

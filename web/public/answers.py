@@ -10,7 +10,15 @@ from pydantic import ValidationError
 from engine.services.applications import ApplicationIn
 from engine.services.equalities import QUESTIONS, EqualitiesIn
 from web.public import flow
-from web.public.pages import CONTACT, INVOLVEMENT, ROLES, contact_field, for_someone_else, role
+from web.public.pages import (
+    CONTACT,
+    INVOLVEMENT,
+    ROLES,
+    contact_field,
+    for_someone_else,
+    role,
+    whom,
+)
 from web.public.templating import short_date
 
 Answers = dict[str, Any]
@@ -223,10 +231,10 @@ def story_rows(answers: Answers) -> list[dict[str, Any]]:
     """The impact, what would help, and how they want to take part."""
     return [
         _row(
-            "How it has affected you",
+            f"How it has affected {whom(answers)}",
             (answers.get("impact") or {}).get("text", ""),
             "/apply/impact",
-            "how it has affected you",
+            f"how it has affected {whom(answers)}",
         ),
         _row(
             "What makes it harder to cope",
