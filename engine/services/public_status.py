@@ -93,6 +93,8 @@ class CaseStatus:
     sender: dict[str, Any] | None = None
     # While an appeal window is open: how to appeal, and the grounds.
     appeal_grounds: tuple[str, ...] = ()
+    # Once a decision is final (an appeal not upheld, or the case closed): where to go next.
+    signposting: tuple[str, ...] = ()
 
 
 def case_status(session: Session, *, token: str, clock: Clock) -> CaseStatus:
@@ -150,6 +152,9 @@ def _status(session: Session, case: Case) -> CaseStatus:
             if s.name not in {d.name for d in deadlines}
         ),
         code=case.status_code or "",
+        signposting=tuple(area.signposting.values())
+        if case.closed_at is not None or any(a.trigger == "appeal_not_upheld" for a in events)
+        else (),
         sender=letters.sender(area, case.locality_id),
         appeal_grounds=tuple(
             letters.APPEAL_GROUNDS.get(g, g.replace("_", " ")) for g in area.appeal_grounds

@@ -105,3 +105,22 @@ def test_the_named_contact_checks_a_callers_reference_and_code(
     refused = melton.post("/staff/caller", {"reference": j.ref, "code": code}, status=403)
     assert "The code matches" not in refused.text
     melton.post("/staff/caller", {"reference": "CT-2026-999999", "code": code}, status=404)
+
+
+def test_a_final_decision_on_the_status_page_signposts_the_ombudsman_and_the_pcc(
+    client: Any, session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    from tests.unit.test_documents import to_appeal_papers
+
+    j = Journey(session_factory, clock)
+    to_appeal_papers(j, clock)
+    visitor = Visitor(client)
+    visitor.get("/status")
+    code = _code(session_factory, j.ref)
+    before = visitor.post("/status", {"reference": j.ref, "code": code}, status=200).text
+    assert "If you are still not happy" not in before
+    j.fire("appeal_not_upheld", "appeal_chair", {"reasons": "All the facts were looked at."})
+    after = visitor.post("/status", {"reference": j.ref, "code": code}, status=200).text
+    assert "If you are still not happy" in after
+    assert "Local Government and Social Care Ombudsman" in after
+    assert "Police and Crime Commissioner" in after
