@@ -78,6 +78,10 @@ class MessageRule:
 
     `when` limits it to events whose data has one of the listed values in a field, e.g.
     (("victim_involvement", ("attend", "representative")),); every pair must match.
+
+    `letter` names a decision letter (engine/templates/letters/<letter>.html): the message
+    then carries that letter, its words in the e-mail and its PDF attached or posted.
+    `shows` lists the event's fields the applicant reads in it, which staff forms mark.
     """
 
     trigger: str
@@ -87,6 +91,8 @@ class MessageRule:
     # Fields that must be given (not empty) / must be left empty for the message to go.
     if_given: tuple[str, ...] = ()
     unless_given: tuple[str, ...] = ()
+    letter: str | None = None
+    shows: tuple[str, ...] = ()
 
     def applies(self, data: Mapping[str, Any] | None) -> bool:
         data = data or {}

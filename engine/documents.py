@@ -3,38 +3,30 @@
 The engine decides what each document says; the web only delivers the stored bytes. Each
 document is written in the transaction of the event that produced it (see engine/effects.py).
 
-The response letter's words are a Jinja2 template in engine/templates/letters/: it is part
-of what the engine decides (and the engine may not import workflows/ beyond the registry),
-and a plain file lets the wording be changed without touching code. The HTML it renders is
-the one source: shown on screen as the preview, stored, and laid out into the PDF.
+The response letter's words are a Jinja2 template in engine/templates/letters/ (see
+engine/letters.py, which renders every decision letter): it is part of what the engine
+decides, and a plain file lets the wording be changed without touching code. The HTML it
+renders is the one source: shown on screen as the preview, stored, and laid out into the PDF.
 
-PDFs are made with fpdf2 (pure Python; WeasyPrint would need the system's Pango libraries).
-Its built-in fonts cover Latin-1 only, and no pinned package ships a Unicode font, so text
-outside Latin-1 is written with the nearest plain letter (ł -> l) or "?" and the PDF says
-so; the case record and the HTML letter keep the exact text.
+PDFs are made with fpdf2 (pure Python; WeasyPrint would need the system's Pango libraries),
+tagged for screen readers: see engine/pdf.py.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
-from html.parser import HTMLParser
-from importlib import resources
 from typing import Any
 
-from fpdf import FPDF
-from jinja2 import Environment, StrictUndefined
 from pydantic import BaseModel
 from sqlalchemy import desc
 from sqlmodel import Session, col, select
 
-from engine import guards, machine, registry, workdays
+from engine import letters, registry
 from engine.access import Actor
 from engine.clock import Clock, london_date
-from engine.errors import NotAllowed, NotFound
+from engine.errors import NotFound
 from engine.models import (
     AuditEvent,
     Case,
@@ -43,20 +35,17 @@ from engine.models import (
     Party,
     Recommendation,
     Report,
-    RoleGrant,
     User,
 )
+from engine.pdf import Pdf as _Pdf
+from engine.pdf import html_blocks, latin1  # noqa: F401 (kept importable from here)
 
 RESPONSE_EVENT = "response_issued"
+RESPONSE_LETTER = "response_letter"
 HTML = "text/html; charset=utf-8"
 PDF = "application/pdf"
 
-APPEAL_GROUNDS = {
-    "process_not_considered": "a relevant process, policy or protocol was not considered",
-    "facts_not_considered": "relevant facts were not considered",
-}
-UNIT_WORDS = {"working_days": "working day", "calendar_days": "day"}
-_DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+APPEAL_GROUNDS = letters.APPEAL_GROUNDS
 _MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
@@ -71,9 +60,7 @@ class NewDocument:
     content: bytes
 
 
-def long_date(value: date | str) -> str:
-    d = date.fromisoformat(value) if isinstance(value, str) else value
-    return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+long_date = letters.long_date
 
 
 def _short_date(value: date | str | None) -> str:
@@ -81,21 +68,6 @@ def _short_date(value: date | str | None) -> str:
         return ""
     d = date.fromisoformat(value) if isinstance(value, str) else value
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
-
-
-@cache
-def _letters() -> Environment:
-    env = Environment(
-        undefined=StrictUndefined, autoescape=True, trim_blocks=True, lstrip_blocks=True
-    )
-    env.filters["long_date"] = long_date
-    return env
-
-
-@cache
-def _template(name: str) -> Any:
-    source = resources.files("engine").joinpath("templates", "letters", name).read_text("utf-8")
-    return _letters().from_string(source)
 
 
 # ---------------------------------------------------------------- the response letter
@@ -108,76 +80,34 @@ def response_letter_context(
     response: str,
     issued_on: date,
     signed_by: str,
-    final: bool = False,
 ) -> dict[str, Any]:
-    """Everything the letter says, from the case as recorded and the CSP chair's words."""
-    area = registry.area(case.area_id)
-    locality = area.localities.get(case.locality_id)
-    report = _latest_event(session, case, "jag_report_recorded")
-    scale = area.timescale("appeal_window", case.locality_id)
-    unit = UNIT_WORDS.get(scale.unit, scale.unit.replace("_", " "))
-    return {
-        "reference": case.reference,
-        "issued_on": issued_on,
-        "received_on": case.application_on,
-        "applicant_name": _applicant_name(session, case),
-        "locality_name": locality.name if locality else case.locality_id,
-        "partnership_name": (
-            area.partnerships.get(locality.partnership, "Community Safety Partnership")
-            if locality
-            else "Community Safety Partnership"
-        ),
-        "area_name": area.name,
-        "findings": _paragraphs(report.data.get("findings", "") if report else ""),
-        "response": _paragraphs(response),
-        "recommendations": [
-            {
-                "recipient_body": r.recipient_body,
-                "action": r.action.rstrip(". "),
-                "owner": r.owner,
-                "due_on": r.due_on,
-            }
-            for r in _case_rows(session, Recommendation, case)
-            if r.status != "withdrawn"
-        ],
-        # After a re-review: what the new report withdrew, and why.
-        "withdrawn": [
-            {"recipient_body": r.recipient_body, "action": r.action, "reason": r.change_reason}
-            for r in _case_rows(session, Recommendation, case)
-            if r.status == "withdrawn"
-        ],
-        # A response after a re-review is final where the area says so: no appeal offered.
-        "final": final,
-        "contact": named_contact(session, case),
-        "appeal": {
-            "grounds": [APPEAL_GROUNDS.get(g, g.replace("_", " ")) for g in area.appeal_grounds],
-            "period": f"{scale.amount} {unit}{'' if scale.amount == 1 else 's'}",
-            # The same date the engine opens as the appeal_window deadline on this event.
-            "deadline": workdays.due_date(issued_on, scale.amount, scale.unit),
-        },
-        "signed_by": signed_by,
-    }
+    """Everything the letter says, from the case as recorded and the CSP chair's words.
+    Whether it is final (no appeal) follows from the case's events (letters._appeal)."""
+    return letters.letter_context(
+        session,
+        case,
+        letter=RESPONSE_LETTER,
+        trigger=RESPONSE_EVENT,
+        data={"summary": response},
+        issued_on=issued_on,
+        signed_by=signed_by,
+    )
 
 
 def render_response_letter(context: dict[str, Any], *, top: int = 1) -> str:
     """The letter as an HTML fragment (an <article>) whose own heading is level `top`."""
-    return str(_template("response_letter.html").render(**context, top=top))
+    return letters.render(RESPONSE_LETTER, context, top=top)
 
 
 def response_letter_documents(context: dict[str, Any]) -> list[NewDocument]:
     """The issued letter twice: HTML for the screen and a PDF to print or post."""
-    fragment = render_response_letter(context)
+    letter = letters.build(RESPONSE_LETTER, context)
     ref = context["reference"]
-    title = f"Response letter, {long_date(context['issued_on'])}"
-    page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{_escape(title)} ({_escape(ref)})</title></head><body>\n{fragment}</body></html>\n"
-    )
-    pdf = _Pdf(ref, title)
-    pdf.blocks(html_blocks(fragment))
     return [
-        NewDocument("response_letter", title, HTML, f"{ref}-response-letter.html", page.encode()),
-        NewDocument("response_letter", title, PDF, f"{ref}-response-letter.pdf", pdf.finish()),
+        NewDocument(
+            RESPONSE_LETTER, letter.title, HTML, f"{ref}-response-letter.html", letter.page.encode()
+        ),
+        NewDocument(RESPONSE_LETTER, letter.title, PDF, f"{ref}-response-letter.pdf", letter.pdf),
     ]
 
 
@@ -189,23 +119,9 @@ def preview_response_letter(
     Refused unless the actor may issue the response on this case now; bad data raises
     InvalidInput naming the field, exactly as issuing would. Nothing is stored.
     """
-    case = machine.load_case(session, reference)
-    options = machine.event_options(session, case=case, actor=actor, today=clock.today())
-    if not any(o.trigger == RESPONSE_EVENT and o.ok for o in options):
-        raise NotAllowed(f"You may not issue the response on case {reference} now.")
-    tdef = registry.workflow(case.workflow_name).transition(RESPONSE_EVENT, case.state)
-    assert tdef is not None  # event_options offered it from this state
-    parsed = machine.parse_event_data(tdef, data)
-    context = response_letter_context(
-        session,
-        case,
-        response=getattr(parsed, "summary", ""),
-        issued_on=clock.today(),
-        signed_by=actor.label,
-        final=guards.response_is_final(session, case),
+    return letters.preview(
+        session, reference=reference, event=RESPONSE_EVENT, data=data, actor=actor, clock=clock
     )
-    # Shown inside a page with its own h1, so the letter's headings start one level down.
-    return render_response_letter(context, top=2)
 
 
 def issued_letter(
@@ -218,8 +134,6 @@ def issued_letter(
         response=getattr(parsed, "summary", ""),
         issued_on=london_date(now),
         signed_by=_user_name(session, actor_user_id) or "The Community Safety Partnership chair",
-        # The response event has moved the case: anywhere but response_issued, it was final.
-        final=case.state != "response_issued",
     )
     return response_letter_documents(context)
 
@@ -503,39 +417,13 @@ def fetch(session: Session, *, case_id: int, document_id: int) -> Document:
 
 
 def named_contact(session: Session, case: Case) -> dict[str, str] | None:
-    """The case's named point of contact: the one a manager chose for it while they are
-    still an active contact of its locality, else the locality's first appointed contact."""
-    row = _named_contact_row(session, case)
-    return {"name": row.name, "email": row.email} if row else None
+    """The case's named point of contact (see letters.named_contact)."""
+    return letters.named_contact(session, case)
 
 
 def named_contact_id(session: Session, case: Case) -> int | None:
-    """The user id of the case's named contact (see named_contact)."""
-    row = _named_contact_row(session, case)
-    return row.id if row else None
-
-
-def _named_contact_row(session: Session, case: Case) -> Any:
-    stmt = (
-        select(User.id, User.name, User.email)
-        .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
-        .where(
-            RoleGrant.role == "contact",
-            RoleGrant.area_id == case.area_id,
-            RoleGrant.locality_id == case.locality_id,
-            col(User.active).is_(True),
-        )
-    )
-    chosen = getattr(case, "contact_user_id", None)
-    row = session.exec(stmt.where(User.id == chosen)).first() if chosen else None
-    return row or session.exec(stmt.order_by(col(User.id))).first()
-
-
-def _applicant_name(session: Session, case: Case) -> str:
-    name = session.exec(
-        select(Party.name).where(Party.case_id == case.id, Party.kind == "applicant")
-    ).first()
-    return name or "Sir or Madam"
+    """The user id of the case's named contact (see letters.named_contact)."""
+    return letters.named_contact_id(session, case)
 
 
 def _user_name(session: Session, user_id: int | None) -> str | None:
@@ -566,174 +454,6 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class _Blocks(HTMLParser):
-    """Reads the letter's HTML back as blocks: (h1 | h2 | p | li, text)."""
-
-    BLOCKS = ("h1", "h2", "h3", "p", "li")
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.blocks: list[tuple[str, str]] = []
-        self._tag: str | None = None
-        self._text: list[str] = []
-        self._lists: list[list[Any]] = []  # [tag, items so far]
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in ("ol", "ul"):
-            self._lists.append([tag, 0])
-        elif tag in self.BLOCKS:
-            self._tag, self._text = tag, []
-            if tag == "li" and self._lists:
-                self._lists[-1][1] += 1
-        elif tag == "br":
-            self._text.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("ol", "ul") and self._lists:
-            self._lists.pop()
-        elif tag == self._tag:
-            text = re.sub(r"[ \t\r]*\n[ \t\r]*", "\n", "".join(self._text))
-            text = re.sub(r"[ \t\r]+", " ", text).strip()
-            if tag == "li" and self._lists and self._lists[-1][0] == "ol":
-                tag, text = "ol", f"{self._lists[-1][1]}. {text}"
-            self.blocks.append((tag, text))
-            self._tag = None
-
-    def handle_data(self, data: str) -> None:
-        if self._tag is not None:
-            self._text.append(re.sub(r"\s+", " ", data))  # only <br> breaks a line
-
-
-def html_blocks(html: str) -> list[tuple[str, str]]:
-    parser = _Blocks()
-    parser.feed(html)
-    parser.close()
-    return parser.blocks
-
-
-# Punctuation and letters outside Latin-1 with a usual plain spelling.
-_PLAIN = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2026": "...",
-        "\u2022": "-",
-        "\u20ac": "EUR",
-        "\u0141": "L",
-        "\u0142": "l",
-        "\u0110": "D",
-        "\u0111": "d",
-        "\u0152": "OE",
-        "\u0153": "oe",
-    }
-)
-
-
-def latin1(text: str) -> tuple[str, bool]:
-    """`text` in what the PDF's built-in fonts can show, and whether anything was changed."""
-    text = text.translate(_PLAIN)
-    out, changed = [], False
-    for ch in text:
-        if ch == "\n" or (32 <= ord(ch) < 127) or (160 <= ord(ch) < 256):
-            out.append(ch)
-            continue
-        if ch in "\t\r":
-            out.append(" ")
-            continue
-        base = "".join(
-            c
-            for c in unicodedata.normalize("NFKD", ch)
-            if (32 <= ord(c) < 127 or 160 <= ord(c) < 256) and not unicodedata.combining(c)
-        )
-        out.append(base or "?")
-        changed = True
-    return "".join(out), changed
-
-
-class _Sheet(FPDF):
-    def __init__(self, reference: str) -> None:
-        super().__init__(format="A4")
-        self.reference = reference
-
-    def footer(self) -> None:
-        self.set_y(-14)
-        self.set_font("helvetica", "", 8)
-        self.cell(0, 6, f"ASB Case Review {self.reference}, page {self.page_no()} of {{nb}}")
-
-
-class _Pdf:
-    """A plain A4 document: headings, paragraphs, bullets and label: value lines."""
-
-    SIZES = {1: 17, 2: 14, 3: 12}
-
-    def __init__(self, reference: str, title: str) -> None:
-        self.reference, self.changed = reference, False
-        self.pdf = _Sheet(reference)
-        self.pdf.set_margins(20, 20, 20)
-        self.pdf.set_auto_page_break(True, margin=20)
-        self.pdf.set_title(f"{title} {reference}")
-        self.pdf.set_author("ASB Case Review")
-        self.pdf.set_creator("ctengine")
-        self.pdf.add_page()
-
-    def _text(self, text: str) -> str:
-        safe, changed = latin1(text)
-        self.changed = self.changed or changed
-        return safe
-
-    def _write(self, text: str, size: float, style: str = "", indent: float = 0) -> None:
-        self.pdf.set_font("helvetica", style, size)
-        self.pdf.set_x(self.pdf.l_margin + indent)
-        self.pdf.multi_cell(
-            self.pdf.epw - indent, size * 0.5, self._text(text), new_x="LMARGIN", new_y="NEXT"
-        )
-
-    def heading(self, text: str, level: int) -> None:
-        self.pdf.ln(3 if level > 1 else 0)
-        self._write(text, self.SIZES.get(level, 12), "B")
-        self.pdf.ln(1.5)
-
-    def paragraph(self, text: str) -> None:
-        self._write(text, 10.5)
-        self.pdf.ln(2)
-
-    def bullet(self, text: str, mark: str = "-") -> None:
-        self._write(f"{mark} {text}", 10.5, indent=4)
-        self.pdf.ln(1)
-
-    def pairs(self, rows: list[tuple[str, str]]) -> None:
-        for label, value in rows:
-            if value:
-                self._write(f"{label}: {value}", 10.5)
-                self.pdf.ln(1)
-
-    def blocks(self, blocks: list[tuple[str, str]], top: int = 1) -> None:
-        """Lay out HTML blocks; `top` is the heading level the HTML's h1 becomes."""
-        for tag, text in blocks:
-            if tag in ("h1", "h2", "h3"):
-                self.heading(text, min(3, int(tag[1]) + top - 1))
-            elif tag == "li":
-                self.bullet(text)
-            elif tag == "ol":
-                self._write(text, 10.5, indent=4)
-                self.pdf.ln(1)
-            else:
-                self.paragraph(text)
-
-    def finish(self) -> bytes:
-        if self.changed:
-            self.paragraph(
-                "Note: some characters in this document cannot be shown in this PDF and are "
-                "written with the nearest plain letter or '?'. The case record keeps the exact "
-                "text."
-            )
-        return bytes(self.pdf.output())
-
-
 def plain_pdf(reference: str, title: str) -> _Pdf:
-    """A plain A4 document for other engine modules (the subject access export)."""
+    """A plain, tagged A4 document for other engine modules (the subject access export)."""
     return _Pdf(reference, title)

@@ -92,7 +92,7 @@ def appeal_in_time_or_accepted_late(ctx: GuardContext) -> Verdict:
 def appeal_window_passed(ctx: GuardContext) -> Verdict:
     window = ctx.open_deadline("appeal_window")
     if window is not None and ctx.today <= window.due_on:
-        return Verdict(False, f"The applicant may still appeal until {window.due_on:%d %B %Y}.")
+        return Verdict(False, f"The applicant may still appeal until {format_date(window.due_on)}.")
     return OK
 
 
@@ -109,7 +109,9 @@ def _recommendations(ctx: GuardContext) -> list[Recommendation]:
 def recommendations_resolved(ctx: GuardContext) -> Verdict:
     pending = [r.seq for r in _recommendations(ctx) if r.status not in RESOLVED]
     if pending:
-        numbers = ", ".join(str(n) for n in pending)
+        if len(pending) == 1:
+            return Verdict(False, f"Recommendation {pending[0]} is not yet done or declined.")
+        numbers = ", ".join(str(n) for n in pending[:-1]) + f" and {pending[-1]}"
         return Verdict(False, f"Recommendations {numbers} are not yet done or declined.")
     return OK
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -434,7 +434,7 @@ def _queue_messages(
             recipient=recipient,
             recipient_role=rule.to,
             channel=channel,
-            context=context,
+            context={**context, "version": case.version},
             idempotency_key=f"{case.id}:{case.version}:{rule.message}:{rule.to}",
             now=clock.now(),
         )
@@ -542,10 +542,17 @@ class StartPlan:
     now: datetime
     # (message, role): alerts to the locality's staff, addressed when the case is written.
     staff: tuple[tuple[str, str], ...] = ()
+    # Added to the first message's context only: what the caller alone knows (the status link).
+    private: dict[str, Any] = field(default_factory=dict)
 
 
 def plan_start(
-    *, case: Case, actor: Actor, clock: Clock, applicant: tuple[str | None, str | None, str | None]
+    *,
+    case: Case,
+    actor: Actor,
+    clock: Clock,
+    applicant: tuple[str | None, str | None, str | None],
+    private: dict[str, Any] | None = None,
 ) -> StartPlan:
     """Plan a new case's start from its values alone (no database): `case` need not have
     its id or reference yet. A new case has no deadlines open, so none are closed."""
@@ -576,7 +583,7 @@ def plan_start(
         found = messages.applicant_contact(contact, case.contact_preference)  # type: ignore[arg-type]
         if found:
             sends.append((rule.message, found[0], rule.to, found[1]))
-    return StartPlan(audit, rows, sends, trigger, now, tuple(staff))
+    return StartPlan(audit, rows, sends, trigger, now, tuple(staff), dict(private or {}))
 
 
 def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
@@ -601,7 +608,7 @@ def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
         }
         for message, role in plan.staff:
             queue_staff_messages(session, case, message, role, context, plan.now)
-    for message, recipient, role, channel in plan.messages:
+    for n, (message, recipient, role, channel) in enumerate(plan.messages):
         messages.queue_message(
             session,
             case_id=case.id,
@@ -615,6 +622,7 @@ def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
                 "state": case.state,
                 "trigger": plan.trigger,
                 "data": plan.audit.data,
+                **(plan.private if n == 0 else {}),
             },
             idempotency_key=f"{case.id}:{case.version}:{message}:{role}",
             now=plan.now,

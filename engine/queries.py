@@ -9,7 +9,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
-from engine import documents, machine, registry, threshold, workdays
+from engine import case_report, documents, letters, machine, registry, threshold, workdays
 from engine.access import Actor, require_case_access, roles_on_case
 from engine.clock import Clock
 from engine.definitions import WorkflowDef
@@ -282,6 +282,9 @@ def staff_case_page(
     detail["event_labels"] = labels
     detail["state_labels"] = wf.state_labels
     detail["documents"] = documents.listed(session, case.id)  # type: ignore[arg-type]
+    # The JAG report and the victim's own words, for the CSP chair's response.
+    detail["jag_report"] = case_report.jag_report(session, case)
+    detail["victim"] = case_report.victim_view(session, case)
     return detail
 
 
@@ -326,7 +329,14 @@ def event_form(
     if event not in detail["events"]:
         blocked = {u["event"]: u["reason"] for u in detail["unavailable_events"]}
         raise NotAllowed(blocked.get(event) or f"You may not {tdef.label.lower()} on this case.")
-    return {"case": detail, "event": event, "label": tdef.label, "model": tdef.data}
+    return {
+        "case": detail,
+        "event": event,
+        "label": tdef.label,
+        "model": tdef.data,
+        # Fields whose words go to the applicant as typed: the form says so.
+        "applicant_reads": letters.fields_read_by_applicant(wf.name, event),
+    }
 
 
 def changes_since(

@@ -29,6 +29,9 @@ class LocalityConfig:
     name: str
     partnership: str
     timescales: dict[str, Timescale] = field(default_factory=dict)
+    # How the applicant reaches the locality's point of contact: organisation, team, phone,
+    # address (postal, one line with commas). Shown in every message to the applicant.
+    point_of_contact: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class AreaConfig:
     appeal_grounds: tuple[str, ...]
     reviewing_bodies: tuple[dict[str, Any], ...]
     procedure_url: str = ""
+    # The public address of the area's service: letters and messages point to its /status.
+    service_url: str = "http://127.0.0.1:8000"
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     retention: RetentionRules = field(default_factory=RetentionRules)
     # The JAG decides the threshold at a meeting of partners; some areas let the JAG chair
@@ -62,6 +67,8 @@ class AreaConfig:
     chair_decides_between_meetings: bool = False
     # Whether the response after a re-review (an upheld appeal) can itself be appealed.
     re_review_response_final: bool = True
+    # Where to go once a decision is final: `ombudsman`, `pcc` (one sentence each).
+    signposting: dict[str, str] = field(default_factory=dict)
 
     def timescale(self, name: str, locality_id: str) -> Timescale:
         """The locality's own timescale where it sets one, else the area's."""
@@ -121,12 +128,14 @@ def parse_area(raw: dict[str, Any]) -> AreaConfig:
         appeal_grounds=tuple(appeal.get("grounds", ())),
         reviewing_bodies=tuple(appeal.get("reviewing_bodies", ())),
         procedure_url=raw.get("procedure_url", ""),
+        service_url=raw.get("service_url", "http://127.0.0.1:8000"),
         reminders=parse_reminders(raw.get("reminders", {})),
         retention=RetentionRules.from_mapping(raw.get("retention", {})),
         chair_decides_between_meetings=bool(
             raw.get("threshold_decision", {}).get("chair_decides_between_meetings", False)
         ),
         re_review_response_final=bool(appeal.get("re_review_response_final", True)),
+        signposting={k: str(v) for k, v in raw.get("signposting", {}).items()},
     )
 
 
@@ -167,7 +176,8 @@ def _locality(lid: str, raw: dict[str, Any], partnerships: dict[str, str]) -> Lo
     if raw["partnership"] not in partnerships:
         raise ValueError(f"locality {lid!r} names unknown partnership {raw['partnership']!r}")
     scales = {k: _timescale(k, v) for k, v in raw.get("timescales", {}).items()}
-    return LocalityConfig(lid, raw["name"], raw["partnership"], scales)
+    contact = {k: str(v) for k, v in raw.get("point_of_contact", {}).items()}
+    return LocalityConfig(lid, raw["name"], raw["partnership"], scales, contact)
 
 
 def _timescale(name: str, raw: dict[str, Any]) -> Timescale:

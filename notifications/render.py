@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined, Template
+from jinja2 import Environment, FunctionLoader, StrictUndefined, Template
 from markupsafe import Markup, escape
 
 from notifications.channels import Rendered
@@ -32,6 +32,19 @@ def long_date(value: str | date) -> str:
     return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
+def clock_time(value: str | None) -> str:
+    """14:00 -> 2pm, 09:30 -> 9:30am (GOV.UK style); "" when no time was given."""
+    if not value:
+        return ""
+    hour, _, minute = str(value)[:5].partition(":")
+    h, m = int(hour), int(minute or 0)
+    suffix = "am" if h < 12 else "pm"
+    if (h, m) == (12, 0):
+        return "midday"
+    h12 = h % 12 or 12
+    return f"{h12}{suffix}" if m == 0 else f"{h12}:{m:02d}{suffix}"
+
+
 def _linkify(text: str) -> Markup:
     escaped = str(escape(text))
     return Markup(_URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped))
@@ -40,6 +53,8 @@ def _linkify(text: str) -> Markup:
 @cache
 def _env(autoescape: bool) -> Environment:
     env = Environment(
+        # Shared pieces (`_reach.txt`: who the named contact is and how to follow the case).
+        loader=FunctionLoader(lambda name: _folder().joinpath(name).read_text("utf-8")),
         undefined=StrictUndefined,
         autoescape=autoescape,
         keep_trailing_newline=True,
@@ -48,6 +63,7 @@ def _env(autoescape: bool) -> Environment:
     )
     env.filters["long_date"] = long_date
     env.filters["linkify"] = _linkify
+    env.filters["clock_time"] = clock_time
     return env
 
 
@@ -75,11 +91,19 @@ def _compiled(name: str) -> tuple[Template, Template, Template]:
 
 
 def render(name: str, context: dict[str, Any]) -> Rendered:
-    """The message `name` filled in with `context` (a missing value is an error, not a blank)."""
-    full = {"promised": {}, "case_url": "", "status_root": "", **context}
+    """The message `name` filled in with `context` (a missing value is an error, not a blank).
+
+    A message carrying a decision letter gets `letter_text` and `letter_html` in its context
+    (notifications/addresses.py): its body is the letter's text, its HTML the letter.
+    """
+    full = {"promised": {}, "case_url": "", "status_root": "", "letter_html": "", **context}
     subject_t, text_t, html_t = _compiled(name)
     subject = subject_t.render(**full).strip()
     text = text_t.render(**full)
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    html = html_t.render(subject=subject, paragraphs=paragraphs, **full)
+    html = html_t.render(
+        subject=subject,
+        paragraphs=paragraphs,
+        **{**full, "letter_html": Markup(full["letter_html"])},
+    )
     return Rendered(subject=subject, text=text, html=html)

@@ -18,6 +18,7 @@ from web.public import errors as page_errors
 from web.public.routes import public_router
 from web.public.templating import make_environment
 from web.security import BodyLimitAndHeaders, RateLimits
+from web.staff import callers as staff_callers
 from web.staff import documents as staff_documents
 from web.staff import find as staff_find
 from web.staff import intake as staff_intake
@@ -28,6 +29,7 @@ from web.staff import users as staff_users
 WEB = Path(__file__).resolve().parent
 # Sign-in attempts per address; each account also locks after five wrong attempts.
 LOGIN_RATE_LIMIT = "30/minute"
+STATUS_RATE_LIMIT = "20/hour"
 
 
 def create_app(
@@ -69,6 +71,8 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
             "submit": settings.submit_rate_limit,
             "check": settings.check_rate_limit,
             "login": LOGIN_RATE_LIMIT,
+            # Reference and code on /status: a few tries, then wait (guessing a code is slow).
+            "status": STATUS_RATE_LIMIT,
         },
         clock=app.state.clock,
     )
@@ -84,3 +88,4 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
     app.include_router(staff_intake.router)
     app.include_router(staff_find.router)
     app.include_router(staff_users.router)
+    app.include_router(staff_callers.router)

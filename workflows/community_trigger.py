@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from enum import StrEnum
 from typing import Literal
 
@@ -118,6 +118,14 @@ TAKING_PART = ("attend", "representative", "impact_statement")
 
 class ReviewArrangementData(_Data):
     meeting_date: date = Field(description="The day the review meeting will be held.")
+    # The applicant reads these in their invitation (review_meeting_arranged).
+    meeting_time: time | None = Field(default=None, description="For example, 14:00.")
+    meeting_place: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="The address, or the link to join the call.",
+    )
     attendees: list[str] = Field(
         min_length=1,
         max_length=50,
@@ -629,22 +637,62 @@ MESSAGES = (
     MessageRule("submit", "new_application_alert", "contact"),
     MessageRule("submit", "new_application_alert", "csp_chair"),
     MessageRule("acknowledge", "application_acknowledged", "applicant"),
-    MessageRule("threshold_met", "threshold_met_letter", "applicant"),
-    MessageRule("threshold_not_met", "threshold_not_met_letter", "applicant"),
+    # Decision letters: the message carries the letter (engine/templates/letters/).
+    MessageRule(
+        "threshold_met",
+        "threshold_met_letter",
+        "applicant",
+        letter="threshold_met",
+        shows=("reasons",),
+    ),
+    MessageRule(
+        "threshold_not_met",
+        "threshold_not_met_letter",
+        "applicant",
+        letter="threshold_not_met",
+        shows=("reasons",),
+    ),
     MessageRule(
         "review_meeting_arranged",
         "review_meeting_arranged",
         "applicant",
         when=(("victim_involvement", TAKING_PART),),
+        shows=("meeting_date", "meeting_time", "meeting_place"),
     ),
-    MessageRule("application_rejected", "rejection_notice", "applicant"),
-    MessageRule("response_issued", "review_outcome_letter", "applicant"),
+    MessageRule(
+        "application_rejected",
+        "rejection_notice",
+        "applicant",
+        letter="rejection",
+        shows=("reasons",),
+    ),
+    MessageRule(
+        "response_issued",
+        "review_outcome_letter",
+        "applicant",
+        letter="response_letter",
+        shows=("summary",),
+    ),
     MessageRule("appeal_lodged", "appeal_received", "applicant", unless_given=("late_reason",)),
     MessageRule("appeal_lodged", "late_appeal_accepted", "applicant", if_given=("late_reason",)),
     MessageRule("appeal_papers_sent", "appeal_papers", "appeal_chair"),
-    MessageRule("appeal_upheld", "appeal_decision_letter", "applicant"),
-    MessageRule("appeal_not_upheld", "appeal_decision_letter", "applicant"),
-    MessageRule("case_closed", "case_closed_letter", "applicant"),
+    MessageRule(
+        "appeal_upheld",
+        "appeal_decision_letter",
+        "applicant",
+        letter="appeal_decision",
+        shows=("reasons",),
+    ),
+    MessageRule(
+        "appeal_not_upheld",
+        "appeal_decision_letter",
+        "applicant",
+        letter="appeal_decision",
+        shows=("reasons",),
+    ),
+    MessageRule(
+        "case_closed", "case_closed_letter", "applicant", letter="closure", shows=("explanation",)
+    ),
     # The applicant hears when each recommendation is done or declined.
     MessageRule(
         "recommendation_updated",

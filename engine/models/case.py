@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 from engine.models.types import utc_column
@@ -42,6 +42,11 @@ class Case(SQLModel, table=True):
     vulnerabilities: str | None = None
     outcome_wanted: str | None = None
     status_token_hash: str = Field(max_length=64, unique=True)
+    # Said with the reference ("CT-2026-000123, code KQ7-M4P"): finds the case on /status
+    # and lets the named contact check a caller on the phone. Migration 0011_letters.
+    status_code: str | None = Field(default=None, max_length=12)
+    # The applicant said texts are safe to receive; without it no text message is sent.
+    texts_safe: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     threshold_assessment: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )

@@ -75,6 +75,8 @@ class ApplicationIn(_In):
     incidents: list[IncidentIn] = Field(min_length=1, max_length=50)
     hate_incident: bool = False
     contact_preference: Literal["email", "phone", "post"] = "email"
+    # Asked of everyone who gives a phone number: someone else may read their texts.
+    texts_safe: bool = False
     accessibility_needs: str | None = Field(default=None, max_length=2000)
     impact: str | None = Field(default=None, max_length=5000)
     vulnerabilities: str | None = Field(default=None, max_length=5000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -84,6 +85,7 @@ def prepare_application(
     area = _check(application, today=today)
     token = secrets.token_urlsafe(32)
     case = _case(application, area, clock, hash_token(token))
+    case.status_code = new_status_code()
     a = application.applicant
     return Prepared(
         case=case,
@@ -104,7 +106,12 @@ def prepare_application(
         reports=_report_rows(application),
         complainant_key=complainant_key(email=a.email, name=a.name, postcode=a.postcode),
         start=machine.plan_start(
-            case=case, actor=actor, clock=clock, applicant=(a.email, a.address, a.phone)
+            case=case,
+            actor=actor,
+            clock=clock,
+            applicant=(a.email, a.address, a.phone),
+            # The receipt is the one message that can carry the private link itself.
+            private={"status_token": token},
         ),
         token=token,
     )
@@ -230,6 +237,29 @@ def intake_form_localities(actor: Actor) -> list[tuple[str, str]]:
     return [(i, registry.locality_area(i).localities[i].name) for i in ids]
 
 
+# No 0/O or 1/I/L: the code is read aloud and typed from a letter.
+CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_status_code() -> str:
+    """Six characters from 31 (about 30 bits), shown as KQ7-M4P; only ever used with the
+    case reference, and the status page that takes them is rate limited."""
+    chars = "".join(secrets.choice(CODE_LETTERS) for _ in range(6))
+    return f"{chars[:3]}-{chars[3:]}"
+
+
+def normal_code(text: str) -> str:
+    """A code as typed or read out ("kq7 m4p", "KQ7M4P") in its stored form."""
+    chars = re.sub(r"[^A-Za-z0-9]", "", text).upper()
+    return f"{chars[:3]}-{chars[3:]}" if len(chars) == 6 else chars
+
+
+def status_code_of(session: Session, reference: str) -> str:
+    """The case's status code (shown once to staff who typed the application in)."""
+    found = session.exec(select(Case.status_code).where(Case.reference == reference)).first()
+    return found or ""
+
+
 def status_token_matches(session: Session, reference: str, token_hash: str) -> bool:
     """Whether a private status link belongs to this case (shown once after staff entry)."""
     found = session.exec(select(Case.status_token_hash).where(Case.reference == reference)).first()
@@ -329,6 +359,7 @@ def _case(app: ApplicationIn, area: registry.AreaConfig, clock: Clock, token_has
         declaration=True,
         involvement=app.involvement,
         contact_preference=app.contact_preference,
+        texts_safe=app.texts_safe,
         accessibility_needs=app.accessibility_needs,
         impact=app.impact,
         vulnerabilities=app.vulnerabilities,

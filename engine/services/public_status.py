@@ -6,17 +6,18 @@ other people's details or equalities answers.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from engine import registry
+from engine import letters, registry
 from engine.clock import Clock, london_date
 from engine.errors import NotFound
 from engine.models import AuditEvent, Case, Deadline, Recommendation
-from engine.services.intake import hash_token
+from engine.services.intake import hash_token, normal_code
 from engine.services.public_info import locality_timescales
 from engine.threshold import format_date
 
@@ -94,6 +95,14 @@ class CaseStatus:
     entries: tuple[Entry, ...]
     expected: tuple[Entry, ...] = field(default_factory=tuple)
     later: tuple[str, ...] = field(default_factory=tuple)  # steps not yet started
+    # Said with the reference, it finds this page again (/status) or checks a phone caller.
+    code: str = ""
+    # How to reach the named contact's team (engine.letters.sender): never a staff name.
+    sender: dict[str, Any] | None = None
+    # While an appeal window is open: how to appeal, and the grounds.
+    appeal_grounds: tuple[str, ...] = ()
+    # Once a decision is final (an appeal not upheld, or the case closed): where to go next.
+    signposting: tuple[str, ...] = ()
 
 
 def case_status(session: Session, *, token: str, clock: Clock) -> CaseStatus:
@@ -101,6 +110,31 @@ def case_status(session: Session, *, token: str, clock: Clock) -> CaseStatus:
     case = session.exec(select(Case).where(Case.status_token_hash == hash_token(token))).first()
     if case is None:
         raise NotFound("There is no case at this address.")
+    return _status(session, case)
+
+
+def case_status_by_code(session: Session, *, reference: str, code: str, clock: Clock) -> CaseStatus:
+    """The case with this reference, if `code` is its status code (as typed or read out).
+
+    One answer for a wrong reference and a wrong code, so neither can be found alone.
+    """
+    case = find_by_code(session, reference=reference, code=code)
+    if case is None:
+        raise NotFound("There is no case with that reference and code.")
+    return _status(session, case)
+
+
+def find_by_code(session: Session, *, reference: str, code: str) -> Case | None:
+    """The case whose reference and status code these are, or None."""
+    ref = reference.strip().upper()
+    case = session.exec(select(Case).where(Case.reference == ref)).first()
+    wanted = normal_code(code)
+    if case is None or not case.status_code or not wanted:
+        return None
+    return case if secrets.compare_digest(case.status_code, wanted) else None
+
+
+def _status(session: Session, case: Case) -> CaseStatus:
     area = registry.area(case.area_id)
     events = _rows(session, AuditEvent, case, AuditEvent.version)
     recs = _rows(session, Recommendation, case, Recommendation.seq)
@@ -118,6 +152,7 @@ def case_status(session: Session, *, token: str, clock: Clock) -> CaseStatus:
     )
     expected = _with_meeting(case, expected)
     locality = area.localities.get(case.locality_id)
+    appeal_open = any(d.status == "open" and d.name == "appeal_window" for d in deadlines)
     return CaseStatus(
         reference=case.reference,
         locality=locality.name if locality else case.locality_id,
@@ -129,6 +164,16 @@ def case_status(session: Session, *, token: str, clock: Clock) -> CaseStatus:
             for s in locality_timescales(case.area_id, case.locality_id).steps
             if s.name not in {d.name for d in deadlines}
         ),
+        code=case.status_code or "",
+        signposting=tuple(area.signposting.values())
+        if case.closed_at is not None or any(a.trigger == "appeal_not_upheld" for a in events)
+        else (),
+        sender=letters.sender(area, case.locality_id),
+        appeal_grounds=tuple(
+            letters.APPEAL_GROUNDS.get(g, g.replace("_", " ")) for g in area.appeal_grounds
+        )
+        if appeal_open
+        else (),
     )
 
 

@@ -11,7 +11,11 @@ log = logging.getLogger(__name__)
 
 
 class LogChannel:
-    """One file per message in the outbox folder; a letter is written out ready to print."""
+    """One file per message in the outbox folder; a letter is written out ready to print.
+
+    Attachments (a decision letter's PDF) are written beside the message, named after it:
+    `<reference>.<filename>`; a posted letter's PDF is the letter itself.
+    """
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -21,6 +25,8 @@ class LogChannel:
         suffix = ".letter.txt" if message.kind == "letter" else ".txt"
         path = self.folder / f"{message.reference}{suffix}"
         path.write_text(_page(message), encoding="utf-8")
+        for item in message.rendered.attachments:
+            (self.folder / f"{message.reference}.{item.filename}").write_bytes(item.content)
         log.info("%s %s written to %s", message.kind, message.reference, path)
         return f"log:{path.name}"
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable
 
 import requests
 from notifications_python_client.errors import APIError
 from notifications_python_client.notifications import NotificationsAPIClient
+from notifications_python_client.utils import prepare_upload
 
-from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure
+from notifications.channels import Attachment, Outgoing, PermanentFailure, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +22,10 @@ TemplateIds = Callable[[str, str, str], str]
 class NotifyChannel:
     """Each message goes through one generic Notify template per kind, filled with
     ((subject)) and ((body)); the area file names the templates (`[reminders.notify_templates]`).
+
+    A decision letter's PDF goes with it: by e-mail as Notify's file link (the e-mail
+    template shows ((link_to_file))), by post as a precompiled letter, which is that PDF
+    exactly (its address block is where Notify reads the address).
     """
 
     def __init__(self, client: NotificationsAPIClient, templates: TemplateIds) -> None:
@@ -27,7 +33,10 @@ class NotifyChannel:
         self.templates = templates
 
     def send(self, message: Outgoing) -> str:
+        pdf = _pdf(message)
         template_id = self.templates(message.area_id, message.kind, message.message)
+        if message.kind == "letter" and pdf is not None:
+            template_id = "precompiled"  # no template: the PDF is the letter
         if not template_id:
             # A set-up gap, not a bad message: kept for retry until someone adds the id.
             raise TemporaryFailure(f"no GOV.UK Notify {message.kind} template is set up")
@@ -52,11 +61,19 @@ class NotifyChannel:
                 personalisation={"body": message.rendered.text},
                 reference=ref,
             )
+        elif message.kind == "letter" and (pdf := _pdf(message)) is not None:
+            answer = self.client.send_precompiled_letter_notification(ref, io.BytesIO(pdf.content))
         elif message.kind == "letter":
             answer = self.client.send_letter_notification(
                 template_id, {**letter_address(message.address_lines), **body}, reference=ref
             )
         else:
+            if (pdf := _pdf(message)) is not None:
+                body["link_to_file"] = prepare_upload(
+                    io.BytesIO(pdf.content),
+                    filename=pdf.filename,
+                    confirm_email_before_download=True,
+                )
             answer = self.client.send_email_notification(
                 message.to, template_id, personalisation=body, reference=ref
             )
@@ -68,6 +85,11 @@ class NotifyChannel:
         found = self.client.get_all_notifications(reference=reference)
         notifications = found.get("notifications", []) if found else []
         return str(notifications[0]["id"]) if notifications else None
+
+
+def _pdf(message: Outgoing) -> Attachment | None:
+    found = (a for a in message.rendered.attachments if a.media_type == "application/pdf")
+    return next(found, None)
 
 
 def letter_address(lines: tuple[str, ...]) -> dict[str, str]:

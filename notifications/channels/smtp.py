@@ -7,6 +7,7 @@ import smtplib
 import ssl
 from email.header import Header
 from email.message import Message
+from email.mime.application import MIMEApplication
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
@@ -84,7 +85,8 @@ class SmtpChannel:
 
 
 def build_email(message: Outgoing, *, sender: str) -> Message:
-    """The MIME message: plain text first, HTML as the alternative.
+    """The MIME message: plain text first, HTML as the alternative, then any attachments
+    (a decision letter's PDF) in a multipart/mixed around them.
 
     The Message-ID comes from the outbox key, so a message resent after a crash carries the
     same id and mail systems that de-duplicate on it show it once. (The older `email.mime`
@@ -95,6 +97,13 @@ def build_email(message: Outgoing, *, sender: str) -> Message:
         mail = MIMEMultipart("alternative")
         mail.attach(MIMEText(message.rendered.text, "plain", "utf-8"))
         mail.attach(MIMEText(message.rendered.html, "html", "utf-8"))
+    if message.rendered.attachments:
+        body, mail = mail, MIMEMultipart("mixed")
+        mail.attach(body)
+        for item in message.rendered.attachments:
+            part = MIMEApplication(item.content, item.media_type.split("/", 1)[-1])
+            part.add_header("Content-Disposition", "attachment", filename=item.filename)
+            mail.attach(part)
     mail["From"] = sender
     mail["To"] = message.to
     subject = message.rendered.subject

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -16,7 +17,13 @@ import jwt
 import pytest
 
 from engine.settings import Settings
-from notifications.channels import Outgoing, PermanentFailure, Rendered, TemporaryFailure
+from notifications.channels import (
+    Attachment,
+    Outgoing,
+    PermanentFailure,
+    Rendered,
+    TemporaryFailure,
+)
 from notifications.worker import build_channel
 
 SERVICE_ID = str(uuid.UUID(int=1))
@@ -202,3 +209,40 @@ def test_no_notify_template_set_up_keeps_the_message_for_later() -> None:
     channel = build_channel(settings)
     with pytest.raises(TemporaryFailure, match="template"):
         channel.send(_out("email", "val@example.org"))
+
+
+def _with_pdf(kind: str, to: str, **extra: Any) -> Outgoing:
+    pdf = Attachment("CT-2026-000001-closure.pdf", "application/pdf", b"%PDF-1.4 the letter")
+    rendered = Rendered("Your ASB Case Review CT-2026-000001", "The letter.\n", "", (pdf,))
+    return Outgoing(kind=kind, to=to, rendered=rendered, reference="7-9-closure", **extra)
+
+
+def test_a_decision_letter_by_email_carries_its_pdf_as_notifys_file_link(
+    notify: tuple[FakeNotify, str],
+) -> None:
+    fake, url = notify
+    _channel(url).send(_with_pdf("email", "val@example.org"))
+    [(_, path, payload)] = fake.requests
+    assert path == "/v2/notifications/email"
+    assert payload["personalisation"]["body"] == "The letter.\n"
+    upload = payload["personalisation"]["link_to_file"]
+    assert base64.b64decode(upload["file"]) == b"%PDF-1.4 the letter"
+    assert upload["filename"] == "CT-2026-000001-closure.pdf"
+    assert upload["confirm_email_before_download"] is True
+
+
+def test_a_posted_decision_letter_is_the_pdf_as_a_precompiled_letter(
+    notify: tuple[FakeNotify, str],
+) -> None:
+    fake, url = notify
+    lines = ("Val Victim", "1 High Street", "Leicester", "LE1 1AA")
+    channel = _channel(url)
+    for c in {id(c): c for c in channel.by_kind.values()}.values():
+        c.templates = lambda area, kind, message: ""  # no letter template is needed for it
+    channel.send(_with_pdf("letter", "1 High Street", address_lines=lines))
+    [(_, path, payload)] = fake.requests
+    assert path == "/v2/notifications/letter"
+    assert payload == {
+        "reference": "7-9-closure",
+        "content": base64.b64encode(b"%PDF-1.4 the letter").decode(),
+    }

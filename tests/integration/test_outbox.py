@@ -177,6 +177,8 @@ def test_someone_who_asked_to_be_phoned_gets_a_text_message(
             s,
             clock,
             contact_preference="phone",
+            # Issue 12: texts go only to someone who said they are safe to receive.
+            texts_safe=True,
             applicant={
                 "name": "Val",
                 "email": "val@example.org",
@@ -188,6 +190,40 @@ def test_someone_who_asked_to_be_phoned_gets_a_text_message(
     _dispatch(session_factory, channel, clock)
     [text] = channel.sent
     assert (text.kind, text.to) == ("sms", "07700900123")
+    # Neutral words: nothing about the case review, the details are behind the status page.
+    assert text.rendered.text.startswith("You have a new message about your case CT-")
+    assert "Anti-social" not in text.rendered.text and "ASB" not in text.rendered.text
+    assert "/status" in text.rendered.text
+
+
+def test_someone_who_did_not_say_texts_are_safe_is_written_to_instead(
+    session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    with session_factory() as s:
+        make_case(
+            s,
+            clock,
+            contact_preference="phone",
+            applicant={
+                "name": "Val",
+                "email": "val@example.org",
+                "phone": "07700900123",
+                "role": "victim",
+            },
+        )
+        make_case(
+            s,
+            clock,
+            contact_preference="phone",
+            applicant={"name": "Pat", "phone": "07700900999", "role": "victim"},
+        )
+    channel = RecordingChannel()
+    _dispatch(session_factory, channel, clock)
+    [mail] = channel.sent
+    assert (mail.kind, mail.to) == ("email", "val@example.org")
+    with session_factory() as s:
+        failed = s.exec(select(OutboxMessage).where(OutboxMessage.status == "failed")).one()
+    assert "their named contact should phone them" in (failed.last_error or "")
 
 
 def test_a_reminder_for_a_deadline_met_before_it_went_out_is_cancelled_with_the_reason(

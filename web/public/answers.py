@@ -10,7 +10,15 @@ from pydantic import ValidationError
 from engine.services.applications import ApplicationIn
 from engine.services.equalities import QUESTIONS, EqualitiesIn
 from web.public import flow
-from web.public.pages import CONTACT, INVOLVEMENT, ROLES, contact_field, for_someone_else, role
+from web.public.pages import (
+    CONTACT,
+    INVOLVEMENT,
+    ROLES,
+    contact_field,
+    for_someone_else,
+    role,
+    whom,
+)
 from web.public.templating import short_date
 
 Answers = dict[str, Any]
@@ -165,6 +173,8 @@ def _application(answers: Answers) -> dict[str, Any]:
         "declaration": bool(answers.get("declaration")),
         "incidents": [_incident(i) for i in answers["incidents"]],
         "contact_preference": answers["contact"]["preference"],
+        # Asked with the phone number: someone else may read their texts.
+        "texts_safe": (answers.get("contact-details") or {}).get("texts_safe") == "yes",
         "accessibility_needs": _details(answers, "needs"),
         "impact": answers["impact"]["text"],
         "vulnerabilities": _details(answers, "vulnerabilities"),
@@ -229,7 +239,10 @@ def about_rows(answers: Answers, locality_name: str) -> list[dict[str, Any]]:
 
 def _contact(answers: Answers) -> str:
     how = CONTACT.get((answers.get("contact") or {}).get("preference", ""), "")
-    detail = (answers.get("contact-details") or {}).get(contact_field(answers) or "") or ""
+    details = answers.get("contact-details") or {}
+    detail = details.get(contact_field(answers) or "") or ""
+    if details.get("texts_safe"):
+        detail += ", texts are safe" if details["texts_safe"] == "yes" else ", no texts"
     return f"{how}: {detail}" if detail else how
 
 
@@ -237,10 +250,10 @@ def story_rows(answers: Answers) -> list[dict[str, Any]]:
     """The impact, what would help, and how they want to take part."""
     return [
         _row(
-            "How it has affected you",
+            f"How it has affected {whom(answers)}",
             (answers.get("impact") or {}).get("text", ""),
             "/apply/impact",
-            "how it has affected you",
+            f"how it has affected {whom(answers)}",
         ),
         _row(
             "What makes it harder to cope",

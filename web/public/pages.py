@@ -48,6 +48,13 @@ def for_someone_else(answers: Answers) -> bool:
     return role(answers) != "victim"
 
 
+def whom(answers: Answers) -> str:
+    """Who the questions about the behaviour's effects are about, as the page says it."""
+    if role(answers) == "group":
+        return "the group or business"
+    return "them" if for_someone_else(answers) else "you"
+
+
 @dataclass(frozen=True)
 class Page:
     slug: str
@@ -66,15 +73,14 @@ def parse_who(form: Form, _answers: Answers, _today: date) -> Parsed:
     return ({"role": value} if value else None), errors
 
 
-def parse_permission(form: Form, _answers: Answers, _today: date) -> Parsed:
+def parse_permission(form: Form, answers: Answers, _today: date) -> Parsed:
     errors = Errors()
-    given = forms.choice(
-        form,
-        "given",
-        errors,
-        options=YES_NO,
-        required="Select yes if they have given permission for you to apply",
+    required = (
+        "Select yes if the group or business has agreed that you can apply for it"
+        if role(answers) == "group"
+        else "Select yes if they have given permission for you to apply"
     )
+    given = forms.choice(form, "given", errors, options=YES_NO, required=required)
     return ({"given": given} if given else None), errors
 
 
@@ -152,6 +158,9 @@ def parse_contact_details(form: Form, answers: Answers, _today: date) -> Parsed:
         value = forms.email(form, "email", errors, required="Enter your email address")
     elif wanted == "phone":
         value = forms.phone(form, "phone", errors, required="Enter your phone number")
+        # Not answering is "no": a text goes only to someone who said yes.
+        texts = "yes" if form.get("texts_safe") == "yes" else "no"
+        return (None if errors else {"phone": value, "texts_safe": texts}), errors
     else:
         value = forms.text(
             form,
@@ -171,6 +180,21 @@ def _optional_text(what: str, max_length: int) -> Callable[[Form, Answers, date]
         return (None if errors else {"details": value}), errors
 
     return parse
+
+
+def parse_impact(form: Form, answers: Answers, _today: date) -> Parsed:
+    """The impact, asked about whoever the application is for (you, them, the group)."""
+    errors = Errors()
+    who = whom(answers)
+    value = forms.text(
+        form,
+        "text",
+        errors,
+        what=f"How it has affected {who}",
+        max_length=5000,
+        required=f"Enter how the behaviour has affected {who}",
+    )
+    return (None if errors else {"text": value}), errors
 
 
 def _long_text(required: str, what: str) -> Callable[[Form, Answers, date], Parsed]:
@@ -231,7 +255,7 @@ PAGES = {
         Page(
             "impact",
             "public/apply/impact.html",
-            _long_text("Enter how the behaviour has affected you", "How it has affected you"),
+            parse_impact,
         ),
         Page(
             "vulnerabilities",

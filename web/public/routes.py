@@ -12,7 +12,7 @@ from engine import registry
 from engine.errors import NotFound
 from engine.services import public_info, public_status
 from web.deps import ClockDep, SessionDep
-from web.public import apply, incidents, other_reporters, precheck, submit
+from web.public import apply, incidents, other_reporters, precheck, status_lookup, submit
 from web.public.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -67,7 +67,14 @@ def accessibility(request: Request) -> Response:
 def public_router() -> APIRouter:
     """Every public route, specific paths before the form's catch-all question pages."""
     combined = APIRouter(include_in_schema=False)
-    parts = (router, precheck.router, submit.router, incidents.router, other_reporters.router)
-    for part in (*parts, apply.router):
+    for part in (
+        status_lookup.router,
+        router,
+        precheck.router,
+        submit.router,
+        incidents.router,
+        other_reporters.router,
+        apply.router,
+    ):
         combined.include_router(part)
     return combined

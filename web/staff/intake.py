@@ -74,6 +74,7 @@ LABELS = {
     "victim_address": "the victim's address",
     "victim_postcode": "the victim's postcode",
     "contact_preference": "how they want us to contact them",
+    "texts_safe": "whether texts are safe to send them",
     "accessibility_needs": "their accessibility or language needs",
     "involvement": "how they want to take part",
     "impact": "how it has affected them",
@@ -156,7 +157,8 @@ def application_entered(
     if not token or not intake.status_token_matches(session, reference, hash_token(token)):
         return redirect(request, f"/staff/cases/{reference}")
     link = f"{settings.base_url.rstrip('/')}/status/{token}"
-    context = {"actor": actor, "case": case, "status_link": link}
+    code = intake.status_code_of(session, reference)
+    context = {"actor": actor, "case": case, "status_link": link, "status_code": code}
     response = render(request, "staff/apply_done.html", context)
     response.delete_cookie(NEW_LINK_COOKIE, path="/staff/applications")
     return response
@@ -227,6 +229,8 @@ def read_application(form: FormData, today: date) -> tuple[dict[str, Any], Slots
         "locality": get("locality"),
         "applicant": {**_person(get, "applicant"), "role": get("applicant_role") or "victim"},
         "contact_preference": get("contact_preference") or "email",
+        # Only a clear yes: someone else may read their texts.
+        "texts_safe": get("texts_safe") == "yes",
         "consent_to_share": get("consent_to_share") == "yes",
         "declaration": get("declaration") == "yes",
     }

@@ -1,0 +1,84 @@
+"""What the CSP chair reads before issuing the response: the JAG report and the victim's words.
+
+The staff case page shows this beside the case summary, so the chair writes the response with
+the review's findings, each agency's account, the meeting, the recommendations, and what the
+victim told us (the impact on them, the outcome they want, how to reach them) in front of them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import desc
+from sqlmodel import Session, col, select
+
+from engine.letters import paragraphs
+from engine.models import AuditEvent, Case, Party
+
+CONTACT_WAYS = {"email": "Email", "phone": "Phone", "post": "Post"}
+PARTS = {
+    "attend": "Come to the meeting",
+    "representative": "Send someone to speak for them",
+    "impact_statement": "Send a written statement about the impact",
+    "none": "No part in the meeting",
+}
+
+
+def jag_report(session: Session, case: Case) -> dict[str, Any] | None:
+    """The latest JAG report and review meeting as recorded (None before the report)."""
+    report = _latest(session, case, "jag_report_recorded")
+    if report is None:
+        return None
+    meeting = _latest(session, case, "review_meeting_held")
+    data, held = report.data or {}, (meeting.data if meeting else {}) or {}
+    return {
+        "recorded_on": report.occurred_at.date().isoformat(),
+        "recorded_by": report.actor_label,
+        "findings": paragraphs(data.get("findings", "")),
+        "agency_summaries": [
+            {"agency": agency, "summary": paragraphs(text)}
+            for agency, text in (data.get("agency_summaries") or {}).items()
+        ],
+        "meeting": {
+            "held_on": held.get("held_on"),
+            "attendees": held.get("attendees", []),
+            "victim_part": PARTS.get(held.get("victim_involvement", ""), ""),
+            "not_invited_reason": held.get("not_invited_reason"),
+        }
+        if meeting
+        else None,
+    }
+
+
+def victim_view(session: Session, case: Case) -> dict[str, Any]:
+    """What the victim (or the applicant for them) told us, and how to reach the applicant."""
+    parties = session.exec(
+        select(Party).where(Party.case_id == case.id).order_by(col(Party.id))
+    ).all()
+    applicant = next((p for p in parties if p.kind == "applicant"), None)
+    victim = next((p for p in parties if p.kind == "victim"), applicant)
+    return {
+        "victim_name": victim.name if victim else "",
+        "impact": paragraphs(case.impact),
+        "outcome_wanted": paragraphs(case.outcome_wanted),
+        "involvement": PARTS.get(case.involvement or "", "Not given"),
+        "applicant": {
+            "name": applicant.name,
+            "role": (applicant.role or "victim").replace("_", " "),
+            "email": applicant.email,
+            "phone": applicant.phone,
+            "address": ", ".join(x for x in (applicant.address, applicant.postcode) if x),
+            "contact_by": CONTACT_WAYS.get(case.contact_preference, case.contact_preference),
+            "texts_safe": case.texts_safe,
+        }
+        if applicant
+        else None,
+    }
+
+
+def _latest(session: Session, case: Case, trigger: str) -> AuditEvent | None:
+    return session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case.id, AuditEvent.trigger == trigger)
+        .order_by(desc(col(AuditEvent.version)))
+    ).first()

@@ -1,0 +1,487 @@
+"""The decision letters the applicant gets: one template each, the same words everywhere.
+
+A workflow's message rule names its letter (`MessageRule.letter`); the words are a Jinja2
+template in engine/templates/letters/<letter>.html. One render of it is what staff preview,
+what the e-mail says (its text and HTML), and what the PDF attached to it (or posted) shows.
+The response letter is stored with its event, as the CSP chair previewed it; every other
+letter is rebuilt from its event's audit row when it is sent, with the same function a
+preview uses, so the words cannot drift apart.
+
+Every letter carries its date, the sender's address and phone (the locality's point of
+contact, from the area file), the reference, the named contact and how to reach them, the
+way to the status page (reference and code), and what happens next and by when.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jinja2 import Environment, FunctionLoader, StrictUndefined
+from sqlalchemy import desc, or_
+from sqlmodel import Session, col, select
+
+from engine import deadlines, registry, workdays
+from engine.access import Actor
+from engine.clock import Clock, london_date
+from engine.errors import NotAllowed, NotFound
+from engine.models import (
+    AuditEvent,
+    Case,
+    Deadline,
+    Document,
+    Party,
+    Recommendation,
+    RoleGrant,
+    User,
+)
+from engine.pdf import Pdf, blocks_text, html_blocks
+
+HTML = "text/html; charset=utf-8"
+PDF = "application/pdf"
+STATUS_PATH = "/status"
+
+TITLES = {
+    "threshold_met": "Threshold decision letter",
+    "threshold_not_met": "Threshold decision letter",
+    "rejection": "Rejection letter",
+    "response_letter": "Response letter",
+    "appeal_decision": "Appeal decision letter",
+    "closure": "Closure letter",
+}
+APPEAL_GROUNDS = {
+    "process_not_considered": "a relevant process, policy or protocol was not considered",
+    "facts_not_considered": "relevant facts were not considered",
+}
+UNIT_WORDS = {"working_days": "working day", "calendar_days": "day"}
+_DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One letter as sent: the HTML page, its plain text, and the PDF."""
+
+    name: str
+    title: str
+    reference: str
+    page: str  # a whole HTML page holding the letter's <article>
+    pdf: bytes
+
+    @property
+    def text(self) -> str:
+        return letter_text(self.page)
+
+    @property
+    def fragment(self) -> str:
+        """The letter's <article>, without the page around it (for an e-mail's HTML)."""
+        found = re.search(r"<body>\s*(.*?)</body>", self.page, re.DOTALL)
+        return found.group(1) if found else self.page
+
+    @property
+    def filename(self) -> str:
+        return f"{self.reference}-{self.name.replace('_', '-')}.pdf"
+
+
+def letter_text(html: str) -> str:
+    """A letter's words as plain text, paragraph by paragraph (the e-mail's text part)."""
+    return blocks_text(html_blocks(html))
+
+
+def long_date(value: date | str) -> str:
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+def paragraphs(text: str | None) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+
+
+@cache
+def _env() -> Environment:
+    folder = resources.files("engine").joinpath("templates", "letters")
+    env = Environment(
+        loader=FunctionLoader(lambda name: folder.joinpath(name).read_text("utf-8")),
+        undefined=StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["long_date"] = long_date
+    env.filters["paragraphs"] = paragraphs
+    return env
+
+
+def letter_names() -> list[str]:
+    folder = resources.files("engine").joinpath("templates", "letters")
+    names = (p.name for p in folder.iterdir())
+    return sorted(n.removesuffix(".html") for n in names if n.endswith(".html") and n[0] != "_")
+
+
+def render(name: str, context: Mapping[str, Any], *, top: int = 1) -> str:
+    """The letter as an HTML fragment (an <article>) whose own heading is level `top`."""
+    return str(_env().get_template(f"{name}.html").render(**context, top=top))
+
+
+def page(title: str, reference: str, fragment: str) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{_escape(title)} ({_escape(reference)})</title></head><body>\n"
+        f"{fragment}</body></html>\n"
+    )
+
+
+def build(name: str, context: Mapping[str, Any]) -> Letter:
+    """The letter rendered once, as a page and as a tagged PDF laid out from that same HTML."""
+    fragment = render(name, context)
+    ref = context["reference"]
+    title = f"{TITLES.get(name, 'Letter')}, {long_date(context['issued_on'])}"
+    pdf = Pdf(ref, title)
+    blocks = html_blocks(fragment)
+    if context.get("sender") and blocks:
+        # The letterhead: sender top right, the applicant's address in the envelope window.
+        pdf.letterhead(blocks[0][1], tuple(context.get("recipient_lines") or ()))
+        blocks = blocks[1:]
+    pdf.blocks(blocks)
+    return Letter(name, title, ref, page(title, ref, fragment), pdf.finish())
+
+
+# ---------------------------------------------------------------- what a letter says
+
+
+def letter_context(
+    session: Session,
+    case: Case,
+    *,
+    letter: str,
+    trigger: str,
+    data: Mapping[str, Any],
+    issued_on: date,
+    signed_by: str | None,
+) -> dict[str, Any]:
+    """Everything a letter may say, from the case as recorded and the event's data."""
+    area = registry.area(case.area_id)
+    locality = area.localities.get(case.locality_id)
+    partnership = (
+        area.partnerships.get(locality.partnership, "Community Safety Partnership")
+        if locality
+        else "Community Safety Partnership"
+    )
+    locality_name = locality.name if locality else case.locality_id
+    wf = registry.workflow(case.workflow_name)
+    promised = {
+        d.name: d.due_on
+        for d in deadlines.opened_by(
+            wf, area, locality_id=case.locality_id, trigger=trigger, today=issued_on, data=data
+        )
+    }
+    report = _latest_event(session, case, "jag_report_recorded")
+    applicant = _applicant(session, case)
+    recs = _recommendations(session, case)
+    return {
+        "letter": letter,
+        "trigger": trigger,
+        "data": dict(data),
+        "reference": case.reference,
+        "issued_on": issued_on,
+        "received_on": case.application_on,
+        "applicant_name": applicant.name if applicant else "Sir or Madam",
+        "recipient_lines": address_lines(applicant),
+        "locality_name": locality_name,
+        "partnership_name": partnership,
+        "area_name": area.name,
+        "sender": sender(area, case.locality_id),
+        "contact": named_contact(session, case),
+        "status": status_route(area, case),
+        "promised": promised,
+        "involvement": case.involvement,
+        "findings": paragraphs(report.data.get("findings", "") if report else ""),
+        "response": paragraphs(data.get("summary", "")),
+        "recommendations": [r for r in recs if r["status"] != "withdrawn"],
+        # After a re-review: what the new report withdrew, and why.
+        "withdrawn": [r for r in recs if r["status"] == "withdrawn"],
+        "appeal": _appeal(session, case, area, trigger, issued_on, promised),
+        "signposting": area.signposting,
+        "rules": {
+            "incidents": area.threshold.incidents,
+            "complainants": area.threshold.complainants,
+            "hate": area.threshold.hate_incident_route,
+            "window_months": area.threshold.window_months,
+        },
+        "signed_by": signed_by or "",
+    }
+
+
+def sender(area: registry.AreaConfig, locality_id: str) -> dict[str, Any] | None:
+    """The locality's point of contact as the area file gives it: who writes, and how to
+    reach them by phone and post."""
+    locality = area.localities.get(locality_id)
+    poc = locality.point_of_contact if locality else {}
+    if not poc:
+        return None
+    address = [line.strip() for line in poc.get("address", "").split(",") if line.strip()]
+    return {
+        "team": poc.get("team", "Community Safety Team"),
+        "organisation": poc.get("organisation", ""),
+        "phone": poc.get("phone", ""),
+        "address_lines": address,
+        "address": ", ".join([poc.get("team", ""), poc.get("organisation", ""), *address]),
+    }
+
+
+def status_route(area: registry.AreaConfig, case: Case) -> dict[str, str]:
+    """Where the applicant follows their case without the private link: the status page,
+    with their reference and code (which they can also read to their contact by phone)."""
+    base = area.service_url.rstrip("/")
+    return {"url": f"{base}{STATUS_PATH}", "code": case.status_code or ""}
+
+
+def named_contact(session: Session, case: Case) -> dict[str, str] | None:
+    """The case's named point of contact: the one a manager chose for it while they are
+    still an active contact of its locality, else the locality's first appointed contact."""
+    row = _named_contact_row(session, case)
+    return {"name": row.name, "email": row.email} if row else None
+
+
+def named_contact_id(session: Session, case: Case) -> int | None:
+    """The user id of the case's named contact (see named_contact)."""
+    row = _named_contact_row(session, case)
+    return row.id if row else None
+
+
+def _named_contact_row(session: Session, case: Case) -> Any:
+    stmt = (
+        select(User.id, User.name, User.email)
+        .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
+        .where(
+            RoleGrant.role == "contact",
+            RoleGrant.area_id == case.area_id,
+            RoleGrant.locality_id == case.locality_id,
+            col(User.active).is_(True),
+        )
+    )
+    chosen = getattr(case, "contact_user_id", None)
+    row = session.exec(stmt.where(User.id == chosen)).first() if chosen else None
+    return row or session.exec(stmt.order_by(col(User.id))).first()
+
+
+def address_lines(party: Party | None) -> tuple[str, ...]:
+    """The applicant's name and postal address as lines, postcode last (for the envelope)."""
+    if party is None or not party.address:
+        return ()
+    lines = [party.name, *re.split(r"\s*[\n,]\s*", party.address.strip())]
+    if party.postcode and party.postcode.upper() not in party.address.upper():
+        lines.append(party.postcode)
+    return tuple(line for line in lines if line)
+
+
+def _applicant(session: Session, case: Case) -> Party | None:
+    return session.exec(
+        select(Party).where(Party.case_id == case.id, Party.kind == "applicant")
+    ).first()
+
+
+def _recommendations(session: Session, case: Case) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(Recommendation)
+        .where(Recommendation.case_id == case.id)
+        .order_by(col(Recommendation.seq))
+    ).all()
+    return [
+        {
+            "seq": r.seq,
+            "recipient_body": r.recipient_body,
+            "action": r.action.rstrip(". "),
+            "owner": r.owner,
+            "due_on": r.due_on,
+            "status": r.status,
+            "note": r.note,
+            "reason": r.change_reason,
+        }
+        for r in rows
+    ]
+
+
+def _appeal(
+    session: Session,
+    case: Case,
+    area: registry.AreaConfig,
+    trigger: str,
+    issued_on: date,
+    promised: Mapping[str, date],
+) -> dict[str, Any]:
+    """How to appeal this letter's decision, or that it is final.
+
+    A decision opens an appeal window when the workflow says so (the appeal_window clock);
+    a response after an upheld appeal has been re-reviewed, so it is final (LLR procedure).
+    """
+    scale = area.timescale("appeal_window", case.locality_id)
+    unit = UNIT_WORDS.get(scale.unit, scale.unit.replace("_", " "))
+    # After an upheld appeal the new response is final where the area's procedure says so.
+    reviewed_again = _latest_event(session, case, "appeal_upheld") is not None
+    final_by_area = area.re_review_response_final and reviewed_again
+    final = "appeal_window" not in promised or (trigger == "response_issued" and final_by_area)
+    return {
+        "open": not final,
+        "final": final,
+        "grounds": [APPEAL_GROUNDS.get(g, g.replace("_", " ")) for g in area.appeal_grounds],
+        "period": f"{scale.amount} {unit}{'' if scale.amount == 1 else 's'}",
+        # The same date the engine opens as the appeal_window deadline on this event.
+        "deadline": promised.get("appeal_window")
+        or workdays.due_date(issued_on, scale.amount, scale.unit),
+    }
+
+
+def _latest_event(session: Session, case: Case, *triggers: str) -> AuditEvent | None:
+    return session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case.id, col(AuditEvent.trigger).in_(triggers))
+        .order_by(desc(col(AuditEvent.version)))
+    ).first()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# ---------------------------------------------------------------- a sent letter
+
+
+def letter_for(workflow_name: str, message: str, trigger: str | None) -> str | None:
+    """The letter a message carries, as its workflow's message rule names it (or None)."""
+    wf = registry.workflow(workflow_name)
+    found = (r.letter for r in wf.messages if r.message == message and r.trigger == trigger)
+    return next((name for name in found if name), None)
+
+
+def applicant_context(session: Session, case: Case, *, as_of: datetime) -> dict[str, Any]:
+    """What every message to the applicant says besides its news: who their named contact
+    is and how to reach them, how to follow the case, and the dates ahead as they stood
+    when the message was queued (`as_of`), however late it is sent."""
+    area = registry.area(case.area_id)
+    applicant = _applicant(session, case)
+    dates = session.exec(
+        select(Deadline.name, Deadline.due_on)
+        .where(
+            Deadline.case_id == case.id,
+            col(Deadline.subject).is_(None),
+            col(Deadline.opened_at) <= as_of,
+            or_(col(Deadline.closed_at).is_(None), col(Deadline.closed_at) >= as_of),
+        )
+        .order_by(col(Deadline.id))
+    ).all()
+    return {
+        "contact": named_contact(session, case),
+        "sender": sender(area, case.locality_id),
+        "status": status_route(area, case),
+        # Each clock running then, for "what happens next, and by when".
+        "open_dates": {name: due.isoformat() for name, due in dates},
+        "for_someone_else": bool(applicant and applicant.role not in (None, "victim")),
+    }
+
+
+def for_message(
+    session: Session, case: Case, *, letter: str, trigger: str, version: int | None
+) -> Letter:
+    """The letter an outbox message carries: the one stored with its event (the response
+    letter, as previewed and issued), else rebuilt from the event's audit row."""
+    event = _event(session, case, trigger, version)
+    stored = _stored(session, case, letter, event.version if event else version)
+    if stored is not None:
+        return stored
+    if event is None:
+        raise LookupError(f"case {case.reference} has no {trigger} event for its letter")
+    context = letter_context(
+        session,
+        case,
+        letter=letter,
+        trigger=trigger,
+        data=event.data or {},
+        issued_on=london_date(event.occurred_at),
+        signed_by=event.actor_label,
+    )
+    return build(letter, context)
+
+
+def _event(session: Session, case: Case, trigger: str, version: int | None) -> AuditEvent | None:
+    query = select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.trigger == trigger)
+    if version is not None:
+        query = query.where(AuditEvent.version == version)
+    return session.exec(query.order_by(desc(col(AuditEvent.version)))).first()
+
+
+def _stored(session: Session, case: Case, kind: str, version: int | None) -> Letter | None:
+    if version is None:
+        return None
+    rows = session.exec(
+        select(Document).where(
+            Document.case_id == case.id, Document.kind == kind, Document.event_version == version
+        )
+    ).all()
+    html = next((d for d in rows if d.media_type == HTML), None)
+    pdf = next((d for d in rows if d.media_type == PDF), None)
+    if html is None or pdf is None:
+        return None
+    return Letter(kind, html.title, case.reference, html.content.decode("utf-8"), pdf.content)
+
+
+# ---------------------------------------------------------------- the preview
+
+
+def preview(
+    session: Session,
+    *,
+    reference: str,
+    event: str,
+    data: Mapping[str, Any],
+    actor: Actor,
+    clock: Clock,
+) -> str:
+    """The letter `event` would send now with `data`, checked as recording it would be.
+
+    Refused unless the actor may record the event on this case now; bad data raises
+    InvalidInput naming the field, exactly as recording would. Nothing is stored. The
+    context is built as the letter is when sent, from the same event data (as stored in
+    the audit row) and today's date, so the preview and the letter cannot differ.
+    """
+    from engine import machine  # the machine queues the messages that carry these letters
+
+    case = machine.load_case(session, reference)
+    options = machine.event_options(session, case=case, actor=actor, today=clock.today())
+    tdef = registry.workflow(case.workflow_name).transition(event, case.state)
+    if tdef is None or not any(o.trigger == event and o.ok for o in options):
+        raise NotAllowed(f"You may not record {event.replace('_', ' ')} on case {reference} now.")
+    name = letter_for_event(case.workflow_name, event)
+    if name is None:
+        raise NotFound(f"The event {event!r} sends no letter.")
+    parsed = machine.parse_event_data(tdef, dict(data))
+    context = letter_context(
+        session,
+        case,
+        letter=name,
+        trigger=event,
+        data=parsed.model_dump(mode="json") if parsed is not None else {},
+        issued_on=clock.today(),
+        signed_by=actor.label,
+    )
+    # Shown inside a page with its own h1, so the letter's headings start one level down.
+    return render(name, context, top=2)
+
+
+def letter_for_event(workflow_name: str, event: str) -> str | None:
+    """The letter an event sends the applicant, if any."""
+    wf = registry.workflow(workflow_name)
+    return next((r.letter for r in wf.messages if r.trigger == event and r.letter), None)
+
+
+def fields_read_by_applicant(workflow_name: str, event: str) -> tuple[str, ...]:
+    """The event's fields the applicant reads (a staff form marks them)."""
+    wf = registry.workflow(workflow_name)
+    return tuple(f for r in wf.messages if r.trigger == event for f in r.shows)
