@@ -110,7 +110,7 @@ def case_status(session: Session, *, token: str, clock: Clock) -> CaseStatus:
     case = session.exec(select(Case).where(Case.status_token_hash == hash_token(token))).first()
     if case is None:
         raise NotFound("There is no case at this address.")
-    return _status(session, case)
+    return _status(session, case, clock)
 
 
 def case_status_by_code(session: Session, *, reference: str, code: str, clock: Clock) -> CaseStatus:
@@ -121,7 +121,7 @@ def case_status_by_code(session: Session, *, reference: str, code: str, clock: C
     case = find_by_code(session, reference=reference, code=code)
     if case is None:
         raise NotFound("There is no case with that reference and code.")
-    return _status(session, case)
+    return _status(session, case, clock)
 
 
 def find_by_code(session: Session, *, reference: str, code: str) -> Case | None:
@@ -134,7 +134,7 @@ def find_by_code(session: Session, *, reference: str, code: str) -> Case | None:
     return case if secrets.compare_digest(case.status_code, wanted) else None
 
 
-def _status(session: Session, case: Case) -> CaseStatus:
+def _status(session: Session, case: Case, clock: Clock) -> CaseStatus:
     area = registry.area(case.area_id)
     events = _rows(session, AuditEvent, case, AuditEvent.version)
     recs = _rows(session, Recommendation, case, Recommendation.seq)
