@@ -26,6 +26,8 @@ from web.staff import routes as staff_routes
 WEB = Path(__file__).resolve().parent
 # Sign-in attempts per address; each account also locks after five wrong attempts.
 LOGIN_RATE_LIMIT = "30/minute"
+# Feedback per address: plenty for people, too few to flood the table.
+FEEDBACK_RATE_LIMIT = "10/hour"
 
 
 def create_app(
@@ -67,6 +69,7 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
             "submit": settings.submit_rate_limit,
             "check": settings.check_rate_limit,
             "login": LOGIN_RATE_LIMIT,
+            "feedback": FEEDBACK_RATE_LIMIT,
         },
         clock=app.state.clock,
     )

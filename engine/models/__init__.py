@@ -14,6 +14,7 @@ from engine.models.case import (
 from engine.models.complaint import ReportAudit
 from engine.models.document import Document
 from engine.models.equalities import EqualitiesResponse
+from engine.models.feedback import Feedback, StaffDraft
 from engine.models.form_session import FormSession
 from engine.models.org import Area, Group, Locality, Partnership
 from engine.models.outbox import OutboxMessage
@@ -28,6 +29,7 @@ __all__ = [
     "DeadlineSchedule",
     "Document",
     "EqualitiesResponse",
+    "Feedback",
     "FormSession",
     "Group",
     "Incident",
@@ -40,6 +42,7 @@ __all__ = [
     "Report",
     "ReportAudit",
     "RoleGrant",
+    "StaffDraft",
     "StaffSession",
     "User",
 ]

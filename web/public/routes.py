@@ -12,7 +12,7 @@ from engine import registry
 from engine.errors import NotFound
 from engine.services import public_info, public_status
 from web.deps import ClockDep, SessionDep
-from web.public import apply, incidents, precheck, submit
+from web.public import apply, incidents, precheck, submit, support
 from web.public.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -67,6 +67,13 @@ def accessibility(request: Request) -> Response:
 def public_router() -> APIRouter:
     """Every public route, specific paths before the form's catch-all question pages."""
     combined = APIRouter(include_in_schema=False)
-    for part in (router, precheck.router, submit.router, incidents.router, apply.router):
+    for part in (
+        router,
+        support.router,
+        precheck.router,
+        submit.router,
+        incidents.router,
+        apply.router,
+    ):
         combined.include_router(part)
     return combined

@@ -90,7 +90,8 @@ def make_environment(settings: Settings) -> Environment:
     )
     env.globals.update(
         service_name=SERVICE_NAME,
-        exit_url=settings.exit_page_url,
+        # Through our own route, so leaving also deletes the answers (web/public/support.py).
+        exit_url="/exit",
         error_for=error_for,
         date_items=date_items,
         options=options,

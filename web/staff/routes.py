@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from jinja2.filters import do_title
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from engine import queries, registry, worklists
 from engine.errors import (
@@ -40,6 +40,7 @@ from web.security import (
 )
 from web.staff import documents as staff_documents
 from web.staff import forms
+from web.staff import session as staff_session
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -49,7 +50,8 @@ LOGIN_LIMIT = Depends(rate_limited("login"))
 
 @router.get("/login")
 def login_page(request: Request) -> Response:
-    return render(request, "staff/login.html", {"values": {}})
+    kept = request.query_params.get("kept") == "1"
+    return render(request, "staff/login.html", {"values": {}, "kept": kept})
 
 
 @router.post("/login", dependencies=[LOGIN_LIMIT])
@@ -104,7 +106,7 @@ async def enrol(request: Request, session: SessionDep, clock: ClockDep) -> Respo
         context = {**enrol_context(setup), "errors": {"code": exc.detail}}
         context["error_list"] = [{"text": exc.detail, "href": "#code"}]
         return render(request, "staff/enrol.html", context, status=401)
-    response = redirect(request, "/staff")
+    response = redirect(request, staff_session.after_sign_in(session, clock, token))
     set_staff_cookie(request, response, token)
     return response
 
@@ -131,7 +133,7 @@ async def code(request: Request, session: SessionDep, clock: ClockDep) -> Respon
         return _login_error(request, "staff/login.html", "email", exc.detail, {})
     except NotAuthenticated as exc:
         return _login_error(request, "staff/code.html", "code", exc.detail, {})
-    response = redirect(request, "/staff")
+    response = redirect(request, staff_session.after_sign_in(session, clock, token))
     set_staff_cookie(request, response, token)
     return response
 
@@ -302,7 +304,14 @@ def event_page(
     clock: ClockDep,
 ) -> Response:
     found = queries.event_form(session, reference=reference, event=event, actor=actor, clock=clock)
-    return _event_form(request, actor, found, {}, {}, found["case"]["version"])
+    kept = staff_session.restored(request, session, clock, actor)
+    if kept is None:
+        return _event_form(request, actor, found, {}, {}, found["case"]["version"])
+    # The version the text was written against: if the case moved on meanwhile, sending it
+    # shows "this case changed" (with the text offered back) rather than overwriting.
+    version = _int(kept.get("version")) if "version" in kept else found["case"]["version"]
+    request.state.kept_banner = staff_session.KEPT_BANNER
+    return _event_form(request, actor, found, kept, {}, version)
 
 
 @router.post("/cases/{reference}/events/{event}")
@@ -394,8 +403,16 @@ def _int(value: Any) -> int:
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> Response:
-    """Every staff page carries this browser's CSRF token: the sign-out button is a form."""
+    """Every staff page carries this browser's CSRF token (the sign-out button is a form);
+    a signed-in page also carries the idle warning and its forms the signed draft owner."""
     browser(request)
+    context = dict(context or {})
+    actor = context.get("actor")
+    if actor is not None and getattr(actor, "user_id", None) is not None:
+        context.setdefault("draft_owner", staff_session.owner_token(request, actor.user_id))
+        context.setdefault("staff_timeout", staff_session.timeout_context(request.app.state.clock))
+    if getattr(request.state, "kept_banner", None):
+        context.setdefault("kept_banner", request.state.kept_banner)
     return render_page(request, name, context, status=status)
 
 
@@ -406,10 +423,6 @@ def _login_error(
     error_list = [{"text": message, "href": f"#{field}"}]
     context = {"errors": errors, "error_list": error_list, "values": values}
     return render(request, template, context, status=401)
-
-
-def _to_sign_in(request: Request, _exc: Exception) -> Response:
-    return RedirectResponse("/staff/login", status_code=303)
 
 
 ERROR_TITLES = {
@@ -440,7 +453,8 @@ def _staff_errors(previous: Any) -> Any:
 
 def install(app: FastAPI) -> None:
     """The staff router, the sign-in redirect, and staff error pages (after the public ones)."""
-    app.add_exception_handler(SignInRequired, _to_sign_in)
+    app.add_exception_handler(SignInRequired, staff_session.to_sign_in)
+    app.include_router(staff_session.router)
     for kind in (StarletteHTTPException, EngineError, RequestValidationError, Exception):
         previous = app.exception_handlers.get(kind)
         if previous is not None:
