@@ -7,12 +7,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
-from starlette.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_session_factory
 from engine.settings import Settings
-from web import errors
+from web import errors, fingerprints
 from web.api import v1
 from web.public import errors as page_errors
 from web.public.routes import public_router
@@ -22,6 +22,7 @@ from web.staff import documents as staff_documents
 from web.staff import intake as staff_intake
 from web.staff import managers as staff_managers
 from web.staff import routes as staff_routes
+from web.staff import statements as staff_statements
 
 WEB = Path(__file__).resolve().parent
 # Sign-in attempts per address; each account also locks after five wrong attempts.
@@ -49,6 +50,9 @@ def create_app(
     errors.install(app)
     app.include_router(v1.router)
     _add_public_pages(app, settings)
+    # Pages, API answers and assets over 1 kB are compressed for clients that accept it;
+    # pages' CSRF tokens are masked afresh each time so compression gives nothing away.
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(BodyLimitAndHeaders, max_body_bytes=settings.max_body_bytes)
 
     @app.get("/healthz", include_in_schema=False)
@@ -75,11 +79,22 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
     )
     page_errors.install(app)
     # GOV.UK Frontend's files, copied from node_modules by `make assets` (not committed).
-    app.mount("/assets", StaticFiles(directory=WEB / "static", check_dir=False), name="assets")
+    # Both served with cache headers by content hash (web/fingerprints.py).
+    static = fingerprints.FOLDERS
+    app.mount(
+        "/assets",
+        fingerprints.FingerprintedStaticFiles(directory=static["/assets/"], check_dir=False),
+        name="assets",
+    )
     # Our own small script and style files, committed with the code.
-    app.mount("/static", StaticFiles(directory=WEB / "public" / "static"), name="static")
+    app.mount(
+        "/static",
+        fingerprints.FingerprintedStaticFiles(directory=static["/static/"]),
+        name="static",
+    )
     app.include_router(public_router())
     staff_routes.install(app)
     app.include_router(staff_documents.router)
     app.include_router(staff_managers.router)
     app.include_router(staff_intake.router)
+    app.include_router(staff_statements.router)
