@@ -15,6 +15,7 @@ from engine.threshold import format_date
 from web.fingerprints import asset
 from web.public import pages
 from web.security import masked_csrf_token, set_browser_cookie
+from web.staff.wording import in_words
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SERVICE_NAME = "Apply for an ASB Case Review"
@@ -95,6 +96,7 @@ def make_environment(settings: Settings) -> Environment:
         exit_url="/exit",
         error_for=error_for,
         asset=asset,
+        in_words=in_words,
         date_items=date_items,
         options=options,
     )

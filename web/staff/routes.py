@@ -291,7 +291,13 @@ def case_page(
     reference: str, request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
 ) -> Response:
     case = queries.staff_case_page(session, reference=reference, actor=actor, clock=clock)
-    return render(request, "staff/case.html", {"actor": actor, "case": case})
+    context: dict[str, Any] = {"actor": actor, "case": case}
+    recorded = request.query_params.get("recorded", "")
+    labels = case.get("event_labels", {})
+    if recorded in labels:  # only a label from the workflow, never text from the address
+        state = case.get("state_label", "")
+        context["success_banner"] = f"Recorded: {labels[recorded]}. The case is now: {state}."
+    return render(request, "staff/case.html", context)
 
 
 @router.get("/cases/{reference}/events/{event}")
@@ -332,10 +338,15 @@ async def fire_event(
     except (NotFound, NotAllowed) as exc:
         # The event may have gone because someone else moved the case on: say so.
         session.rollback()
-        return _changed(request, actor, session, clock, reference, version, unless_same=exc)
+        return _changed(
+            request, actor, session, clock, reference, version, unless_same=exc, typed=form
+        )
     session.rollback()  # end the read before the service opens its own transaction
-    fields = forms.fields_for(found["model"])
-    data, errors = forms.parse(fields, form)
+    rows = forms.rows_changed(form)
+    if rows is not None:  # "Add another recommendation" or "Remove": the form again
+        return _event_form(request, actor, found, rows, {}, version)
+    fields = forms.fields_for(found["model"], event)
+    data, errors = forms.check(fields, found["model"], *forms.parse(fields, form))
     if errors:
         return _event_form(request, actor, found, dict(form), errors, version, status=422)
     try:
@@ -350,12 +361,13 @@ async def fire_event(
         )
     except StaleVersion:
         session.rollback()
-        return _changed(request, actor, session, clock, reference, version)
+        return _changed(request, actor, session, clock, reference, version, typed=form)
     except InvalidInput as exc:
         session.rollback()
-        errors = {forms.field_of(e.get("field"), fields): e["message"] for e in exc.errors}
+        errors = forms.engine_errors(fields, exc.errors)
         return _event_form(request, actor, found, dict(form), errors, version, status=422)
-    return redirect(request, f"/staff/cases/{reference}")
+    # Post/redirect/get, with the event named for the success banner on the case page.
+    return redirect(request, f"/staff/cases/{reference}?recorded={event}")
 
 
 def _event_form(
@@ -385,14 +397,22 @@ def _changed(
     version: int,
     *,
     unless_same: Exception | None = None,
+    typed: Any = None,
 ) -> Response:
-    """The "this case changed" page; raises `unless_same` if nothing did change."""
+    """The "this case changed" page; raises `unless_same` if nothing did change.
+
+    What was typed is offered back: shown on the page to copy, and kept as a draft that the
+    event's form (if it can still be used) opens with.
+    """
     case = queries.changes_since(
         session, reference=reference, version=version, actor=actor, clock=clock
     )
+    session.rollback()
     if unless_same is not None and (version < 1 or not case["changes"]):
         raise unless_same
-    return render(request, "staff/changed.html", {"actor": actor, "case": case}, status=409)
+    offered = staff_session.offer_back(request, session, actor, typed)
+    context = {"actor": actor, "case": case, **offered}
+    return render(request, "staff/changed.html", context, status=409)
 
 
 def _int(value: Any) -> int:
@@ -406,14 +426,7 @@ def render(
     """Every staff page carries this browser's CSRF token (the sign-out button is a form);
     a signed-in page also carries the idle warning and its forms the signed draft owner."""
     browser(request)
-    context = dict(context or {})
-    actor = context.get("actor")
-    if actor is not None and getattr(actor, "user_id", None) is not None:
-        context.setdefault("draft_owner", staff_session.owner_token(request, actor.user_id))
-        context.setdefault("staff_timeout", staff_session.timeout_context(request.app.state.clock))
-    if getattr(request.state, "kept_banner", None):
-        context.setdefault("kept_banner", request.state.kept_banner)
-    return render_page(request, name, context, status=status)
+    return render_page(request, name, staff_session.page_extras(request, context), status=status)
 
 
 def _login_error(

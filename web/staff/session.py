@@ -39,6 +39,19 @@ RESTORABLE = (
 )
 
 
+def page_extras(request: Request, context: dict[str, Any] | None) -> dict[str, Any]:
+    """What every signed-in staff page adds: the idle warning, the signed draft owner its
+    forms carry, and the notice that a kept form is back."""
+    context = dict(context or {})
+    actor = context.get("actor")
+    if actor is not None and getattr(actor, "user_id", None) is not None:
+        context.setdefault("draft_owner", owner_token(request, actor.user_id))
+        context.setdefault("staff_timeout", timeout_context(request.app.state.clock))
+    if getattr(request.state, "kept_banner", None):
+        context.setdefault("kept_banner", request.state.kept_banner)
+    return context
+
+
 def seconds_left() -> int:
     return int((auth.IDLE_TIMEOUT - auth.TOUCH_EVERY).total_seconds())
 
@@ -147,3 +160,57 @@ KEPT_BANNER = (
     "You were signed out, so nothing was saved on the case. "
     "What you typed is back in the form: check it and send it again."
 )
+
+
+_EVENT_PATH = re.compile(r"^(/staff/cases/[A-Za-z0-9-]+/events/([a-z_]+))(/preview)?$")
+_PLUMBING = frozenset({"csrf_token", OWNER_FIELD, "version"})
+
+
+def offer_back(request: Request, session: Any, actor: Any, typed: Any) -> dict[str, Any]:
+    """For the "this case changed" page: what was typed, in words, to copy, and a draft
+    (kept for this user) that the event's form opens with if the event can still be done."""
+    matched = _EVENT_PATH.match(request.url.path)
+    if typed is None or matched is None:
+        return {}
+    event = matched.group(2)
+    pairs = [
+        (k, v.strip())
+        for k, v in typed.multi_items()
+        if isinstance(v, str) and v.strip() and k not in _PLUMBING
+    ]
+    shown = _typed_in_words(event, pairs)
+    if not shown:
+        return {}
+    draft_id = staff_drafts.keep(
+        session,
+        clock=request.app.state.clock,
+        user_id=actor.user_id,
+        path=matched.group(1),
+        fields=pairs,
+    )
+    link = f"{matched.group(1)}?draft={draft_id}" if draft_id else None
+    return {"typed": shown, "typed_event": event, "typed_link": link}
+
+
+def _typed_in_words(event: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    from web.staff.wording import RECOMMENDATION_PARTS, in_words, words_for
+
+    shown: list[tuple[str, str]] = []
+    dates: dict[str, list[str]] = {}
+    for name, value in pairs:
+        base, _, part = name.rpartition("-")
+        if part in ("day", "month", "year"):
+            dates.setdefault(base, []).append(value)
+            continue
+        row = re.match(r"^recommendations-(\d+)-(\w+)$", name)
+        if row:
+            label = RECOMMENDATION_PARTS.get(row.group(2), (row.group(2), ""))[0]
+            shown.append((f"Recommendation {int(row.group(1)) + 1}: {label}", value))
+            continue
+        words = words_for(event, name)
+        shown.append((words.label, words.choices.get(value) or in_words(value, name)))
+    for base, parts in dates.items():
+        row = re.match(r"^recommendations-(\d+)-due_on$", base)
+        label = f"Recommendation {int(row.group(1)) + 1}: due date" if row else None
+        shown.append((label or words_for(event, base).label, " ".join(parts)))
+    return shown
