@@ -101,7 +101,8 @@ def test_no_part_in_the_meeting_asks_why_under_the_choice(
     assert 'id="not_invited_reason"' in page
     data["not_invited_reason"] = "They asked not to be contacted again."
     done = chair.post(url, data)
-    assert done.headers["location"] == f"/staff/cases/{journey.ref}?recorded=review_meeting_arranged"
+    where = f"/staff/cases/{journey.ref}?recorded=review_meeting_arranged"
+    assert done.headers["location"] == where
     case_page = chair.get(done.headers["location"]).text
     assert "govuk-notification-banner--success" in case_page
     assert "Recorded: Arrange the review meeting" in case_page
