@@ -82,4 +82,5 @@ def _feedback_form(
         "max_comments": MAX_COMMENTS,
         "back_url": "/",
     }
+    browser(request)  # the form needs this browser's token (and its cookie on a first visit)
     return render(request, "public/info/feedback.html", context, status=status)
