@@ -177,7 +177,11 @@ def test_the_recommendation_fieldsets_and_statements_pass_axe(
         world.review,
         "review_meeting_held",
         "jag_chair",
-        {"held_on": clock.today().isoformat(), "attendees": ["Police"], "victim_involvement": "none"},
+        {
+            "held_on": clock.today().isoformat(),
+            "attendees": ["Police"],
+            "victim_involvement": "none",
+        },
     )
     jag = open_tab("recommendation-rows")
     sign_in(jag, world, "jag_chair")
