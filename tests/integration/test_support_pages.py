@@ -130,3 +130,16 @@ def test_a_pages_csrf_token_differs_on_every_page_but_each_one_works(visitor: Vi
         "/feedback", data={"csrf_token": first, "rating": "satisfied"}, follow_redirects=False
     )
     assert ok.status_code == 303
+
+
+def test_the_process_page_goes_compressed(app: Any, session: Session, clock: FixedClock) -> None:
+    staff = make_staff(session, clock)
+    manager = browser_for(app, session, clock, staff["manager"].email)
+    manager.sign_in()
+    raw = manager.client.get("/staff/process", headers={"accept-encoding": "identity"})
+    packed = manager.client.get("/staff/process", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in raw.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    wire = int(packed.headers["content-length"])
+    print(f"/staff/process: {len(raw.content)} bytes, {wire} bytes gzipped")
+    assert wire * 4 < len(raw.content)

@@ -13,6 +13,7 @@
 
 const ACTIVITY_EVENTS = ['keydown', 'input', 'pointerdown']
 const EXTEND_AT_MOST_EVERY_MS = 60 * 1000
+const RECENTLY_MS = 60 * 1000
 
 export function startTimeoutWarning (region) {
   if (!region) return null
@@ -31,7 +32,7 @@ class TimeoutWarning {
     this.expiredUrl = region.dataset.ctExpiredUrl
     this.keptText = region.dataset.ctKeptText || ''
     this.lastExtended = Date.now()
-    this.activeSinceExtend = false
+    this.lastActivity = 0
     this.timers = []
   }
 
@@ -60,14 +61,14 @@ class TimeoutWarning {
   activity (event) {
     // A press inside the warning itself is handled by its form.
     if (this.form && this.form.contains(event.target)) return
-    this.activeSinceExtend = true
+    this.lastActivity = Date.now()
     const due = Date.now() - this.lastExtended >= EXTEND_AT_MOST_EVERY_MS
     if (due || !this.region.hidden) this.extend()
   }
 
   warn () {
-    if (this.activeSinceExtend) {
-      this.extend() // someone is here, just not sending pages: no need to interrupt them
+    if (Date.now() - this.lastActivity < RECENTLY_MS) {
+      this.extend() // someone is typing right now: no need to interrupt them
       return
     }
     this.region.hidden = false
@@ -87,7 +88,6 @@ class TimeoutWarning {
       if (!response.ok) throw new Error(`status ${response.status}`)
       const kept = await response.json()
       this.lastExtended = Date.now()
-      this.activeSinceExtend = false
       this.showKept(kept)
       this.schedule(Number(kept.expires_in))
     } catch (error) {
