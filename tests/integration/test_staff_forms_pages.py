@@ -62,8 +62,8 @@ def test_a_bad_date_is_reported_with_every_other_error_in_page_order(
     url = f"/staff/cases/{journey.ref}/events/review_meeting_arranged"
     form = chair.get(url).text
     assert "For example, 27 3 2026" in form  # the date hint
-    # "No part" reveals its question (GOV.UK conditional reveal) under the choice.
-    assert 'data-aria-controls="conditional-victim_involvement' in form
+    # "No part" reveals its question straight after the choices (staff.mjs).
+    assert 'data-ct-reveal-for="victim_involvement" data-ct-reveal-value="none"' in form
     assert "Attend the meeting" in form and ">\n            Attend\n" not in form
     data = {
         "version": version(session_factory, journey.ref),
@@ -222,3 +222,38 @@ def test_the_case_page_shows_codes_in_words(
     summary = text.split("Involvement in the review", 1)[1].split("</dd>", 1)[0]
     given = summary.rsplit(">", 1)[1].strip()
     assert given in ("Attend the meeting", "Send a representative", "Not given"), given
+
+
+def test_staff_intake_reports_a_bad_date_with_every_other_error_in_page_order(
+    app: Any, session: Session, clock: FixedClock, journey: Journey
+) -> None:
+    contact = as_user(app, session, clock, journey.staff["contact"].email)
+    contact.get("/staff/applications/new")
+    data = {"inc1_date-day": "31", "inc1_date-month": "2", "inc1_date-year": "2026"}
+    page = contact.post("/staff/applications/new", data, status=422).text
+    links = summary_links(page)
+    assert len(links) == len(set(links))  # one link per box
+    expected = ["#channel", "#applicant_name", "#contact_preference", "#inc1_date-day"]
+    assert [link for link in links if link in expected] == expected
+    assert links.index("#inc1_date-day") < links.index("#inc1_description")
+    assert links[-2:] == ["#consent_to_share", "#declaration"]
+    assert "must be a real date" in page and "Field required" not in page
+
+
+def test_a_staff_complaint_reports_every_error_at_once_in_page_order(
+    app: Any, session: Session, clock: FixedClock, journey: Journey
+) -> None:
+    contact = as_user(app, session, clock, journey.staff["contact"].email)
+    contact.get("/staff/complaints/new")
+    data = {"email": "not-an-address", "reported_on-day": "40"}
+    page = contact.post("/staff/complaints/new", data, status=422).text
+    links = summary_links(page)
+    assert [n for n in links if n != "#locality"] == [
+        "#name",
+        "#email",
+        "#incident_on-day",
+        "#reported_on-day",
+        "#agency",
+        "#description",
+    ]
+    assert "Field required" not in page

@@ -91,7 +91,9 @@ BY_NAME: dict[str, Words] = {
         "How will the victim take part?", "how the victim will take part", choices=INVOLVEMENT
     ),
     "not_invited_reason": Words(
-        "Why will the victim take no part?", "why the victim will take no part in the meeting"
+        "Why will the victim take no part?",
+        "why the victim will take no part in the meeting",
+        "Only if they will take no part in the meeting.",
     ),
     "findings": Words("Findings", "the review's findings"),
     "agency_summaries": Words(
