@@ -7,12 +7,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
-from starlette.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_session_factory
 from engine.settings import Settings
-from web import errors
+from web import errors, fingerprints
 from web.api import v1
 from web.public import errors as page_errors
 from web.public.routes import public_router
@@ -24,12 +24,15 @@ from web.staff import find as staff_find
 from web.staff import intake as staff_intake
 from web.staff import managers as staff_managers
 from web.staff import routes as staff_routes
+from web.staff import statements as staff_statements
 from web.staff import users as staff_users
 
 WEB = Path(__file__).resolve().parent
 # Sign-in attempts per address; each account also locks after five wrong attempts.
 LOGIN_RATE_LIMIT = "30/minute"
 STATUS_RATE_LIMIT = "20/hour"
+# Feedback per address: plenty for people, too few to flood the table.
+FEEDBACK_RATE_LIMIT = "10/hour"
 
 
 def create_app(
@@ -51,6 +54,9 @@ def create_app(
     errors.install(app)
     app.include_router(v1.router)
     _add_public_pages(app, settings)
+    # Pages, API answers and assets over 1 kB are compressed for clients that accept it;
+    # pages' CSRF tokens are masked afresh each time so compression gives nothing away.
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(BodyLimitAndHeaders, max_body_bytes=settings.max_body_bytes)
 
     @app.get("/healthz", include_in_schema=False)
@@ -73,14 +79,25 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
             "login": LOGIN_RATE_LIMIT,
             # Reference and code on /status: a few tries, then wait (guessing a code is slow).
             "status": STATUS_RATE_LIMIT,
+            "feedback": FEEDBACK_RATE_LIMIT,
         },
         clock=app.state.clock,
     )
     page_errors.install(app)
     # GOV.UK Frontend's files, copied from node_modules by `make assets` (not committed).
-    app.mount("/assets", StaticFiles(directory=WEB / "static", check_dir=False), name="assets")
+    # Both served with cache headers by content hash (web/fingerprints.py).
+    static = fingerprints.FOLDERS
+    app.mount(
+        "/assets",
+        fingerprints.FingerprintedStaticFiles(directory=static["/assets/"], check_dir=False),
+        name="assets",
+    )
     # Our own small script and style files, committed with the code.
-    app.mount("/static", StaticFiles(directory=WEB / "public" / "static"), name="static")
+    app.mount(
+        "/static",
+        fingerprints.FingerprintedStaticFiles(directory=static["/static/"]),
+        name="static",
+    )
     app.include_router(public_router())
     staff_routes.install(app)
     app.include_router(staff_documents.router)
@@ -89,3 +106,4 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
     app.include_router(staff_find.router)
     app.include_router(staff_users.router)
     app.include_router(staff_callers.router)
+    app.include_router(staff_statements.router)

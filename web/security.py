@@ -225,12 +225,38 @@ def csrf_token(request: Request) -> str:
     return digest.hexdigest()
 
 
+# The part of the token a page carries: 128 bits, under a mask of the same length, so a
+# masked token is 64 hex digits like the plain one was.
+_CSRF_BYTES = 16
+
+
+def masked_csrf_token(request: Request) -> str:
+    """The CSRF token as a page carries it: under a fresh random mask each time, so pages
+    that are compressed (GZip) never repeat the same secret bytes (the BREACH attack
+    guesses a repeated secret from compressed sizes). Mask, then token XOR mask, in hex."""
+    real = bytes.fromhex(csrf_token(request))[:_CSRF_BYTES]
+    mask = secrets.token_bytes(_CSRF_BYTES)
+    return (mask + bytes(a ^ b for a, b in zip(real, mask, strict=True))).hex()
+
+
+def _unmasked(sent: str) -> str:
+    try:
+        raw = bytes.fromhex(sent)
+    except ValueError:
+        return ""
+    if len(raw) != 2 * _CSRF_BYTES:
+        return ""
+    mask, masked = raw[:_CSRF_BYTES], raw[_CSRF_BYTES:]
+    return bytes(a ^ b for a, b in zip(masked, mask, strict=True)).hex()
+
+
 async def checked_form(request: Request) -> FormData:
-    """The posted form, refused unless it carries this browser's CSRF token."""
+    """The posted form, refused unless it carries this browser's CSRF token (masked)."""
     found = browser(request)
     form = await request.form()
-    sent = str(form.get(CSRF_FIELD, ""))
-    if found.is_new or not hmac.compare_digest(sent, csrf_token(request)):
+    sent = _unmasked(str(form.get(CSRF_FIELD, "")))
+    expected = csrf_token(request)[: 2 * _CSRF_BYTES]
+    if found.is_new or not sent or not hmac.compare_digest(sent, expected):
         raise CsrfFailed()
     return form
 

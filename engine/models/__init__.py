@@ -14,6 +14,7 @@ from engine.models.case import (
 from engine.models.complaint import ReportAudit
 from engine.models.document import Document
 from engine.models.equalities import EqualitiesHeld, EqualitiesResponse
+from engine.models.feedback import Feedback, StaffDraft
 from engine.models.form_session import FormSession
 from engine.models.org import Area, Group, Locality, Partnership
 from engine.models.outbox import OutboxMessage
@@ -35,6 +36,7 @@ __all__ = [
     "Document",
     "EqualitiesHeld",
     "EqualitiesResponse",
+    "Feedback",
     "FormSession",
     "Group",
     "Incident",
@@ -49,6 +51,7 @@ __all__ = [
     "ReportAudit",
     "RoleGrant",
     "StaffAuditEvent",
+    "StaffDraft",
     "StaffSession",
     "User",
 ]

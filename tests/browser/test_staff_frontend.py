@@ -52,7 +52,7 @@ def test_the_process_page_draws_the_workflow_and_lists_it_in_text(
     process = t.page.request.get(t.base + "/staff/process").headers["content-security-policy"]
     assert "style-src 'self' 'unsafe-inline';" in process and "script-src 'self';" in process
     assert process.count("unsafe-inline") == 1
-    assert t.page.locator(".moj-sub-navigation__link[aria-current=page]").inner_text() == (
+    assert t.page.locator(".govuk-service-navigation__link[aria-current=page]").inner_text() == (
         "The process"
     )
     drawn = t.page.locator("[data-ct-diagram-drawing] svg")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pyotp
@@ -119,7 +120,7 @@ def test_jag_chair_csp_chair_appeal_chair_and_manager_progress_cases(
     jag.click("link", "Arrange the review meeting")
     jag.date("meeting_date", clock.today())
     jag.fill("Attendees", "Police\nCouncil ASB team\nHousing")
-    jag.choose("Attend")
+    jag.choose("Attend the meeting")
     jag.audit("arrange-meeting")
     jag.button("Arrange the review meeting")
     jag.click("link", "Record that the papers went to the review panel")
@@ -128,13 +129,17 @@ def test_jag_chair_csp_chair_appeal_chair_and_manager_progress_cases(
     jag.click("link", "Record the review meeting")
     jag.date("held_on", clock.today())
     jag.fill("Attendees", "Police\nCouncil ASB team\nHousing")
-    jag.choose("Attend")
+    jag.choose("Attend the meeting")
     jag.audit("review-meeting")
     jag.button("Record the review meeting")
     assert world.state(world.review) == "under_review"
     jag.click("link", "Record the JAG report and recommendations")
     jag.fill("Findings", "Agencies did not share the police logs.")
-    jag.fill("Recommendations (optional)", "Police | Share logs weekly | PC Smith | 2026-04-30")
+    # Recommendations are fieldsets now (issue 12), not pipe-separated lines.
+    jag.fill("Who is it for?", "Police")
+    jag.fill("What should they do?", "Share logs weekly")
+    jag.fill("Named owner (optional)", "PC Smith")
+    jag.date("recommendations-0-due_on", date(2026, 4, 30))
     jag.audit("jag-report")
     jag.button("Record the JAG report and recommendations")
     assert world.state(world.review) == "response_drafted"

@@ -391,8 +391,11 @@ def test_the_start_page_reads_its_timescales_and_contacts_from_the_area_data(
     assert "0116 454 1000" in page
     assert "It is not a complaint about one agency" in page
     assert 'href="/check"' in page and 'href="/apply/who"' in page
-    assert "Exit this page" in page and "https://www.bbc.co.uk/weather" in page
+    # The exit button leaves through /exit (which deletes the answers) for the neutral site.
+    assert "Exit this page" in page and 'href="/exit"' in page
     assert "set-cookie" not in visitor.get("/").headers
+    leaving = visitor.get("/exit", status=303)
+    assert leaving.headers["location"] == "https://www.bbc.co.uk/weather"
 
 
 @pytest.mark.parametrize(

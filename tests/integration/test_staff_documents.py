@@ -130,7 +130,10 @@ def test_the_csp_chair_previews_the_letter_then_issues_it(
 
 @pytest.mark.parametrize(
     ("summary", "message"),
-    [("", "Field required"), ("x" * 5001, "at most 5000 characters")],
+    [
+        ("", "Enter your response to the applicant"),
+        ("x" * 5001, "Your response to the applicant must be 5000 characters or fewer"),
+    ],
 )
 def test_a_bad_response_shows_the_error_summary_and_stores_nothing(
     app: Any,

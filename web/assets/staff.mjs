@@ -5,6 +5,7 @@
 import { initAll } from '/assets/moj/all.bundle.mjs'
 
 initAll()
+revealFollowUps()
 
 const figure = document.querySelector('[data-ct-diagram]')
 
@@ -43,4 +44,21 @@ async function drawDiagram (figure) {
 
 function oneLine (text) {
   return (text || '').replace(/\s+/g, ' ').trim()
+}
+
+// A follow-up question shown only while the choice it belongs to is picked (see
+// staff/event.html). Kept in view when it holds an answer or an error, so nothing typed or
+// reported is ever hidden.
+function revealFollowUps () {
+  for (const box of document.querySelectorAll('[data-ct-reveal-for]')) {
+    const radios = document.querySelectorAll(`input[type="radio"][name="${box.dataset.ctRevealFor}"]`)
+    const keep = box.querySelector('.govuk-form-group--error') ||
+      [...box.querySelectorAll('input, textarea')].some((el) => el.value.trim() !== '')
+    const update = () => {
+      const picked = [...radios].find((r) => r.checked)
+      box.hidden = !keep && (!picked || picked.value !== box.dataset.ctRevealValue)
+    }
+    radios.forEach((r) => r.addEventListener('change', update))
+    update()
+  }
 }

@@ -18,7 +18,7 @@ from web.deps import ClockDep, SessionDep
 from web.public import flow, forms
 from web.public.forms import Errors
 from web.public.pages import PAGES, Page, for_someone_else, role
-from web.public.state import EXPIRED_URL, Refused, load, lost, put, save, timing
+from web.public.state import EXPIRED_URL, Refused, after_refusal, load, lost, put, save, timing
 from web.public.templating import redirect, render
 from web.security import checked_form
 
@@ -117,7 +117,7 @@ def save_address(
     except Refused as refused:
         if refused.extra.get("outside"):
             return redirect(request, "/apply/outside-area")
-        state = FormState(refused.answers, None)
+        state = after_refusal(request, session, clock, refused)
         return show(
             request,
             PAGES["address"].template,
@@ -190,7 +190,7 @@ def save_council(
     except Refused as refused:
         if refused.extra.get("outside"):
             return redirect(request, "/apply/outside-area")
-        state = FormState(refused.answers, None)
+        state = after_refusal(request, session, clock, refused)
         return show(
             request,
             "public/apply/council.html",
@@ -284,7 +284,7 @@ def answer(
     try:
         state = save(request, session, clock, change, create=slug == "who")
     except Refused as refused:
-        state = FormState(refused.answers, None)
+        state = after_refusal(request, session, clock, refused)
         return show(
             request,
             page.template,

@@ -17,7 +17,7 @@ from web.public.apply import CheckedForm, Return, guard, show
 from web.public.forms import Errors
 from web.public.incident_forms import NOT_HATE, parse_incident, parse_report
 from web.public.pages import YES_NO
-from web.public.state import EXPIRED_URL, Refused, load, save
+from web.public.state import EXPIRED_URL, Refused, after_refusal, load, save
 from web.public.templating import redirect, short_date
 
 router = APIRouter(include_in_schema=False)
@@ -106,7 +106,9 @@ def incidents_done(
     try:
         state = save(request, session, clock, change)
     except Refused as refused:
-        return _summary(request, FormState(refused.answers, None), clock, Errors(refused.errors))
+        return _summary(
+            request, after_refusal(request, session, clock, refused), clock, Errors(refused.errors)
+        )
     if not state.started:
         return redirect(request, EXPIRED_URL)
     return redirect(request, flow.next_url("incidents", state.answers, returning=False))
@@ -201,7 +203,7 @@ def add_incident(
     try:
         state = save(request, session, clock, _save_incident(request, form, clock, None))
     except Refused as refused:
-        state = FormState(refused.answers, None)
+        state = after_refusal(request, session, clock, refused)
         values = _incident_values(form)
         return _incident_page(request, state, clock, None, values, Errors(refused.errors))
     if not state.started:
@@ -223,7 +225,7 @@ def change_incident(
     try:
         state = save(request, session, clock, _save_incident(request, form, clock, number))
     except Refused as refused:
-        state = FormState(refused.answers, None)
+        state = after_refusal(request, session, clock, refused)
         values = _incident_values(form)
         return _incident_page(
             request, state, clock, number, values, Errors(refused.errors), returning
@@ -327,7 +329,7 @@ def _report_route(
     try:
         state = save(request, session, clock, _save_report(form, clock, number, report_number))
     except Refused as refused:
-        state = FormState(refused.answers, None)
+        state = after_refusal(request, session, clock, refused)
         return _report_page(
             request,
             state,
@@ -434,7 +436,7 @@ def remove(
     try:
         state = save(request, session, clock, change)
     except Refused as refused:
-        state = FormState(refused.answers, None)
+        state = after_refusal(request, session, clock, refused)
         return _remove_page(request, state, clock, refused.extra["q"], Errors(refused.errors))
     return _after(request, state, False)
 

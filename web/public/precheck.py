@@ -19,7 +19,7 @@ from web.public.apply import CheckedForm, area_id
 from web.public.forms import Errors
 from web.public.incident_forms import parse_quick_incident
 from web.public.pages import YES_NO
-from web.public.state import Refused, load, put, save, timing
+from web.public.state import Refused, after_refusal, load, put, save, timing
 from web.public.templating import redirect, render, short_date
 from web.security import rate_limited
 
@@ -135,7 +135,7 @@ def _save_incident(
     try:
         save(request, session, clock, _saving(form, clock.today(), number), create=True)
     except Refused as refused:
-        state = FormState(refused.answers, None)
+        state = after_refusal(request, session, clock, refused)
         return _incident_form(request, state, clock, number, dict(form), refused.errors)
     return redirect(request, LIST)
 
@@ -210,7 +210,7 @@ def remove(
     try:
         save(request, session, clock, change)
     except Refused as refused:
-        state = FormState(refused.answers, None)
+        state = after_refusal(request, session, clock, refused)
         return _page(
             request,
             "public/apply/remove.html",

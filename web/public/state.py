@@ -75,3 +75,13 @@ def put(key: str, value: Any) -> Change:
         return answers
 
     return change
+
+
+def after_refusal(request: Request, session: Session, clock: Clock, refused: Any) -> FormState:
+    """The answers as they were, for a page answered with errors (422).
+
+    Sending a page is activity even when it does not parse, so the expiry is pushed back as
+    for any page, and the error page shows the same warning and "we delete them at" time.
+    """
+    kept = load(request, session, clock)
+    return FormState(refused.answers, kept.expires_at)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from engine import registry
 from engine.clock import Clock
@@ -17,7 +17,7 @@ from engine.services.form_sessions import FormState
 from web.deps import ClockDep, SessionDep
 from web.public import answers as summary
 from web.public.apply import CheckedForm, area_id
-from web.public.state import EXPIRED_URL, load, lost, timing
+from web.public.state import EXPIRED_URL, after_refusal, load, lost, timing
 from web.public.templating import redirect, render
 from web.security import browser, forget_browser, rate_limited
 
@@ -106,7 +106,9 @@ def _send(request: Request, declared: bool) -> Response:
         except form_sessions.FormExpired:
             return redirect(request, EXPIRED_URL)
         except _Refused as refused:
-            return _check_page(request, FormState(refused.answers, None), clock, refused.missing)
+            return _check_page(
+                request, after_refusal(request, session, clock, refused), clock, refused.missing
+            )
         except InvalidInput as exc:
             return _engine_refused(request, session, clock, exc)
     forget_browser(request)
@@ -179,6 +181,11 @@ def keep_alive(
     request: Request, session: SessionDep, clock: ClockDep, form: CheckedForm
 ) -> Response:
     state = load(request, session, clock)
+    if "application/json" in request.headers.get("accept", ""):
+        # The timeout warning's fetch (web/assets/timeout.mjs): no reload, focus stays put.
+        if not state.started:
+            return JSONResponse({"expired": True}, status_code=410)
+        return JSONResponse(timing(state, clock), headers={"cache-control": "no-store"})
     back = str(form.get("back", ""))
     # Only back to one of our own form pages: never an open redirect.
     safe = back.startswith(("/apply/", "/check")) and "//" not in back and "\\" not in back

@@ -12,8 +12,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from engine.settings import Settings
 from engine.threshold import format_date
+from web.fingerprints import asset
 from web.public import pages
-from web.security import csrf_token, set_browser_cookie
+from web.security import masked_csrf_token, set_browser_cookie
+from web.staff.wording import in_words
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 SERVICE_NAME = "Apply for an ASB Case Review"
@@ -90,8 +92,11 @@ def make_environment(settings: Settings) -> Environment:
     )
     env.globals.update(
         service_name=SERVICE_NAME,
-        exit_url=settings.exit_page_url,
+        # Through our own route, so leaving also deletes the answers (web/public/support.py).
+        exit_url="/exit",
         error_for=error_for,
+        asset=asset,
+        in_words=in_words,
         date_items=date_items,
         options=options,
     )
@@ -105,7 +110,7 @@ def render(
     env: Environment = request.app.state.templates
     values = {"request": request, "errors": None, **(context or {})}
     if "csrf" not in values and getattr(request.state, "browser", None) is not None:
-        values["csrf"] = csrf_token(request)
+        values["csrf"] = masked_csrf_token(request)
     response = HTMLResponse(env.get_template(name).render(values), status_code=status)
     # Answers about a victim must not sit in a shared computer's cache or history store.
     response.headers["cache-control"] = "no-store"

@@ -19,6 +19,7 @@ from web.deps import ClockDep, SessionDep, SignedInStaff
 from web.public.templating import render as render_page
 from web.security import browser, checked_form
 from web.staff import forms
+from web.staff import session as staff_session
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 
@@ -47,6 +48,7 @@ def letter_form(
         "issue_url": f"/staff/cases/{reference}/events/{found['event']}",
     }
     browser(request)  # every staff page carries this browser's CSRF token
+    context = staff_session.page_extras(request, context)
     return render_page(request, "staff/letter_preview.html", context, status=status)
 
 
@@ -63,8 +65,8 @@ async def preview_letter(
     version = int(text) if text.isdigit() else -1
     event = documents.RESPONSE_EVENT
     found = queries.event_form(session, reference=reference, event=event, actor=actor, clock=clock)
-    fields = forms.fields_for(found["model"])
-    data, errors = forms.parse(fields, form)
+    fields = forms.fields_for(found["model"], event)
+    data, errors = forms.check(fields, found["model"], *forms.parse(fields, form))
     letter = None
     if not errors:
         try:
@@ -72,7 +74,7 @@ async def preview_letter(
                 session, reference=reference, data=data, actor=actor, clock=clock
             )
         except InvalidInput as exc:
-            errors = {forms.field_of(e.get("field"), fields): e["message"] for e in exc.errors}
+            errors = forms.engine_errors(fields, exc.errors)
     session.rollback()  # a preview only reads
     return letter_form(
         request,

@@ -1,24 +1,31 @@
-"""Action forms drawn from a transition's pydantic data model, and the posted form read back."""
+"""Action forms drawn from a transition's pydantic data model, and the posted form read back.
+
+The words (labels, hints, choices, messages) come from web/staff/wording.py; this module
+reads the boxes into the event's data, with the data's shape unchanged for the engine
+(`recommendations: list[{recipient_body, action, owner, due_on}]`, `recommendation: int`),
+and finds every problem at once, in page order, one message per field.
+"""
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from web.public.forms import read_date
+from web.staff.wording import DATE_HINT, RECOMMENDATION_PARTS, REVEALS, words_for
 
 DATE_PARTS = ("day", "month", "year")
-# A recommendation per line: the four parts a JAG report gives each one.
-RECOMMENDATION_HINT = (
-    "One per line: who it is for | what they will do | named owner | due date (YYYY-MM-DD). "
-    "Owner and due date may be left empty."
-)
+REC = "recommendations"
+ADD_ROW, REMOVE_ROW = "add_recommendation", "remove_recommendation"
+MAX_ROWS = 50
+_ROW = re.compile(r"^recommendations-(\d+)-")
 
 
 @dataclass(frozen=True)
@@ -29,24 +36,41 @@ class FormField:
     required: bool
     hint: str = ""
     choices: tuple[str, ...] = field(default_factory=tuple)
+    what: str = ""  # for messages: "Enter {what}", "Select {what}"
+    choice_text: dict[str, str] = field(default_factory=dict)
+    reveals: dict[str, str] = field(default_factory=dict)  # choice -> field shown under it
+    revealed: bool = False  # shown under a choice of another field, not on its own
 
 
-def fields_for(model: type[BaseModel] | None) -> list[FormField]:
+def fields_for(model: type[BaseModel] | None, event: str = "") -> list[FormField]:
     """One form field per model field, in the model's order."""
     if model is None:
         return []
-    return [_field(name, info) for name, info in model.model_fields.items()]
+    return [_field(name, info, event) for name, info in model.model_fields.items()]
 
 
-def _field(name: str, info: Any) -> FormField:
+def _field(name: str, info: Any, event: str) -> FormField:
     kind, choices = _kind(info.annotation, name)
-    hint = info.description or (RECOMMENDATION_HINT if kind == "recommendations" else "")
+    words = words_for(event, name)
+    hint = words.hint or (DATE_HINT if kind == "date" else "")
+    if kind == "date" and words.hint:
+        hint = f"{words.hint} {DATE_HINT}"
     if kind == "lines":
-        hint = hint or "One per line."
-    if kind == "pairs":
-        hint = hint or "One per line, as: name: text."
-    label = name.replace("_", " ").capitalize()
-    return FormField(name, label, kind, info.is_required(), hint, choices)
+        hint = hint or info.description or "One per line."
+    reveals = {c: REVEALS[(name, c)] for c in choices if (name, c) in REVEALS}
+    revealed = any(target == name for target in REVEALS.values())
+    return FormField(
+        name,
+        words.label,
+        kind,
+        info.is_required(),
+        hint,
+        choices,
+        words.what,
+        {c: words.choices.get(c) or c.replace("_", " ").capitalize() for c in choices},
+        reveals,
+        revealed,
+    )
 
 
 def _kind(annotation: Any, name: str) -> tuple[str, tuple[str, ...]]:
@@ -80,16 +104,26 @@ def _without_none(annotation: Any) -> Any:
     return annotation
 
 
+# --- reading the posted form -------------------------------------------------------------
+
+
+class EventData(dict[str, Any]):
+    """The event's data; `rows` says which fieldset each recommendation came from."""
+
+    rows: list[int]
+
+
 def parse(fields: list[FormField], form: FormData) -> tuple[dict[str, Any], dict[str, str]]:
     """The event data from the posted form, and messages for what could not be read.
 
-    Only shape is checked here (dates, numbers); the engine validates the meaning.
+    Only shape is checked here (dates, numbers); `check` adds what the model refuses.
     """
-    data: dict[str, Any] = {}
+    data = EventData()
+    data.rows = []
     errors: dict[str, str] = {}
     for f in fields:
         try:
-            value = _read(f, form)
+            value = _read(f, form, errors, data.rows)
         except ValueError as exc:
             errors[f.name] = str(exc)
             continue
@@ -98,10 +132,10 @@ def parse(fields: list[FormField], form: FormData) -> tuple[dict[str, Any], dict
     return data, errors
 
 
-def _read(f: FormField, form: FormData) -> Any:
+def _read(f: FormField, form: FormData, errors: dict[str, str], rows: list[int]) -> Any:
     raw = str(form.get(f.name, "")).strip()
     if f.kind == "date":
-        return _date(f, form)
+        return _date(f.name, f.label, form)
     if f.kind == "checkbox":
         # Ticked or left out: an unticked box leaves the event's default.
         return True if form.get(f.name) == "yes" else None
@@ -116,17 +150,19 @@ def _read(f: FormField, form: FormData) -> Any:
     if f.kind == "pairs":
         return _pairs(f, raw)
     if f.kind == "recommendations":
-        return [_recommendation(line) for line in raw.splitlines() if line.strip()]
+        if raw:  # a list pasted as lines ("who | what | owner | due"), as older forms sent
+            return [_recommendation_line(line) for line in raw.splitlines() if line.strip()]
+        return _recommendation_rows(form, errors, rows)
     if f.kind == "changes":
         return [_change(line) for line in raw.splitlines() if line.strip()]
     return raw or None
 
 
-def _date(f: FormField, form: FormData) -> str | None:
-    parts = [str(form.get(f"{f.name}-{p}", "")) for p in DATE_PARTS]
+def _date(name: str, label: str, form: FormData) -> str | None:
+    parts = [str(form.get(f"{name}-{p}", "")) for p in DATE_PARTS]
     if not any(p.strip() for p in parts):
-        return None  # left out: the engine says whether it was needed
-    value, problem = read_date(parts, what=f.label)
+        return None  # left out: the model says whether it was needed
+    value, problem = read_date(parts, what=label)
     if problem is not None:
         raise ValueError(problem[1])
     return value.isoformat() if value else None
@@ -144,7 +180,7 @@ def _pairs(f: FormField, raw: str) -> dict[str, str] | None:
     return pairs or None
 
 
-def _recommendation(line: str) -> dict[str, Any]:
+def _recommendation_line(line: str) -> dict[str, Any]:
     parts = [p.strip() for p in line.split("|")]
     if len(parts) < 2 or len(parts) > 4:
         raise ValueError("Write each recommendation as: who it is for | what they will do")
@@ -174,6 +210,155 @@ def _change(line: str) -> dict[str, Any]:
     return change
 
 
+def row_count(values: dict[str, Any] | FormData) -> int:
+    """How many recommendation fieldsets the posted form had (at least one)."""
+    rows = [int(m.group(1)) for k in values.keys() if (m := _ROW.match(k))]
+    return min(max(rows, default=0) + 1, MAX_ROWS)
+
+
+def _recommendation_rows(
+    form: FormData, errors: dict[str, str], rows: list[int]
+) -> list[dict[str, Any]] | None:
+    """The repeatable fieldsets, skipping rows left empty; each problem named by its box."""
+    kept = []
+    for i in range(row_count(form)):
+        box = {
+            p: str(form.get(f"{REC}-{i}-{p}", "")).strip()
+            for p in ("recipient_body", "action", "owner")
+        }
+        due_parts = [str(form.get(f"{REC}-{i}-due_on-{p}", "")).strip() for p in DATE_PARTS]
+        if not any(box.values()) and not any(due_parts):
+            continue
+        rec: dict[str, Any] = {"recipient_body": box["recipient_body"], "action": box["action"]}
+        if box["owner"]:
+            rec["owner"] = box["owner"]
+        n = len(kept) + 1
+        try:
+            due = _date(f"{REC}-{i}-due_on", f"The due date of recommendation {n}", form)
+        except ValueError as exc:
+            errors[f"{REC}-{i}-due_on"] = str(exc)
+            due = None
+        if due:
+            rec["due_on"] = due
+        rows.append(i)  # which fieldset, so a message can point at its boxes
+        kept.append(rec)
+    return kept or None
+
+
+def rows_changed(form: FormData) -> dict[str, Any] | None:
+    """With "Add another recommendation" or a "Remove" pressed (no scripts needed), the
+    form's values with the rows changed; None when neither was pressed."""
+    values = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    if ADD_ROW in form:
+        values.pop(ADD_ROW, None)
+        values[f"{REC}-{row_count(form)}-recipient_body"] = ""
+        return values
+    removing = str(form.get(REMOVE_ROW, ""))
+    if not removing.isdigit():
+        return None
+    gone, kept = int(removing), {}
+    for key, value in values.items():
+        m = _ROW.match(key)
+        if key == REMOVE_ROW or (m and int(m.group(1)) == gone):
+            continue
+        if m and int(m.group(1)) > gone:
+            key = f"{REC}-{int(m.group(1)) - 1}-{key[m.end() :]}"
+        kept[key] = value
+    return kept
+
+
+# --- every problem at once, in GOV.UK words ------------------------------------------------
+
+
+def check(
+    fields: list[FormField],
+    model: type[BaseModel] | None,
+    data: dict[str, Any],
+    errors: dict[str, str],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The data ready for the engine, and every problem with it: the boxes that could not be
+    read and everything the model refuses, one message per field, in the page's order."""
+    rows: list[int] = getattr(data, "rows", [])
+    if model is not None:
+        readable = {k: v for k, v in data.items() if k not in errors}
+        try:
+            model.model_validate(readable)
+        except ValidationError as exc:
+            for e in exc.errors():
+                name, message = _message(fields, e, rows)
+                if name and not any(k == name or k.startswith(f"{name}-") for k in errors):
+                    errors.setdefault(name, message)
+    return data, in_page_order(fields, errors)
+
+
+def _message(fields: list[FormField], e: Any, rows: list[int]) -> tuple[str, str]:
+    loc = [str(p) for p in e["loc"]]
+    by_name = {f.name: f for f in fields}
+    f = by_name.get(loc[0]) if loc else None
+    if f is None:
+        return (fields[0].name if fields else "event"), str(e["msg"])
+    if f.kind == "recommendations" and len(loc) >= 3 and loc[1].isdigit():
+        n = int(loc[1])
+        row = rows[n] if n < len(rows) else n
+        part = loc[2]
+        label, what = RECOMMENDATION_PARTS.get(part, (part, part))
+        what = what.format(n=n + 1)
+        name = f"{REC}-{row}-{part}"
+        if e["type"] in ("missing", "string_too_short"):
+            return name, f"Enter {what}"
+        if e["type"] == "string_too_long":
+            return (
+                name,
+                f"{what[0].upper()}{what[1:]} must be {e['ctx']['max_length']} characters or fewer",
+            )
+        return name, f"Enter {what}"
+    return f.name, field_message(f, e["type"], e.get("ctx") or {})
+
+
+def field_message(f: FormField, kind: str, ctx: dict[str, Any]) -> str:
+    what = f.what or f"the {f.label.lower()}"
+    choose = f.kind in ("radios", "checkbox") or (f.kind == "number" and f.name == "recommendation")
+    if kind in ("missing", "string_too_short", "too_short", "literal_error", "enum"):
+        if f.kind == "lines" or kind == "too_short" and f.kind != "recommendations":
+            return f"Enter {what}"
+        return f"{'Select' if choose else 'Enter'} {what}"
+    if kind in ("string_too_long", "too_long"):
+        limit = ctx.get("max_length")
+        unit = "characters" if kind == "string_too_long" else "lines"
+        return f"{f.label} must be {limit} {unit} or fewer"
+    if kind.startswith("date"):
+        return f"{f.label} must be a real date"
+    if kind.startswith("int") or kind == "greater_than_equal":
+        return f"Select {what}" if choose else f"{f.label} must be a whole number"
+    if kind == "value_error" and f.name.endswith("email"):
+        return f"Enter {what} in the correct format, like name@example.com"
+    return f"Enter {what}"
+
+
+def in_page_order(fields: list[FormField], errors: dict[str, str]) -> dict[str, str]:
+    """The errors in the order their boxes come on the page (a revealed box under its choice)."""
+    order: list[str] = []
+    for f in fields:
+        if f.revealed:
+            continue
+        order.append(f.name)
+        order.extend(f.reveals.values())
+    rank = {name: i for i, name in enumerate(order)}
+
+    def key(name: str) -> tuple[int, int, int]:
+        m = _ROW.match(name)
+        base = REC if m else name
+        part = name[m.end() :] if m else ""
+        parts = list(RECOMMENDATION_PARTS)
+        return (
+            rank.get(base, len(rank)),
+            int(m.group(1)) if m else 0,
+            parts.index(part) if part in parts else 0,
+        )
+
+    return {name: errors[name] for name in sorted(errors, key=key)}
+
+
 def field_of(engine_field: str | None, fields: list[FormField]) -> str:
     """The form field an engine error names ("data.reasons" or "reasons" → "reasons")."""
     names = [f.name for f in fields]
@@ -184,24 +369,42 @@ def field_of(engine_field: str | None, fields: list[FormField]) -> str:
     return names[0] if names else "event"
 
 
+def engine_errors(fields: list[FormField], errors: list[dict[str, Any]]) -> dict[str, str]:
+    """The engine's refusals as one message per field, in page order."""
+    found: dict[str, str] = {}
+    for e in errors:
+        found.setdefault(field_of(e.get("field"), fields), e["message"])
+    return in_page_order(fields, found)
+
+
+def anchor(f_kind: str | None, name: str) -> str:
+    """The id an error links to: a date's day box; a radio group's first radio; else the box."""
+    if f_kind == "date" or name.endswith("-due_on"):
+        return f"{name}-day"
+    return name
+
+
 def event_form_context(
     actor: Any, found: dict[str, Any], values: dict[str, Any], errors: dict[str, str], version: int
 ) -> dict[str, Any]:
-    """What every event form page shows: its fields with the values given, the errors (each
-    linked to its field: a date to its day box), the case version and the way back."""
-    fields = fields_for(found["model"])
+    """What every event form page shows: its fields with the values given, the errors (one
+    link each, in page order: a date to its day box), the case version and the way back."""
+    fields = fields_for(found["model"], found["event"])
     kinds = {f.name: f.kind for f in fields}
-
-    def anchor(name: str) -> str:
-        return f"{name}-day" if kinds.get(name) == "date" else name
-
+    by_name = {f.name: f for f in fields}
+    ordered = in_page_order(fields, errors)
     return {
         "actor": actor,
         "found": found,
         "fields": fields,
+        "fields_by_name": by_name,
         "values": values,
-        "errors": errors or None,
-        "error_list": [{"text": m, "href": f"#{anchor(n)}"} for n, m in errors.items()],
+        "errors": ordered or None,
+        "error_list": [
+            {"text": m, "href": f"#{anchor(kinds.get(n), n)}"} for n, m in ordered.items()
+        ],
+        "rows": range(row_count(values)),
+        "choices_from_case": found["case"].get("recommendations", []),
         "version": version,
         "back_url": f"/staff/cases/{found['case']['reference']}",
     }

@@ -112,11 +112,11 @@ async def enter_application(
     choices = intake.intake_form_localities(actor)
     values = {k: str(v) for k, v in form.items() if k != "csrf_token"}
     body, slots, errors = read_application(form, clock.today())
-    if not errors:
-        try:
-            application = ApplicationIn.model_validate(body)
-        except ValidationError as exc:
-            errors = _pydantic_errors(exc, slots)
+    try:  # even with a bad date: every problem is reported at once
+        application = ApplicationIn.model_validate(body)
+    except ValidationError as exc:
+        for name, message in _pydantic_errors(exc, slots).items():
+            errors.setdefault(name, message)
     if errors:
         return _application_form(request, actor, choices, values, errors, status=422)
     session.rollback()  # end any read before the service opens its own transaction
@@ -179,7 +179,7 @@ def _application_form(
         "localities": choices,
         "values": values,
         "errors": errors or None,
-        "error_list": [{"text": m, "href": f"#{_anchor(n)}"} for n, m in errors.items()],
+        "error_list": _in_page_order(errors, APPLICATION_ORDER),
         "channels": CHANNELS,
         "channel_hints": CHANNEL_HINTS,
         "applicant_roles": ROLES,
@@ -192,6 +192,52 @@ def _application_form(
         "back_url": "/staff",
     }
     return render(request, "staff/apply.html", context, status=status)
+
+
+def _incident_boxes(i: int) -> list[str]:
+    boxes = [f"inc{i}_{b}" for b in ("date", "place", "description", "hate", "characteristic")]
+    for j in range(1, REPORT_SLOTS + 1):
+        boxes += [f"inc{i}_rep{j}_{b}" for b in ("agency", "date", "reference")]
+    return boxes
+
+
+# The boxes in the order the pages show them (staff/apply.html, staff/complaint.html), so
+# the error summary reads in the same order as the page; boxes not listed go last.
+APPLICATION_ORDER = [
+    "channel",
+    "locality",
+    "applicant_role",
+    *(f"applicant_{f}" for f in PERSON_FIELDS),
+    "consent_detail",
+    *(f"victim_{f}" for f in PERSON_FIELDS),
+    "contact_preference",
+    "accessibility_needs",
+    "involvement",
+    "vulnerabilities",
+    "impact",
+    "outcome_wanted",
+    *(box for i in range(1, INCIDENT_SLOTS + 1) for box in _incident_boxes(i)),
+    "consent_to_share",
+    "declaration",
+]
+COMPLAINT_ORDER = [
+    "locality",
+    "name",
+    "postcode",
+    "email",
+    "incident_on",
+    "reported_on",
+    "agency",
+    "reference",
+    "description",
+]
+
+
+def _in_page_order(errors: dict[str, str], order: list[str]) -> list[dict[str, str]]:
+    """The error summary: one link per box, in the page's order."""
+    rank = {name: i for i, name in enumerate(order)}
+    names = sorted(errors, key=lambda n: rank.get(n, len(rank)))
+    return [{"text": errors[n], "href": f"#{_anchor(n)}"} for n in names]
 
 
 def _anchor(name: str) -> str:
@@ -398,6 +444,8 @@ def _form_field(engine_field: str | None, slots: Slots) -> str:
             field = parts[4] if len(parts) > 4 else "agency"
             return f"inc{row}_rep{rep}_{'date' if field == 'reported_date' else field}"
         field = parts[2] if len(parts) > 2 else "date"
+        if field == "reports":  # none given: the first report's box is where to add one
+            return f"inc{row}_rep1_agency"
         names = {"perceived_characteristic": "characteristic", "hate_incident": "hate"}
         return f"inc{row}_{names.get(field, field)}"
     if parts[0] in ("applicant", "victim") and len(parts) > 1:
@@ -454,13 +502,12 @@ async def record_complaint(
     for name in ("name", "description"):
         if not get(name):
             errors[name] = f"Enter {COMPLAINT_LABELS[name]}"
-    if not errors:
-        try:
-            complaint = complaints.ComplaintIn.model_validate(body)
-        except ValidationError as exc:
-            for e in exc.errors():
-                name = str(e["loc"][0]) if e["loc"] else "name"
-                errors.setdefault(name, _complaint_message(name, e))
+    try:  # even with a bad date: every problem is reported at once
+        complaint = complaints.ComplaintIn.model_validate(body)
+    except ValidationError as exc:
+        for e in exc.errors():
+            name = str(e["loc"][0]) if e["loc"] else "name"
+            errors.setdefault(name, _complaint_message(name, e))
     if errors:
         return _complaint_form(request, actor, choices, values, errors, status=422)
     session.rollback()
@@ -499,7 +546,7 @@ def _complaint_form(
         "localities": choices,
         "values": values,
         "errors": errors or None,
-        "error_list": [{"text": m, "href": f"#{_anchor(n)}"} for n, m in errors.items()],
+        "error_list": _in_page_order(errors, COMPLAINT_ORDER),
         "agencies": AGENCIES,
         "back_url": "/staff",
     }

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from jinja2.filters import do_title
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from engine import queries, registry, worklists
 from engine.errors import (
@@ -40,6 +40,7 @@ from web.security import (
 )
 from web.staff import documents as staff_documents
 from web.staff import forms
+from web.staff import session as staff_session
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -49,7 +50,8 @@ LOGIN_LIMIT = Depends(rate_limited("login"))
 
 @router.get("/login")
 def login_page(request: Request) -> Response:
-    return render(request, "staff/login.html", {"values": {}})
+    kept = request.query_params.get("kept") == "1"
+    return render(request, "staff/login.html", {"values": {}, "kept": kept})
 
 
 @router.post("/login", dependencies=[LOGIN_LIMIT])
@@ -104,7 +106,7 @@ async def enrol(request: Request, session: SessionDep, clock: ClockDep) -> Respo
         context = {**enrol_context(setup), "errors": {"code": exc.detail}}
         context["error_list"] = [{"text": exc.detail, "href": "#code"}]
         return render(request, "staff/enrol.html", context, status=401)
-    response = redirect(request, "/staff")
+    response = redirect(request, staff_session.after_sign_in(session, clock, token))
     set_staff_cookie(request, response, token)
     return response
 
@@ -131,7 +133,7 @@ async def code(request: Request, session: SessionDep, clock: ClockDep) -> Respon
         return _login_error(request, "staff/login.html", "email", exc.detail, {})
     except NotAuthenticated as exc:
         return _login_error(request, "staff/code.html", "code", exc.detail, {})
-    response = redirect(request, "/staff")
+    response = redirect(request, staff_session.after_sign_in(session, clock, token))
     set_staff_cookie(request, response, token)
     return response
 
@@ -289,7 +291,13 @@ def case_page(
     reference: str, request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
 ) -> Response:
     case = case_views.case_page(session, reference=reference, actor=actor, clock=clock)
-    return render(request, "staff/case.html", {"actor": actor, "case": case})
+    context: dict[str, Any] = {"actor": actor, "case": case}
+    recorded = request.query_params.get("recorded", "")
+    labels = case.get("event_labels", {})
+    if recorded in labels:  # only a label from the workflow, never text from the address
+        state = case.get("state_label", "")
+        context["success_banner"] = f"Recorded: {labels[recorded]}. The case is now: {state}."
+    return render(request, "staff/case.html", context)
 
 
 @router.get("/cases/{reference}/events/{event}")
@@ -302,7 +310,14 @@ def event_page(
     clock: ClockDep,
 ) -> Response:
     found = queries.event_form(session, reference=reference, event=event, actor=actor, clock=clock)
-    return _event_form(request, actor, found, {}, {}, found["case"]["version"])
+    kept = staff_session.restored(request, session, clock, actor)
+    if kept is None:
+        return _event_form(request, actor, found, {}, {}, found["case"]["version"])
+    # The version the text was written against: if the case moved on meanwhile, sending it
+    # shows "this case changed" (with the text offered back) rather than overwriting.
+    version = _int(kept.get("version")) if "version" in kept else found["case"]["version"]
+    request.state.kept_banner = staff_session.KEPT_BANNER
+    return _event_form(request, actor, found, kept, {}, version)
 
 
 @router.post("/cases/{reference}/events/{event}")
@@ -323,10 +338,15 @@ async def fire_event(
     except (NotFound, NotAllowed) as exc:
         # The event may have gone because someone else moved the case on: say so.
         session.rollback()
-        return _changed(request, actor, session, clock, reference, version, unless_same=exc)
+        return _changed(
+            request, actor, session, clock, reference, version, unless_same=exc, typed=form
+        )
     session.rollback()  # end the read before the service opens its own transaction
-    fields = forms.fields_for(found["model"])
-    data, errors = forms.parse(fields, form)
+    rows = forms.rows_changed(form)
+    if rows is not None:  # "Add another recommendation" or "Remove": the form again
+        return _event_form(request, actor, found, rows, {}, version)
+    fields = forms.fields_for(found["model"], event)
+    data, errors = forms.check(fields, found["model"], *forms.parse(fields, form))
     if errors:
         return _event_form(request, actor, found, dict(form), errors, version, status=422)
     try:
@@ -341,12 +361,13 @@ async def fire_event(
         )
     except StaleVersion:
         session.rollback()
-        return _changed(request, actor, session, clock, reference, version)
+        return _changed(request, actor, session, clock, reference, version, typed=form)
     except InvalidInput as exc:
         session.rollback()
-        errors = {forms.field_of(e.get("field"), fields): e["message"] for e in exc.errors}
+        errors = forms.engine_errors(fields, exc.errors)
         return _event_form(request, actor, found, dict(form), errors, version, status=422)
-    return redirect(request, f"/staff/cases/{reference}")
+    # Post/redirect/get, with the event named for the success banner on the case page.
+    return redirect(request, f"/staff/cases/{reference}?recorded={event}")
 
 
 def _event_form(
@@ -376,14 +397,22 @@ def _changed(
     version: int,
     *,
     unless_same: Exception | None = None,
+    typed: Any = None,
 ) -> Response:
-    """The "this case changed" page; raises `unless_same` if nothing did change."""
+    """The "this case changed" page; raises `unless_same` if nothing did change.
+
+    What was typed is offered back: shown on the page to copy, and kept as a draft that the
+    event's form (if it can still be used) opens with.
+    """
     case = queries.changes_since(
         session, reference=reference, version=version, actor=actor, clock=clock
     )
+    session.rollback()
     if unless_same is not None and (version < 1 or not case["changes"]):
         raise unless_same
-    return render(request, "staff/changed.html", {"actor": actor, "case": case}, status=409)
+    offered = staff_session.offer_back(request, session, actor, typed)
+    context = {"actor": actor, "case": case, **offered}
+    return render(request, "staff/changed.html", context, status=409)
 
 
 def _int(value: Any) -> int:
@@ -394,9 +423,10 @@ def _int(value: Any) -> int:
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> Response:
-    """Every staff page carries this browser's CSRF token: the sign-out button is a form."""
+    """Every staff page carries this browser's CSRF token (the sign-out button is a form);
+    a signed-in page also carries the idle warning and its forms the signed draft owner."""
     browser(request)
-    return render_page(request, name, context, status=status)
+    return render_page(request, name, staff_session.page_extras(request, context), status=status)
 
 
 def _login_error(
@@ -406,10 +436,6 @@ def _login_error(
     error_list = [{"text": message, "href": f"#{field}"}]
     context = {"errors": errors, "error_list": error_list, "values": values}
     return render(request, template, context, status=401)
-
-
-def _to_sign_in(request: Request, _exc: Exception) -> Response:
-    return RedirectResponse("/staff/login", status_code=303)
 
 
 ERROR_TITLES = {
@@ -440,7 +466,8 @@ def _staff_errors(previous: Any) -> Any:
 
 def install(app: FastAPI) -> None:
     """The staff router, the sign-in redirect, and staff error pages (after the public ones)."""
-    app.add_exception_handler(SignInRequired, _to_sign_in)
+    app.add_exception_handler(SignInRequired, staff_session.to_sign_in)
+    app.include_router(staff_session.router)
     for kind in (StarletteHTTPException, EngineError, RequestValidationError, Exception):
         previous = app.exception_handlers.get(kind)
         if previous is not None:
