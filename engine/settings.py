@@ -30,7 +30,11 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_ssl: bool = False
-    smtp_timeout_seconds: float = 10.0
+    # Connecting and each command. The reply to the end of the message body (the relay
+    # accepting it for delivery) gets far longer: relays scan mail before they answer, and
+    # RFC 5321 (4.5.3.2.6) asks clients to wait up to 10 minutes for it.
+    smtp_timeout_seconds: float = 30.0
+    smtp_data_timeout_seconds: float = 300.0
     notify_api_key: SecretStr | None = None
     notify_base_url: str = "https://api.notifications.service.gov.uk"
     # --- the public pages (web/public) ---

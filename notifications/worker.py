@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from apscheduler.schedulers.base import BaseScheduler
 
@@ -18,7 +18,7 @@ from engine.sweeps import sweep_deadlines
 from notifications.channels import Channel, ChannelRouter
 from notifications.channels.log import LogChannel
 from notifications.channels.smtp import SmtpChannel
-from notifications.outbox import dispatch_once
+from notifications.outbox import Journal, dispatch_once
 
 log = logging.getLogger(__name__)
 # The outbox is looked at more often than the deadlines: a receipt should not wait a minute.
@@ -33,6 +33,8 @@ class Worker:
     channel: Channel
     name: str
     base_url: str = ""
+    # Outcomes whose "sent" mark could not be written yet: kept across passes.
+    journal: Journal = field(default_factory=Journal)
 
     def sweep(self) -> int:
         return sweep_deadlines(self.session_factory, clock=self.clock)
@@ -44,6 +46,7 @@ class Worker:
             clock=self.clock,
             worker=self.name,
             base_url=self.base_url,
+            journal=self.journal,
         )
 
     def run_once(self) -> tuple[int, int]:

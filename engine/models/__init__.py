@@ -15,6 +15,7 @@ from engine.models.complaint import ReportAudit
 from engine.models.document import Document
 from engine.models.equalities import EqualitiesResponse
 from engine.models.form_session import FormSession
+from engine.models.ops import IdempotentRequest, WorkerHeartbeat
 from engine.models.org import Area, Group, Locality, Partnership
 from engine.models.outbox import OutboxMessage
 from engine.models.users import ApiToken, RoleGrant, StaffSession, User
@@ -30,6 +31,7 @@ __all__ = [
     "EqualitiesResponse",
     "FormSession",
     "Group",
+    "IdempotentRequest",
     "Incident",
     "Locality",
     "OutboxMessage",
@@ -42,4 +44,5 @@ __all__ = [
     "RoleGrant",
     "StaffSession",
     "User",
+    "WorkerHeartbeat",
 ]
