@@ -17,6 +17,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CTENGINE_DATABASE_URL", "DATABASE_URL"),
     )
     database_schema: str | None = None
+    # A request never waits on the database for long: a statement running longer, or a
+    # lock waited for longer, is cancelled and the request answered 503 with Retry-After.
+    # (SQLite has no statement timeout; its lock wait is the lock timeout.)
+    db_statement_timeout_ms: int = 15_000
+    db_lock_timeout_ms: int = 5_000
+    db_connect_timeout_seconds: int = 5
     base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 1_000_000
     sweep_interval_seconds: int = 60

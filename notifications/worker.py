@@ -12,6 +12,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from engine import registry
 from engine.clock import Clock, SystemClock
 from engine.db import SessionFactory
+from engine.models import WorkerHeartbeat
 from engine.scheduler import Job, build_scheduler
 from engine.settings import Settings
 from engine.sweeps import sweep_deadlines
@@ -51,7 +52,19 @@ class Worker:
 
     def run_once(self) -> tuple[int, int]:
         """One deadline sweep and one dispatch pass: (deadlines moved on, messages sent)."""
+        self.beat()
         return self.sweep(), self.dispatch()
+
+    def beat(self) -> None:
+        """Stamp this worker's heartbeat (read by /readyz and /metrics)."""
+        now = self.clock.now()
+        with self.session_factory() as session:
+            row = session.get(WorkerHeartbeat, self.name)
+            if row is None:
+                row = WorkerHeartbeat(name=self.name, started_at=now, beat_at=now)
+            row.beat_at = now
+            session.add(row)
+            session.commit()
 
     def tick(self) -> None:
         _logged(self.run_once)
@@ -60,6 +73,7 @@ class Worker:
         _logged(self.sweep)
 
     def dispatch_tick(self) -> None:
+        _logged(self.beat)
         _logged(self.dispatch)
 
     def purge_tick(self) -> None:

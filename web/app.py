@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from starlette.staticfiles import StaticFiles
 
 from engine.clock import Clock, SystemClock
-from engine.db import make_engine, make_session_factory
+from engine.db import make_engine, make_session_factory, settings_timeouts
 from engine.settings import Settings
-from web import errors
+from web import errors, ops
 from web.api import v1
 from web.public import errors as page_errors
 from web.public.routes import public_router
@@ -39,7 +39,11 @@ def create_app(
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
-    db = engine or make_engine(settings.database_url, schema=settings.database_schema)
+    db = engine or make_engine(
+        settings.database_url,
+        schema=settings.database_schema,
+        timeouts=settings_timeouts(settings),
+    )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.engine = db
@@ -47,12 +51,9 @@ def create_app(
     errors.install(app)
     app.include_router(v1.router)
     _add_public_pages(app, settings)
+    ops.install(app)
+    app.add_middleware(ops.Healthz)
     app.add_middleware(BodyLimitAndHeaders, max_body_bytes=settings.max_body_bytes)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app
 
 
