@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import logging
 from datetime import UTC, datetime
 
 import typer
 
-from engine import registry
+from engine import logs, registry
 from engine.access import Actor, Grant
 from engine.clock import Clock, FixedClock, SystemClock
 from engine.db import make_engine, make_session_factory
 from engine.errors import EngineError
-from engine.migrate import upgrade
+from engine.migrate import downgrade, upgrade
 from engine.queries import case_detail, mermaid
 from engine.services import auth, staff
 from engine.services.demo import load_demo_data
@@ -51,6 +50,14 @@ def db_upgrade() -> None:
     with make_session_factory(engine)() as session:
         count = sync_areas(session)
     typer.echo(f"database at head; {count} localities")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument(..., help="e.g. 0006, or -1")) -> None:
+    """Take the schema back to an earlier migration, keeping the data (take a backup first)."""
+    settings = Settings()
+    downgrade(make_engine(settings.database_url, schema=settings.database_schema), revision)
+    typer.echo(f"database at {revision}")
 
 
 @app.command("demo-data")
@@ -170,6 +177,7 @@ def serve(
 
     from web.app import create_app
 
+    logs.configure()
     settings = Settings()
     web_app = create_app(settings)
     scheduler = None
@@ -181,7 +189,7 @@ def serve(
         scheduler.start()
         scheduler.add_job(worker.tick, id="first_tick")  # once, straight away
     try:
-        uvicorn.run(web_app, host=host, port=port)
+        uvicorn.run(web_app, host=host, port=port, log_config=None)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
@@ -195,7 +203,7 @@ def worker(
     """Run the deadline sweep and outbox dispatch (every minute, or --once)."""
     from notifications.worker import build_worker, schedule
 
-    logging.basicConfig(level=logging.INFO)
+    logs.configure()
     settings = Settings()
     clock: Clock = SystemClock()
     if as_of:
