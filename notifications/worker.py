@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
+import threading
 from dataclasses import dataclass, field
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -36,8 +38,15 @@ class Worker:
     base_url: str = ""
     # Outcomes whose "sent" mark could not be written yet: kept across passes.
     journal: Journal = field(default_factory=Journal)
+    # Set on SIGTERM: the message in hand is finished, nothing new is started.
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def stop(self) -> None:
+        self.stopping.set()
 
     def sweep(self) -> int:
+        if self.stopping.is_set():
+            return 0
         return sweep_deadlines(self.session_factory, clock=self.clock)
 
     def dispatch(self) -> int:
@@ -48,6 +57,7 @@ class Worker:
             worker=self.name,
             base_url=self.base_url,
             journal=self.journal,
+            stopping=self.stopping.is_set,
         )
 
     def run_once(self) -> tuple[int, int]:
@@ -152,6 +162,20 @@ def _area_templates(area_id: str, kind: str, message: str) -> str:
         area_id = registry.area_ids()[0]
     templates = registry.area(area_id).reminders.notify_templates
     return templates.get(f"{message}.{kind}") or templates.get(kind, "")
+
+
+def drain_on_sigterm(worker: Worker, scheduler: BaseScheduler | None = None) -> None:
+    """On SIGTERM (and Ctrl-C): finish the message in hand, hand back the rest of the batch,
+    let running jobs end, then return from the scheduler so the process exits 0."""
+
+    def handler(signum: int, _frame: object) -> None:
+        log.info("signal %s: finishing the message in hand, then stopping", signum)
+        worker.stop()
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
 
 
 def schedule(worker: Worker, settings: Settings, *, blocking: bool) -> BaseScheduler:

@@ -57,6 +57,15 @@ def create_app(
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The application built from the environment's settings, in each process that
+    `ctengine serve --workers N` starts."""
+    from engine import logs
+
+    logs.configure()
+    return create_app(Settings())
+
+
 def _add_public_pages(app: FastAPI, settings: Settings) -> None:
     """The victim-facing pages: templates, assets, CSRF secret, rate limits, error pages."""
     secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
