@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -18,24 +19,74 @@ SessionFactory = Callable[[], Session]
 SNAPSHOT_READ = "ct_snapshot_read"
 
 
-def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> Engine:
+@dataclass(frozen=True)
+class Timeouts:
+    """How long one statement may run and a lock may be waited for, in milliseconds; None:
+    no limit (migrations, backups). Connecting, and waiting for a pooled connection, in s."""
+
+    statement_ms: int | None = None
+    lock_ms: int | None = None
+    connect_s: int = 10
+
+
+# The old fixed lock wait on SQLite, kept when no Timeouts are given (the CLI, tests).
+_SQLITE_DEFAULT_LOCK_MS = 30_000
+
+
+def make_engine(
+    url: str,
+    *,
+    schema: str | None = None,
+    pool_size: int = 10,
+    timeouts: Timeouts | None = None,
+) -> Engine:
     """Build the engine; on SQLite every transaction takes the write lock up front."""
+    timeouts = timeouts or Timeouts()
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
-    connect_args: dict[str, Any] = {}
-    if schema:
-        connect_args["options"] = f"-csearch_path={schema}"
+        return _sqlite_engine(url, timeouts.lock_ms or _SQLITE_DEFAULT_LOCK_MS)
+    options = [f"-csearch_path={schema}"] if schema else []
+    if timeouts.statement_ms:
+        options.append(f"-cstatement_timeout={timeouts.statement_ms}")
+    if timeouts.lock_ms:
+        options.append(f"-clock_timeout={timeouts.lock_ms}")
+    connect_args: dict[str, Any] = {"connect_timeout": timeouts.connect_s}
+    if options:
+        connect_args["options"] = " ".join(options)
     return create_engine(
-        url, connect_args=connect_args, pool_size=pool_size, max_overflow=20, pool_pre_ping=True
+        url,
+        connect_args=connect_args,
+        pool_size=pool_size,
+        max_overflow=20,
+        pool_pre_ping=True,
+        pool_timeout=timeouts.connect_s,
+        # Values never go into error messages or logs: they hold applicants' details.
+        hide_parameters=True,
     )
 
 
-def _sqlite_engine(url: str) -> Engine:
+def settings_timeouts(settings: Any) -> Timeouts:
+    """The request-serving timeouts from Settings (engine.settings)."""
+    return Timeouts(
+        statement_ms=settings.db_statement_timeout_ms,
+        lock_ms=settings.db_lock_timeout_ms,
+        connect_s=settings.db_connect_timeout_seconds,
+    )
+
+
+class DatabaseBusy(Exception):
+    """A write waited longer than the lock timeout for its turn (SQLite's one writer)."""
+
+
+def _sqlite_engine(url: str, lock_ms: int) -> Engine:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-    writers = _WRITERS[engine] = WriterQueue()
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": lock_ms / 1000},
+        hide_parameters=True,
+    )
+    writers = _WRITERS[engine] = WriterQueue(timeout=lock_ms / 1000)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -45,7 +96,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         # FULL: a committed state change survives power loss, not just a process crash.
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -113,7 +164,8 @@ class WriterQueue:
     the first to end (busy_timeout) as it would without the queue.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float | None = None) -> None:
+        self.timeout = timeout
         self._guard = threading.Lock()
         # Each waiter: the lock it sleeps on, and who it is (thread id, DBAPI connection id).
         self._waiting: deque[tuple[threading.Lock, tuple[int, int]]] = deque()
@@ -130,7 +182,14 @@ class WriterQueue:
             turn = threading.Lock()
             turn.acquire()
             self._waiting.append((turn, me))
-        turn.acquire()  # released by leave(), which has already made us the holder
+        # Released by leave(), which has already made us the holder.
+        if turn.acquire(timeout=-1 if self.timeout is None else self.timeout):
+            return
+        with self._guard:
+            if (turn, me) in self._waiting:
+                self._waiting.remove((turn, me))
+                raise DatabaseBusy("waited too long for the database's write lock")
+        # Handed the turn just as the wait ran out: it is ours.
 
     def leave(self, dbapi_connection: Any) -> None:
         with self._guard:

@@ -17,6 +17,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("CTENGINE_DATABASE_URL", "DATABASE_URL"),
     )
     database_schema: str | None = None
+    # A request never waits on the database for long: a statement running longer, or a
+    # lock waited for longer, is cancelled and the request answered 503 with Retry-After.
+    # (SQLite has no statement timeout; its lock wait is the lock timeout.)
+    db_statement_timeout_ms: int = 15_000
+    db_lock_timeout_ms: int = 5_000
+    db_connect_timeout_seconds: int = 5
     base_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 1_000_000
     sweep_interval_seconds: int = 60
@@ -30,7 +36,11 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_ssl: bool = False
-    smtp_timeout_seconds: float = 10.0
+    # Connecting and each command. The reply to the end of the message body (the relay
+    # accepting it for delivery) gets far longer: relays scan mail before they answer, and
+    # RFC 5321 (4.5.3.2.6) asks clients to wait up to 10 minutes for it.
+    smtp_timeout_seconds: float = 30.0
+    smtp_data_timeout_seconds: float = 300.0
     notify_api_key: SecretStr | None = None
     notify_base_url: str = "https://api.notifications.service.gov.uk"
     # --- the public pages (web/public) ---

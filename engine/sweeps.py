@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from itertools import chain
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, or_, update
+from sqlalchemy import Connection, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -25,7 +25,8 @@ from engine import registry, reminders
 from engine.clock import Clock
 from engine.db import SessionFactory
 from engine.messages import applicant_contact
-from engine.models import Deadline, OutboxMessage, Party, RoleGrant, User
+from engine.models import Deadline, OutboxMessage, Party
+from engine.role_holders import area_holders, holders, unheld_flag
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -181,7 +182,7 @@ class _Plan:
     last: str | None
     queued: bool
     entries: list[_Entry]
-    # (role, step) with no role holder to tell: logged for each deadline, nothing queued.
+    # (role, step) with no role holder: logged for each deadline, sent to the managers.
     nobody: list[tuple[str, str]]
     ids: list[int] = field(default_factory=list)
 
@@ -229,6 +230,7 @@ class _Batch:
                 row.locality_id,
                 row.workflow_name,
                 row.label,
+                row.start_on,
             )
             plan = self._plans.get(key)
             if plan is None:
@@ -251,8 +253,8 @@ class _Batch:
             case_id, deadline_id = row.case_id, row.id
             head = _context_head(row)
             for role, step in plan.nobody:
-                # The ledger shows the step as done with nobody to tell; nothing is queued.
-                log.warning("case %s: nobody to tell (%s) for %s", row.reference, role, step)
+                # Sent to the area's managers instead (flagged in the message and the ledger).
+                log.warning("case %s: nobody holds %s for %s", row.reference, role, step)
             for e in plan.entries:
                 target = e.target or self._applicant(row, e.step)
                 if target is None:
@@ -264,46 +266,98 @@ class _Batch:
                 append((case_id, deadline_id, number, recipient, channel, who, head))
 
     def _plan(self, row: _Claimed, today: date) -> _Plan:
-        """Steps, recipients and context of `row`'s deadline, shared with its like."""
+        """Steps, recipients and context of `row`'s deadline, shared with its like.
+
+        Nothing is dropped: a step whose day passed while no sweep ran is sent late (marked
+        so) unless the step due now tells the same people the same thing, and a notice
+        for a role nobody holds goes to the area's managers, flagged.
+        """
         step = _progress(
             row.area_id, row.name, row.owner_role, row.due_on, row.reminder_step, today
         )
         entries: list[_Entry] = []
         nobody: list[tuple[str, str]] = []
+        covered = _covered_by(row, step.due)
         for skipped in step.superseded:
             why = (
                 f"not sent: {step.due.name if step.due else 'a later step'} was already due "
                 "when the sweep reached this deadline (caught up after the worker was away, "
                 "or opened late)"
             )
+            late = [n for n in skipped.notices if (_role_of(row, n), n.message) not in covered]
+            if late and not skipped.name.startswith("remind_"):
+                entries += self._notices(row, skipped, tuple(late), today, nobody)
             tail = _locality_tail(row, skipped)
             for notice in skipped.notices:
-                role = row.owner_role if notice.role == reminders.OWNER else notice.role
+                if notice in late and not skipped.name.startswith("remind_"):
+                    continue
+                role = _role_of(row, notice)
                 target = (f"role:{role}", "none", "none")
                 entries.append(
                     _Entry(skipped.name, notice.message, role, target, tail, "cancelled", why)
                 )
         if step.due is not None:
-            tail = _locality_tail(row, step.due)
-            for notice in step.due.notices:
-                role = row.owner_role if notice.role == reminders.OWNER else notice.role
-                if role == reminders.APPLICANT:
-                    entries.append(
-                        _Entry(step.due.name, notice.message, role, None, tail, "pending", None)
-                    )
-                    continue
-                targets = [
-                    (email, "email", f"u{uid}")
-                    for uid, email in self._role_holders(row.area_id, row.locality_id, role)
-                ]
-                if not targets:
-                    nobody.append((role, step.due.name))
-                entries += [
-                    _Entry(step.due.name, notice.message, role, t, tail, "pending", None)
-                    for t in targets
-                ]
+            entries += self._notices(row, step.due, step.due.notices, today, nobody)
         last = step.due.name if step.due else row.reminder_step
         return _Plan(step.next_on, last, step.due is not None, entries, nobody)
+
+    def _notices(
+        self,
+        row: _Claimed,
+        step: reminders.Step,
+        notices: tuple[reminders.Notice, ...],
+        today: date,
+        nobody: list[tuple[str, str]],
+    ) -> list[_Entry]:
+        """The outbox entries of one step's notices: to each role holder, the applicant, or
+        (nobody holding the role) the area's managers; marked late if the day has passed."""
+        # Late: its day came while the deadline was open, and no sweep ran on it.
+        late = row.start_on <= step.on < today
+        entries: list[_Entry] = []
+        for notice in notices:
+            role = _role_of(row, notice)
+            extra: dict[str, Any] = {"late": True} if late else {}
+            why = f"sent late: its day, {step.on.isoformat()}, passed while no sweep ran"
+            reason = why if late else None
+            if role == reminders.APPLICANT:
+                tail = _locality_tail(row, step, extra)
+                entries.append(
+                    _Entry(step.name, notice.message, role, None, tail, "pending", reason)
+                )
+                continue
+            holders_ = self._role_holders(row.area_id, row.locality_id, role)
+            if not holders_:
+                nobody.append((role, step.name))
+                holders_ = self._managers(row.area_id, row.locality_id)
+                extra["unheld"] = unheld_flag(role, row.area_id, row.locality_id)
+                reason = "; ".join(
+                    r for r in (extra["unheld"] + ": sent to the area's managers", reason) if r
+                )
+            tail = _locality_tail(row, step, extra)
+            entries += [
+                _Entry(
+                    step.name,
+                    notice.message,
+                    role,
+                    (email, "email", f"u{uid}"),
+                    tail,
+                    "pending",
+                    reason,
+                )
+                for uid, email in holders_
+            ]
+        return entries
+
+    def _managers(self, area_id: str, locality_id: str) -> list[tuple[int, str]]:
+        """The locality's managers (and the area-wide ones); failing those, every manager
+        in the area, whichever locality they look after."""
+        found = self._role_holders(area_id, locality_id, "manager")
+        if found:
+            return found
+        key = (area_id, "*", "manager")
+        if key not in self._holders:
+            self._holders[key] = area_holders(self.session, area_id, "manager")
+        return self._holders[key]
 
     def write(self) -> None:
         # Deadlines that share a plan share their move: one UPDATE per (next date, step).
@@ -415,11 +469,21 @@ class _Batch:
         return self._holders[key]
 
 
-def _locality_tail(row: _Claimed, step: reminders.Step) -> str:
+def _role_of(row: _Claimed, notice: reminders.Notice) -> str:
+    return row.owner_role if notice.role == reminders.OWNER else notice.role
+
+
+def _covered_by(row: _Claimed, due: reminders.Step | None) -> set[tuple[str, str]]:
+    """(role, message) pairs the step due now sends: an earlier step saying the same thing to
+    the same people is not sent late as well."""
+    return {(_role_of(row, n), n.message) for n in due.notices} if due else set()
+
+
+def _locality_tail(row: _Claimed, step: reminders.Step, extra: dict[str, Any] | None = None) -> str:
     """json.dumps(_context(row, step)) from `"locality": ` to the end: what deadlines of one
     kind, due on one day, in one locality share (the reference, and the date a clock counts
     back from, come before it; a JSON string holds no bare `"`, so the cut is exact)."""
-    whole = json.dumps(_context(row, step))
+    whole = json.dumps({**_context(row, step), **(extra or {})})
     return whole[whole.index('"locality": ') :]
 
 
@@ -479,23 +543,6 @@ def _progress(
     """What is due for one deadline today; cached, as a batch repeats the same few answers."""
     policy = registry.area(area_id).reminders.policy(name)
     return reminders.progress(reminders.plan(due_on, policy, owner_role), last, today)
-
-
-def holders(session: Session, area_id: str, locality_id: str, role: str) -> list[tuple[int, str]]:
-    """Active users holding a role in a locality, or across its whole area: (id, email)."""
-    stmt = (
-        select(User.id, User.email)
-        .join(RoleGrant, col(RoleGrant.user_id) == User.id)
-        .where(
-            RoleGrant.role == role,
-            RoleGrant.area_id == area_id,
-            or_(col(RoleGrant.locality_id).is_(None), RoleGrant.locality_id == locality_id),
-            col(User.active).is_(True),
-        )
-        .order_by(col(User.id))
-        .distinct()
-    )
-    return [(uid, email) for uid, email in session.exec(stmt).all() if uid is not None]
 
 
 def _context(row: _Claimed, step: reminders.Step) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from engine import registry, workdays
 from engine.access import Actor
 from engine.errors import NotAllowed
 from engine.models import Case, Deadline
+from engine.role_holders import holders, unheld_flag
 
 AMBER_WORKING_DAYS = 2
 LIMIT = 500
@@ -257,12 +258,50 @@ def overdue_report(
     labels = _deadline_labels()
     items = [_explained(i, today, labels) for i in overdue(session, actor=actor, today=today)]
     items.sort(key=lambda i: (i["locality"], i["deadline"], i["due_date"]))
+    flags = _UnheldRoles(session)
+    for item in items:
+        item["unheld"] = flags.flag(item["locality"], item["owner_role"])
     return {
         "items": items,
+        # Open steps (overdue or not) whose role nobody holds: their reminders go to managers.
+        "unheld": _unheld(session, actor, today, flags, labels),
         "shown": chosen(items, localities=localities, steps=steps),
         "localities": _options(items, "locality", "locality"),
         "steps": _options(items, "deadline", "step"),
     }
+
+
+class _UnheldRoles:
+    """Whether anyone holds a role in a locality, asked once per (locality, role)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._seen: dict[tuple[str, str], str | None] = {}
+
+    def flag(self, locality_id: str, role: str) -> str | None:
+        """ "nobody holds this role (...) in <locality>", or None when someone does."""
+        key = (locality_id, role)
+        if key not in self._seen:
+            area_id = registry.locality_area(locality_id).id
+            taken = holders(self.session, area_id, locality_id, role)
+            self._seen[key] = None if taken else unheld_flag(role, area_id, locality_id)
+        return self._seen[key]
+
+
+def _unheld(
+    session: Session, actor: Actor, today: date, flags: _UnheldRoles, labels: dict[str, str]
+) -> list[dict[str, Any]]:
+    amber, found = _amber_until(today), []
+    for grant in actor.grants:
+        if grant.role in ("manager", "admin"):
+            stmt = _open_duties(grant.area_id, grant.locality_id)
+            found += [_item(row, today, amber) for row in session.execute(stmt)]
+    out = []
+    for item in _unique(found):
+        flag = flags.flag(item["locality"], item["owner_role"])
+        if flag is not None:
+            out.append({**_explained(item, today, labels), "unheld": flag})
+    return sorted(out, key=lambda i: (i["due_date"], i["reference"]))
 
 
 def chosen(

@@ -90,6 +90,23 @@ def _compiled(name: str) -> tuple[Template, Template, Template]:
     )
 
 
+def _notes(context: dict[str, Any]) -> str:
+    """Paragraphs put before any reminder the sweep flagged (engine.sweeps): sent to the
+    managers because nobody holds the role, or sent late after the worker was away."""
+    notes = []
+    if context.get("unheld"):
+        notes.append(
+            f"You are getting this because {context['unheld']}. Please give the role to"
+            " someone, or do this step yourself."
+        )
+    if context.get("late") and context.get("step_date"):
+        notes.append(
+            f"This message is late: it should have gone on {long_date(context['step_date'])},"
+            " while reminders were not being sent."
+        )
+    return "".join(f"{n}\n\n" for n in notes)
+
+
 def render(name: str, context: dict[str, Any]) -> Rendered:
     """The message `name` filled in with `context` (a missing value is an error, not a blank).
 
@@ -99,7 +116,7 @@ def render(name: str, context: dict[str, Any]) -> Rendered:
     full = {"promised": {}, "case_url": "", "status_root": "", "letter_html": "", **context}
     subject_t, text_t, html_t = _compiled(name)
     subject = subject_t.render(**full).strip()
-    text = text_t.render(**full)
+    text = _notes(context) + text_t.render(**full)
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     html = html_t.render(
         subject=subject,

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from apscheduler.schedulers.base import BaseScheduler
 
 from engine import registry
 from engine.clock import Clock, SystemClock
 from engine.db import SessionFactory
+from engine.models import WorkerHeartbeat
 from engine.scheduler import Job, build_scheduler
 from engine.settings import Settings
 from engine.sweeps import sweep_deadlines
 from notifications.channels import Channel, ChannelRouter
 from notifications.channels.log import LogChannel
 from notifications.channels.smtp import SmtpChannel
-from notifications.outbox import dispatch_once
+from notifications.outbox import Journal, dispatch_once
 
 log = logging.getLogger(__name__)
 # The outbox is looked at more often than the deadlines: a receipt should not wait a minute.
@@ -33,8 +36,17 @@ class Worker:
     channel: Channel
     name: str
     base_url: str = ""
+    # Outcomes whose "sent" mark could not be written yet: kept across passes.
+    journal: Journal = field(default_factory=Journal)
+    # Set on SIGTERM: the message in hand is finished, nothing new is started.
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def stop(self) -> None:
+        self.stopping.set()
 
     def sweep(self) -> int:
+        if self.stopping.is_set():
+            return 0
         return sweep_deadlines(self.session_factory, clock=self.clock)
 
     def dispatch(self) -> int:
@@ -44,11 +56,25 @@ class Worker:
             clock=self.clock,
             worker=self.name,
             base_url=self.base_url,
+            journal=self.journal,
+            stopping=self.stopping.is_set,
         )
 
     def run_once(self) -> tuple[int, int]:
         """One deadline sweep and one dispatch pass: (deadlines moved on, messages sent)."""
+        self.beat()
         return self.sweep(), self.dispatch()
+
+    def beat(self) -> None:
+        """Stamp this worker's heartbeat (read by /readyz and /metrics)."""
+        now = self.clock.now()
+        with self.session_factory() as session:
+            row = session.get(WorkerHeartbeat, self.name)
+            if row is None:
+                row = WorkerHeartbeat(name=self.name, started_at=now, beat_at=now)
+            row.beat_at = now
+            session.add(row)
+            session.commit()
 
     def tick(self) -> None:
         _logged(self.run_once)
@@ -57,6 +83,7 @@ class Worker:
         _logged(self.sweep)
 
     def dispatch_tick(self) -> None:
+        _logged(self.beat)
         _logged(self.dispatch)
 
     def purge_tick(self) -> None:
@@ -71,15 +98,18 @@ class Worker:
         return _apply_retention(self)
 
     def purge(self) -> None:
-        """Delete public-form answers and staff sessions left idle past their expiry."""
+        """Delete public-form answers and staff sessions left idle past their expiry, and
+        remembered answers to idempotent requests older than a day."""
         # Imported here, as in _notify: the worker starts within its one-second budget only
         # if it loads what the first tick needs and nothing more.
+        from engine.services import idempotency
         from engine.services.auth import purge_sessions
         from engine.services.form_sessions import purge_expired
 
         with self.session_factory() as session:
             purge_expired(session, clock=self.clock)
             purge_sessions(session, clock=self.clock)
+            idempotency.purge(session, clock=self.clock)
 
 
 def _release_equalities(worker: Worker) -> object:
@@ -154,6 +184,20 @@ def _area_templates(area_id: str, kind: str, message: str) -> str:
         area_id = registry.area_ids()[0]
     templates = registry.area(area_id).reminders.notify_templates
     return templates.get(f"{message}.{kind}") or templates.get(kind, "")
+
+
+def drain_on_sigterm(worker: Worker, scheduler: BaseScheduler | None = None) -> None:
+    """On SIGTERM (and Ctrl-C): finish the message in hand, hand back the rest of the batch,
+    let running jobs end, then return from the scheduler so the process exits 0."""
+
+    def handler(signum: int, _frame: object) -> None:
+        log.info("signal %s: finishing the message in hand, then stopping", signum)
+        worker.stop()
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
 
 
 def schedule(worker: Worker, settings: Settings, *, blocking: bool) -> BaseScheduler:

@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 from starlette.middleware.gzip import GZipMiddleware
 
 from engine.clock import Clock, SystemClock
-from engine.db import make_engine, make_session_factory
+from engine.db import make_engine, make_session_factory, settings_timeouts
 from engine.settings import Settings
-from web import errors, fingerprints
+from web import errors, fingerprints, ops
 from web.api import v1
 from web.public import errors as page_errors
 from web.public.routes import public_router
@@ -46,7 +46,11 @@ def create_app(
         docs_url="/api/v1/docs",
         redoc_url=None,
     )
-    db = engine or make_engine(settings.database_url, schema=settings.database_schema)
+    db = engine or make_engine(
+        settings.database_url,
+        schema=settings.database_schema,
+        timeouts=settings_timeouts(settings),
+    )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.engine = db
@@ -57,13 +61,19 @@ def create_app(
     # Pages, API answers and assets over 1 kB are compressed for clients that accept it;
     # pages' CSRF tokens are masked afresh each time so compression gives nothing away.
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    ops.install(app)
+    app.add_middleware(ops.Healthz)
     app.add_middleware(BodyLimitAndHeaders, max_body_bytes=settings.max_body_bytes)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application built from the environment's settings, in each process that
+    `ctengine serve --workers N` starts."""
+    from engine import logs
+
+    logs.configure()
+    return create_app(Settings())
 
 
 def _add_public_pages(app: FastAPI, settings: Settings) -> None:

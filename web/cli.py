@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import logging
+import signal
 from datetime import UTC, datetime
 
 import typer
 
-from engine import registry
+from engine import logs, registry
 from engine.access import Actor, Grant
 from engine.clock import Clock, FixedClock, SystemClock
 from engine.db import make_engine, make_session_factory
 from engine.errors import EngineError
-from engine.migrate import upgrade
+from engine.migrate import downgrade, upgrade
 from engine.queries import case_detail, mermaid
 from engine.services import auth, staff
 from engine.services.demo import load_demo_data
@@ -51,6 +51,14 @@ def db_upgrade() -> None:
     with make_session_factory(engine)() as session:
         count = sync_areas(session)
     typer.echo(f"database at head; {count} localities")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = typer.Argument(..., help="e.g. 0006, or -1")) -> None:
+    """Take the schema back to an earlier migration, keeping the data (take a backup first)."""
+    settings = Settings()
+    downgrade(make_engine(settings.database_url, schema=settings.database_schema), revision)
+    typer.echo(f"database at {revision}")
 
 
 @app.command("demo-data")
@@ -187,32 +195,77 @@ def diagrams() -> None:
         typer.echo(f"%% {name}\n{mermaid(registry.workflow(name))}\n")
 
 
+# Seconds a stopping web process gives requests in flight to finish (SIGTERM).
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
 @app.command("serve")
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
+    workers: int = typer.Option(1, min=1, help="Web processes (PostgreSQL for more than one)."),
     with_worker: bool = typer.Option(False, help="Run the background worker too."),
 ) -> None:
-    """Serve the web application (and, with --with-worker, the background worker)."""
+    """Serve the web application (and, with --with-worker, the background worker).
+
+    On SIGTERM each process stops taking connections and finishes the requests in flight.
+    """
     import uvicorn
 
     from web.app import create_app
 
+    logs.configure()
     settings = Settings()
+    if workers > 1:
+        _several_processes(settings, with_worker)
+        uvicorn.run(
+            "web.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=None,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+        return
     web_app = create_app(settings)
-    scheduler = None
+    scheduler = worker_ = None
     if with_worker:
         from notifications.worker import build_worker, schedule
 
-        worker = build_worker(settings, web_app.state.session_factory)
-        scheduler = schedule(worker, settings, blocking=False)
+        worker_ = build_worker(settings, web_app.state.session_factory)
+        scheduler = schedule(worker_, settings, blocking=False)
         scheduler.start()
-        scheduler.add_job(worker.tick, id="first_tick")  # once, straight away
+        scheduler.add_job(worker_.tick, id="first_tick")  # once, straight away
+    # uvicorn drains on SIGTERM, then raises the signal again for the handler it found:
+    # this one lets a finished drain end the process with 0, not "killed by SIGTERM".
+    signal.signal(signal.SIGTERM, lambda *_: None)
     try:
-        uvicorn.run(web_app, host=host, port=port)
+        uvicorn.run(
+            web_app,
+            host=host,
+            port=port,
+            log_config=None,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if scheduler is not None and worker_ is not None:
+            worker_.stop()  # the message in hand is finished, the rest handed back
+            scheduler.shutdown(wait=True)
+
+
+def _several_processes(settings: Settings, with_worker: bool) -> None:
+    """Several web processes share the CSRF and cookie signing key, and run no worker."""
+    if settings.secret_key is None:
+        typer.echo(
+            "error: set CTENGINE_SECRET_KEY (the same value for every process) to run more "
+            "than one web process: each would otherwise sign forms with a key of its own",
+            err=True,
+        )
+        raise typer.Exit(2)
+    if with_worker:
+        typer.echo("error: with --workers, run `ctengine worker` as its own process", err=True)
+        raise typer.Exit(2)
 
 
 def _privacy_once(w: object) -> None:
@@ -232,18 +285,23 @@ def worker(
     as_of: str | None = typer.Option(None, help="Pretend it is this UTC time (ISO)."),
 ) -> None:
     """Run the deadline sweep and outbox dispatch (every minute, or --once)."""
-    from notifications.worker import build_worker, schedule
+    from notifications.worker import build_worker, drain_on_sigterm, schedule
 
-    logging.basicConfig(level=logging.INFO)
+    logs.configure()
     settings = Settings()
     clock: Clock = SystemClock()
     if as_of:
         clock = FixedClock(datetime.fromisoformat(as_of).replace(tzinfo=UTC))
     w = build_worker(settings, _sessions(settings), clock=clock)
     if once:
+        drain_on_sigterm(w)
         swept, sent = w.run_once()
         typer.echo(f"deadlines swept: {swept}; messages sent: {sent}")
         _privacy_once(w)
         return
+    scheduler = schedule(w, settings, blocking=True)
+    drain_on_sigterm(w, scheduler)
     w.tick()
-    schedule(w, settings, blocking=True).start()
+    if not w.stopping.is_set():
+        scheduler.start()  # returns once SIGTERM has let the running jobs finish
+    typer.echo("worker stopped")

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from engine.errors import EngineError
+from web.ops import RETRY_AFTER_SECONDS, UNAVAILABLE, unavailable_body
 from web.security import BodyTooLarge
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,14 @@ async def _too_large(_request: Request, _exc: Exception) -> JSONResponse:
     return problem(413, "Request too large", "The body is too large.", field="body")
 
 
+async def _unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    # Answered as a normal response (not re-raised), so the keep-alive connection stays open.
+    log.warning("database unavailable: %s", type(exc).__name__)
+    response = JSONResponse(unavailable_body(), status_code=503, media_type=PROBLEM)
+    response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     # Logged with its traceback for us; the caller never sees one.
     log.exception("unhandled error", exc_info=exc)
@@ -86,4 +95,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(BodyTooLarge, _too_large)
+    for kind in UNAVAILABLE:
+        app.add_exception_handler(kind, _unavailable)
     app.add_exception_handler(Exception, _unexpected)

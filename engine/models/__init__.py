@@ -16,6 +16,7 @@ from engine.models.document import Document
 from engine.models.equalities import EqualitiesHeld, EqualitiesResponse
 from engine.models.feedback import Feedback, StaffDraft
 from engine.models.form_session import FormSession
+from engine.models.ops import IdempotentRequest, WorkerHeartbeat
 from engine.models.org import Area, Group, Locality, Partnership
 from engine.models.outbox import OutboxMessage
 from engine.models.privacy import CaseRetention, CaseView, PrivacyEvent
@@ -39,6 +40,7 @@ __all__ = [
     "Feedback",
     "FormSession",
     "Group",
+    "IdempotentRequest",
     "Incident",
     "Locality",
     "OutboxMessage",
@@ -54,4 +56,5 @@ __all__ = [
     "StaffDraft",
     "StaffSession",
     "User",
+    "WorkerHeartbeat",
 ]

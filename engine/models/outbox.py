@@ -1,6 +1,7 @@
 """Messages waiting to be sent: written with the change that caused them, sent later.
 
-Status: pending (waiting, or leased to a worker until claimed_until), sent, failed (refused
+Status: pending (waiting, or leased to a worker until claimed_until; "maybe sent" when
+unconfirmed_since is set), sent, failed (refused
 for good by the provider), dead (temporary failures until MAX_ATTEMPTS), cancelled (not
 needed any more: `reason` says why).
 """
@@ -43,6 +44,9 @@ class OutboxMessage(SQLModel, table=True):
     next_attempt_at: datetime = Field(sa_column=utc_column())
     claimed_by: str | None = Field(default=None, max_length=100)
     claimed_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # "Maybe sent": the provider may have the message (its reply never came, or the "sent"
+    # mark could not be written). The next attempt asks the channel's own idempotency first.
+    unconfirmed_since: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     provider_ref: str | None = Field(default=None, max_length=200)
     last_error: str | None = None

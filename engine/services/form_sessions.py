@@ -18,7 +18,7 @@ from engine import registry
 from engine.clock import Clock
 from engine.db import snapshot_read
 from engine.models import FormSession
-from engine.services import equalities
+from engine.services import equalities, idempotency
 from engine.services.applications import ApplicationIn
 from engine.services.intake import (
     Prepared,
@@ -122,6 +122,20 @@ def discard(session: Session, *, token: str) -> None:
     session.commit()
 
 
+def sent_before(session: Session, *, clock: Clock, token: str) -> Submitted | None:
+    """The application these answers became, if they were sent (within a day): a browser
+    that never saw the answer to its "Send" and sends again gets the same case."""
+    key = _sent_key(token)
+    found = idempotency.earlier(session, key, _row_id(token), clock)
+    if found is None:
+        return None
+    return Submitted(found.body["reference"], found.body["status_token"], 0)
+
+
+def _sent_key(token: str) -> str:
+    return f"form:{_row_id(token)}"
+
+
 class FormExpired(Exception):
     """There are no answers to send: never started, already sent, or deleted when idle."""
 
@@ -147,6 +161,12 @@ def submit(session: Session, *, clock: Clock, token: str, build: Build) -> Submi
         if taken.answers != answers:
             prepared, monitoring = _prepare(dict(taken.answers), build, clock)
         result = write_application(session, prepared)
+        # A repeat of this POST (its answer lost on the way) is answered with this case.
+        key = _sent_key(token)
+        body = {"reference": result.reference, "status_token": result.status_token}
+        idempotency.remember(
+            session, key=key, print_=_row_id(token), status_code=303, body=body, clock=clock
+        )
         session.commit()
     except Exception:
         session.rollback()

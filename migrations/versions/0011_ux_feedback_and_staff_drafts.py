@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0011_ux"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011_letters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

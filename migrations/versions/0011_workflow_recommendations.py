@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = "0011_workflow"
-down_revision: str | None = "0010"
+down_revision: str | None = "0011_privacy"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -46,6 +46,12 @@ class TemporaryFailure(Exception):
     """Worth retrying later: the provider was down, slow or busy."""
 
 
+class Unconfirmed(Exception):
+    """Maybe sent: the whole message went to the provider but its answer never came (a reply
+    timed out, the connection dropped). Never a plain retry: the next attempt is made "in
+    doubt", so the channel's own idempotency (Notify's reference, SMTP's Message-ID) decides."""
+
+
 class PermanentFailure(Exception):
     """Never retried: the address is bad or the provider refused this message for good."""
 

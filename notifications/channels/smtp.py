@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from email.header import Header
@@ -12,7 +13,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
 from engine.settings import Settings
-from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure
+from notifications.channels import Outgoing, PermanentFailure, TemporaryFailure, Unconfirmed
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,11 @@ class SmtpChannel:
         mail = build_email(message, sender=self.settings.smtp_from)
         try:
             self._deliver(message.to, mail.as_string())
+        except _ReplyLost as exc:
+            # The relay has the whole message and may deliver it: "maybe sent", never a
+            # plain retry. A resend (in doubt) carries the same Message-ID.
+            self.close()
+            raise Unconfirmed(f"the relay did not answer after the message: {exc}") from None
         except smtplib.SMTPRecipientsRefused as exc:
             raise _classify(_first_code(exc), f"recipient refused: {exc.recipients}") from None
         except smtplib.SMTPResponseException as exc:
@@ -42,13 +48,44 @@ class SmtpChannel:
     def _deliver(self, to: str, data: str) -> None:
         reused = self._conn is not None
         try:
-            self._connection().sendmail(self.settings.smtp_from, [to], data)
+            self._transaction(self._connection(), to, data)
         except smtplib.SMTPServerDisconnected:
             if not reused:
                 raise
             # A kept connection the relay had closed while idle: one fresh connection.
             self.close()
-            self._connection().sendmail(self.settings.smtp_from, [to], data)
+            self._transaction(self._connection(), to, data)
+
+    def _transaction(self, conn: smtplib.SMTP, to: str, data: str) -> None:
+        """MAIL, RCPT and DATA, as smtplib's sendmail does them, except that the wait for
+        the reply to the message body is told apart (_ReplyLost) and given its own,
+        longer timeout (CTENGINE_SMTP_DATA_TIMEOUT_SECONDS)."""
+        sender = self.settings.smtp_from
+        conn.ehlo_or_helo_if_needed()
+        code, reply = conn.mail(sender)
+        if code != 250:
+            _reset(conn)
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        code, reply = conn.rcpt(to)
+        if code not in (250, 251):
+            _reset(conn)
+            raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
+        conn.putcmd("data")
+        code, reply = conn.getreply()
+        if code != 354:
+            _reset(conn)
+            raise smtplib.SMTPDataError(code, reply)
+        conn.send(_dot_stuffed(data))
+        if conn.sock is not None:
+            conn.sock.settimeout(self.settings.smtp_data_timeout_seconds)
+        try:
+            code, reply = conn.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise _ReplyLost(type(exc).__name__) from None
+        if conn.sock is not None:
+            conn.sock.settimeout(self.settings.smtp_timeout_seconds)
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
 
     def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -110,6 +147,29 @@ def build_email(message: Outgoing, *, sender: str) -> Message:
     mail["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]
     mail["Message-ID"] = f"<{message.reference}@ctengine>"
     return mail
+
+
+class _ReplyLost(Exception):
+    """The message body went out but no reply to it came back."""
+
+
+def _reset(conn: smtplib.SMTP) -> None:
+    try:
+        conn.rset()
+    except smtplib.SMTPServerDisconnected:
+        pass
+
+
+_EOL = re.compile(r"\r\n|\r|\n")
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+
+
+def _dot_stuffed(data: str) -> bytes:
+    """The body as DATA sends it: CRLF line ends, leading dots doubled, ended by CRLF.CRLF."""
+    body = _LEADING_DOT.sub(b"..", _EOL.sub("\r\n", data).encode("ascii"))
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    return body + b".\r\n"
 
 
 def _first_code(exc: smtplib.SMTPRecipientsRefused) -> int:

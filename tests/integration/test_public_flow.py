@@ -235,7 +235,9 @@ def test_sending_twice_opens_one_case(
     again = client.post(
         "/apply/check", data={"csrf_token": token, "declaration": "yes"}, follow_redirects=False
     )
-    assert again.headers["location"] == "/apply/session-expired"
+    # Issue 11: a repeat of the "Send" (its answer lost) is answered with the first result,
+    # the same case's confirmation, instead of "session expired" (which asked for a new one).
+    assert again.headers["location"] == "/apply/confirmation"
     assert count(session_factory, Case) == 1
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 
 from engine import case_search, queries, registry, worklists
 from engine.errors import InvalidInput, NotFound
-from engine.services import case_views
+from engine.services import case_views, idempotency
 from engine.services.applications import ApplicationIn
 from engine.services.cases import record_event
 from engine.services.intake import submit_application
@@ -62,16 +62,46 @@ def threshold_check(body: ThresholdCheckIn, clock: ClockDep) -> dict[str, Any]:
     return result.as_dict()
 
 
+# Printable ASCII without spaces (a UUID is the usual choice), as the header draft asks.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[!-~]+$",
+        description="Any unique string (a UUID): a retry with the same key and body gets the "
+        "first answer back and opens no second case.",
+    ),
+]
+
+
 @router.post("/applications", status_code=201, response_model=ApplicationOut, tags=["public"])
-def create_application(body: ApplicationIn, session: SessionDep, clock: ClockDep) -> ApplicationOut:
-    """Apply for an ASB Case Review; answers with the reference and a private status link."""
+def create_application(
+    body: ApplicationIn,
+    session: SessionDep,
+    clock: ClockDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> ApplicationOut:
+    """Apply for an ASB Case Review; answers with the reference and a private status link.
+
+    With an `Idempotency-Key` header, a retry of the same request (the same key and body,
+    within 24 hours) gets the first answer back and opens no second case.
+    """
     body = body.model_copy(update={"channel": "online"})
-    done = submit_application(session, clock=clock, application=body)
+    if idempotency_key is None:
+        done = submit_application(session, clock=clock, application=body)
+        reference, token = done.reference, done.status_token
+    else:
+        answer = idempotency.submit_application_once(
+            session, clock=clock, application=body, key=idempotency_key
+        )
+        reference, token = answer.body["reference"], answer.body["status_token"]
+        if answer.replayed:
+            response.headers["idempotent-replayed"] = "true"
     return ApplicationOut(
-        reference=done.reference,
-        status_token=done.status_token,
-        status_url=f"/status/{done.status_token}",
-        state="submitted",
+        reference=reference, status_token=token, status_url=f"/status/{token}", state="submitted"
     )
 
 

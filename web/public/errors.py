@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from engine.errors import EngineError
+from web.ops import RETRY_AFTER_SECONDS, UNAVAILABLE
 from web.public.templating import render
 from web.security import CsrfFailed, TooManyRequests
 
@@ -25,6 +26,7 @@ TITLES = {
     413: "Sorry, what you sent is too large",
     422: "Sorry, there is a problem with this page",
     500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is busy",
 }
 
 
@@ -34,6 +36,8 @@ def _for_api(request: Request) -> bool:
 
 
 def _status(exc: Exception) -> int:
+    if isinstance(exc, UNAVAILABLE):
+        return 503
     if isinstance(exc, StarletteHTTPException):
         return exc.status_code
     if isinstance(exc, EngineError):
@@ -45,11 +49,16 @@ def _status(exc: Exception) -> int:
 
 def _page(request: Request, exc: Exception) -> Response:
     status = _status(exc)
-    if status >= 500:
+    if status == 503:
+        log.warning("database unavailable: %s", type(exc).__name__)
+    elif status >= 500:
         log.exception("unhandled error on a page", exc_info=exc)
     template = "errors/404.html" if status in (404, 405) else "errors/error.html"
     context = {"title": TITLES.get(status, TITLES[400]), "status": status}
-    return render(request, template, context, status=404 if status == 405 else status)
+    response = render(request, template, context, status=404 if status == 405 else status)
+    if status == 503:
+        response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _csrf(request: Request, _exc: Exception) -> Response:
@@ -66,7 +75,13 @@ def _too_many(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Wrap the API's handlers: same answers under /api, pages everywhere else."""
-    for kind in (StarletteHTTPException, EngineError, RequestValidationError, Exception):
+    for kind in (
+        StarletteHTTPException,
+        EngineError,
+        RequestValidationError,
+        *UNAVAILABLE,
+        Exception,
+    ):
         app.add_exception_handler(kind, _either(app.exception_handlers.get(kind)))
     app.add_exception_handler(CsrfFailed, _sync(_csrf))
     app.add_exception_handler(TooManyRequests, _sync(_too_many))

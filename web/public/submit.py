@@ -104,7 +104,9 @@ def _send(request: Request, declared: bool) -> Response:
         try:
             done = form_sessions.submit(session, clock=clock, token=token, build=_builder(declared))
         except form_sessions.FormExpired:
-            return redirect(request, EXPIRED_URL)
+            done = form_sessions.sent_before(session, clock=clock, token=token)
+            if done is None:
+                return redirect(request, EXPIRED_URL)
         except _Refused as refused:
             return _check_page(
                 request, after_refusal(request, session, clock, refused), clock, refused.missing
