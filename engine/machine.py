@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -440,6 +440,9 @@ def _queue_messages(
         )
 
 
+# Staff alerts wait this long behind the applicant's message of the same event: the
+# applicant's receipt is never queued behind internal mail. Still sent the same day.
+STAFF_ALERT_DELAY = timedelta(minutes=1)
 # Staff roles a message may go to: every active holder of the role for the case's locality.
 STAFF_RECIPIENTS = ("contact", "csp_chair", "jag_chair")
 
@@ -460,6 +463,7 @@ def queue_staff_messages(
             context=context,
             idempotency_key=f"{case.id}:{case.version}:{message}:{role}:u{user_id}",
             now=now,
+            send_after=STAFF_ALERT_DELAY,
         )
 
 
