@@ -467,3 +467,54 @@ def test_once_the_report_is_in_the_review_deadline_is_the_csp_chairs(j: Journey)
     view = j.staff_view()
     owners = {d["name"]: d["owner_role"] for d in view["deadlines"] if d["status"] == "open"}
     assert owners["review_outcome"] == "csp_chair"
+
+
+@pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
+def test_the_csp_chairs_my_work_lists_the_new_application_the_day_it_arrives(
+    app: Any, session: Session, j: Journey
+) -> None:
+    from tests.integration.test_staff_login import browser_for
+
+    chair = browser_for(app, session, j.clock, j.staff["csp_chair"].email)
+    chair.sign_in()
+    page = chair.get("/staff").text
+    assert "Cases in your locality" in page
+    assert f'href="/staff/cases/{j.ref}"' in page and "New today" in page
+    assert "Application received" in page
+    # The case page opens for them, as for every case of their locality.
+    assert chair.get(f"/staff/cases/{j.ref}").status_code == 200
+    contact = browser_for(app, session, j.clock, j.staff["contact"].email)
+    contact.sign_in()
+    assert "Cases in your locality" not in contact.get("/staff").text
+
+
+@pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
+def test_the_meeting_form_asks_to_confirm_another_day_then_records_it(
+    app: Any, session: Session, j: Journey
+) -> None:
+    from tests.integration.test_staff_login import browser_for
+
+    j.fire("acknowledge", "contact")
+    j.fire("threshold_met", "jag_chair", {"reasons": "Three incidents."})
+    arranged = {"meeting_date": "2026-03-02", "attendees": ["Police"], **HELD}
+    j.fire("review_meeting_arranged", "jag_chair", arranged)
+    j.clock.advance(days=1)  # Tue 3 Mar: held a day late
+    chair = browser_for(app, session, j.clock, j.staff["jag_chair"].email)
+    chair.sign_in()
+    path = f"/staff/cases/{j.ref}/events/review_meeting_held"
+    form = {
+        "version": "4",
+        "held_on-day": "3",
+        "held_on-month": "3",
+        "held_on-year": "2026",
+        "attendees": "Police",
+        "victim_involvement": "impact_statement",
+    }
+    page = chair.post(path, form, status=422)
+    assert 'href="#confirm_other_date"' in page.text
+    assert "arranged for 2 March 2026, not 3 March 2026" in page.text
+    assert j.state() == "review_scheduled"
+    chair.post(path, form | {"confirm_other_date": "yes"})
+    with j.sessions() as s:
+        case = j.case(s)
+        assert (case.state, case.review_meeting_on) == ("under_review", date(2026, 3, 3))
