@@ -327,7 +327,7 @@ def _audit(
     reason = next(
         (
             payload[k]
-            for k in ("override_reason", "reasons", "reason", "explanation")
+            for k in ("override_reason", "late_reason", "reasons", "reason", "explanation")
             if payload.get(k)
         ),
         None,

@@ -518,3 +518,29 @@ def test_the_meeting_form_asks_to_confirm_another_day_then_records_it(
     with j.sessions() as s:
         case = j.case(s)
         assert (case.state, case.review_meeting_on) == ("under_review", date(2026, 3, 3))
+
+
+def test_the_case_page_shows_where_the_threshold_was_decided_and_a_late_appeals_reason(
+    session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    j = Journey(session_factory, clock, incidents=1)
+    j.fire("acknowledge", "contact")
+    j.fire(
+        "threshold_not_met",
+        "jag_chair",
+        {
+            "reasons": "One incident.",
+            "jag_meeting_on": "2026-02-27",
+            "partners_present": ["Police", "Council"],
+            "agreed_by": ["PS Lee (Police)"],
+        },
+    )
+    clock.advance(days=30)
+    j.fire("appeal_lodged", "contact", {**APPEAL, "late_reason": "Posted before the deadline."})
+    history = {h["event"]: h for h in j.staff_view()["history"]}
+    assert history["threshold_not_met"]["decided_at"] == (
+        "Decided at the JAG meeting on 27 February 2026. Partners present: Police, Council. "
+        "Agreed by: PS Lee (Police)."
+    )
+    assert history["appeal_lodged"]["reason"] == "Posted before the deadline."
+    assert history["acknowledge"]["decided_at"] is None
