@@ -440,9 +440,11 @@ def _queue_messages(
         )
 
 
-# Staff alerts wait this long behind the applicant's message of the same event: the
-# applicant's receipt is never queued behind internal mail. Still sent the same day.
-STAFF_ALERT_DELAY = timedelta(minutes=1)
+# Staff alerts fall due just after the applicant's message of the same event, so the
+# dispatcher (oldest due first) sends the applicant's first; and just before anything a
+# later sweep queues, so a new case's alert is the first word staff get, before any
+# reminder of its first deadline.
+STAFF_ALERT_DELAY = timedelta(milliseconds=1)
 # Staff roles a message may go to: every active holder of the role for the case's locality.
 STAFF_RECIPIENTS = ("contact", "csp_chair", "jag_chair")
 

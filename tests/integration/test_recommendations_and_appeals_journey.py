@@ -20,7 +20,9 @@ from engine.services.public_status import case_status
 from engine.sweeps import sweep_deadlines
 from engine.worklists import locality_cases
 from notifications.addresses import outgoing_for
+from notifications.outbox import dispatch_once
 from tests.factories import StaffMember, make_case, make_staff
+from tests.integration.test_outbox import RecordingChannel
 
 REPORT = {
     "findings": "Noise reports were not linked across agencies.",
@@ -438,7 +440,16 @@ def test_the_csp_chair_sees_a_new_application_on_its_day_and_is_told_of_it(
 
     # The alert is the first word staff get: it is queued with the case, before any sweep
     # can remind them of the acknowledgement, which the sweep then sends to the contact.
+    # Sent in that order, the applicant's receipt first.
+    clock.advance(minutes=5)  # the worker's next sweep
     sweep_deadlines(session_factory, clock=clock)
+    channel = RecordingChannel()
+    dispatch_once(session_factory, channel=channel, clock=clock, worker="w1", base_url="http://ct")
+    order = [(m.message, m.to) for m in channel.sent if m.to != "melton@example.org"]
+    assert order[0] == ("application_received", "victim@example.org")
+    assert order.index(("new_application_alert", "contact@example.org")) < order.index(
+        ("deadline_reminder", "contact@example.org")
+    )
     with session_factory() as s:
         to_contact = s.exec(
             select(OutboxMessage.message)
