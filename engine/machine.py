@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -327,7 +327,7 @@ def _audit(
     reason = next(
         (
             payload[k]
-            for k in ("override_reason", "reasons", "reason", "explanation")
+            for k in ("override_reason", "late_reason", "reasons", "reason", "explanation")
             if payload.get(k)
         ),
         None,
@@ -440,6 +440,11 @@ def _queue_messages(
         )
 
 
+# Staff alerts fall due just after the applicant's message of the same event, so the
+# dispatcher (oldest due first) sends the applicant's first; and just before anything a
+# later sweep queues, so a new case's alert is the first word staff get, before any
+# reminder of its first deadline.
+STAFF_ALERT_DELAY = timedelta(milliseconds=1)
 # Staff roles a message may go to: every active holder of the role for the case's locality.
 STAFF_RECIPIENTS = ("contact", "csp_chair", "jag_chair")
 
@@ -460,6 +465,7 @@ def queue_staff_messages(
             context=context,
             idempotency_key=f"{case.id}:{case.version}:{message}:{role}:u{user_id}",
             now=now,
+            send_after=STAFF_ALERT_DELAY,
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -23,8 +23,13 @@ def queue_message(
     context: dict[str, Any],
     idempotency_key: str,
     now: datetime,
+    send_after: timedelta = timedelta(0),
 ) -> None:
-    """Add one outbox row; the unique idempotency key stops the same message twice."""
+    """Add one outbox row; the unique idempotency key stops the same message twice.
+
+    `send_after` holds it back a little: staff alerts wait behind the applicant's own
+    message of the same event, which the dispatcher then sends first.
+    """
     values = outbox_values(
         case_id=case_id,
         message=message,
@@ -35,6 +40,7 @@ def queue_message(
         idempotency_key=idempotency_key,
         now=now,
     )
+    values["next_attempt_at"] = now + send_after
     # A plain INSERT on the table: the row is never read back in this transaction.
     session.connection().execute(OUTBOX.insert(), values)
 

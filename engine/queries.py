@@ -195,7 +195,22 @@ def _history(a: AuditEvent) -> dict[str, Any]:
         "from": a.from_state,
         "to": a.to_state,
         "reason": a.reason,
+        "decided_at": _decided_at(a.data or {}),
     }
+
+
+def _decided_at(data: dict[str, Any]) -> str | None:
+    """Where a decision taken at a meeting of partners was taken, when the event says."""
+    if "jag_meeting_on" not in data:
+        return None
+    if not data["jag_meeting_on"]:
+        return "Decided by the JAG chair between meetings, as the area's procedure allows."
+    partners = ", ".join(data.get("partners_present") or [])
+    agreed = ", ".join(data.get("agreed_by") or [])
+    day = format_date(date.fromisoformat(data["jag_meeting_on"]))
+    return (
+        f"Decided at the JAG meeting on {day}. Partners present: {partners}. Agreed by: {agreed}."
+    )
 
 
 def workflow_description(wf: WorkflowDef) -> dict[str, Any]:

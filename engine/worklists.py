@@ -184,6 +184,54 @@ def my_work(session: Session, *, actor: Actor, today: date) -> list[dict[str, An
     return out
 
 
+# Roles that own every case of their locality from the day it arrives (LLR: the CSP chair),
+# and so see each one in a queue of their own, not only the steps they must take.
+OWNS_LOCALITY_CASES = ("csp_chair",)
+
+
+def locality_cases(session: Session, *, actor: Actor, today: date) -> list[dict[str, Any]]:
+    """Every open case of the localities the actor owns as CSP chair, newest first: what
+    stage it is at, when it arrived, and whether it arrived today."""
+    rows: dict[int, Any] = {}
+    for grant in actor.grants:
+        if grant.role not in OWNS_LOCALITY_CASES:
+            continue
+        stmt = (
+            sa_select(
+                Case.id,
+                Case.reference,
+                Case.locality_id,
+                Case.state,
+                Case.workflow_name,
+                Case.application_on,
+            )
+            .where(Case.area_id == grant.area_id, col(Case.closed_at).is_(None))
+            .order_by(col(Case.application_on).desc(), col(Case.id).desc())
+            .limit(LIMIT)
+        )
+        if grant.locality_id is not None:
+            stmt = stmt.where(Case.locality_id == grant.locality_id)
+        for row in session.execute(stmt):
+            rows[row.id] = row
+    ordered = sorted(rows.values(), key=lambda r: (r.application_on, r.id), reverse=True)
+    return [_case_line(r, today) for r in ordered[:LIMIT]]
+
+
+def _case_line(row: Any, today: date) -> dict[str, Any]:
+    wf = registry.workflow(row.workflow_name)
+    area = registry.locality_area(row.locality_id)
+    locality = area.localities.get(row.locality_id)
+    return {
+        "reference": row.reference,
+        "locality": row.locality_id,
+        "locality_name": locality.name if locality else row.locality_id,
+        "state": row.state,
+        "state_text": wf.state_labels.get(row.state, row.state),
+        "received_on": row.application_on.isoformat(),
+        "new": row.application_on == today,
+    }
+
+
 def _duties_of_role(*, in_locality: bool):  # type: ignore[no-untyped-def]
     """A grant's open duties, whoever owns them, as one statement built once: the conditions
     of `_open_duties` less the owner, which `my_work` sorts out (so one read serves both

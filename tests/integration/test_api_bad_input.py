@@ -417,7 +417,8 @@ def test_a_bad_event_is_refused_naming_the_field_and_the_case_is_unchanged(
 
     assert problem(response, 422)["field"] == field
     assert _case_snapshot(session_factory, case_id) == before
-    assert before == {"state": "submitted", "version": 1, "audit": 1, "outbox": 1}
+    # The applicant's receipt, and (issue 10) the alert to the locality's contact and CSP chair.
+    assert before == {"state": "submitted", "version": 1, "audit": 1, "outbox": 3}
 
 
 def test_an_event_body_that_is_not_json_is_refused_and_the_case_is_unchanged(

@@ -15,7 +15,7 @@ KINDS = {"text", "textarea", "date", "radios", "checkbox", "lines", "number", "p
 def test_every_event_of_every_workflow_gets_a_form_of_known_field_kinds(name: str) -> None:
     for t in registry.workflow(name).transitions:
         fields = forms.fields_for(t.data)
-        assert {f.kind for f in fields} <= KINDS | {"recommendations"}, t.trigger
+        assert {f.kind for f in fields} <= KINDS | {"recommendations", "changes"}, t.trigger
         if t.data is not None:
             assert [f.name for f in fields] == list(t.data.model_fields)
 

@@ -152,7 +152,12 @@ def my_work(
     request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
 ) -> Response:
     items = queue_lines(worklists.my_work(session, actor=actor, today=clock.today()))
-    return render(request, "staff/my_work.html", {"actor": actor, "items": items, "nav": "work"})
+    cases = worklists.locality_cases(session, actor=actor, today=clock.today())
+    return render(
+        request,
+        "staff/my_work.html",
+        {"actor": actor, "items": items, "locality_cases": cases, "nav": "work"},
+    )
 
 
 # MOJ badges: red overdue, amber due within a few working days, green on track.
