@@ -47,6 +47,7 @@ PDF = "application/pdf"
 STATUS_PATH = "/status"
 
 TITLES = {
+    "_message": "Letter",
     "threshold_met": "Threshold decision letter",
     "threshold_not_met": "Threshold decision letter",
     "rejection": "Rejection letter",
@@ -389,6 +390,27 @@ def for_message(
         signed_by=event.actor_label,
     )
     return build(letter, context)
+
+
+def posted_message(
+    session: Session, case: Case, *, subject: str, body: str, issued_on: date
+) -> Letter:
+    """A message that is no decision letter, laid out as a letter to post: the same words,
+    with the sender's address, the date, the reference and the envelope's address."""
+    area = registry.area(case.area_id)
+    locality = area.localities.get(case.locality_id)
+    applicant = _applicant(session, case)
+    context = {
+        "reference": case.reference,
+        "issued_on": issued_on,
+        "applicant_name": applicant.name if applicant else "Sir or Madam",
+        "recipient_lines": address_lines(applicant),
+        "locality_name": locality.name if locality else case.locality_id,
+        "sender": sender(area, case.locality_id),
+        "subject": subject,
+        "body": body,
+    }
+    return build("_message", context)
 
 
 def _event(session: Session, case: Case, trigger: str, version: int | None) -> AuditEvent | None:

@@ -303,3 +303,37 @@ def test_a_posted_letter_is_the_pdf_written_beside_the_message(
     assert "Val Victim 1 High Street Leicester LE1 1AA" in words
     assert "Your case does not meet the rules for a case review" in words
     assert j.ref in words
+
+
+def test_every_posted_message_is_a_letter_with_date_sender_and_reference(
+    session_factory: SessionFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    from tests.factories import make_case
+
+    with session_factory() as s:
+        done = make_case(
+            s,
+            clock,
+            contact_preference="post",
+            applicant={
+                "name": "Pat Post",
+                "address": "1 High Street, Leicester",
+                "postcode": "LE1 1AA",
+                "role": "victim",
+            },
+        )
+    folder = tmp_path / "outbox"
+    dispatch_once(session_factory, channel=LogChannel(folder), clock=clock)
+    [pdf] = list(folder.glob("*application-received.pdf"))
+    words = pdf_words(pdf.read_bytes())
+    for must in (
+        "Pat Post 1 High Street Leicester LE1 1AA",  # the envelope window
+        "Community Safety Team Leicester City Council City Hall",  # the sender
+        "Monday 2 March 2026",
+        f"Our reference: {done.reference}",
+        "Dear Pat Post,",
+        "We have received your application for an ASB Case Review",
+        "acknowledge your application by Tuesday 3 March 2026",
+        "0116 454 1000",
+    ):
+        assert must in words, must
