@@ -207,6 +207,7 @@ def letter_context(
         "recommendations": _recommendations(session, case),
         "appeal": _appeal(session, case, area, trigger, issued_on, promised),
         "signposting": area.signposting,
+        "assessment": _assessment(case),
         "rules": {
             "incidents": area.threshold.incidents,
             "complainants": area.threshold.complainants,
@@ -319,6 +320,12 @@ def _appeal(
         "deadline": promised.get("appeal_window")
         or workdays.due_date(issued_on, scale.amount, scale.unit),
     }
+
+
+def _assessment(case: Case) -> dict[str, int]:
+    """How many of the reports on the application met the rules (the computed assessment)."""
+    reports = (case.threshold_assessment or {}).get("reports") or []
+    return {"reports": len(reports), "counted": sum(1 for r in reports if r.get("counted"))}
 
 
 def _latest_event(session: Session, case: Case, *triggers: str) -> AuditEvent | None:

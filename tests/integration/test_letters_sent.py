@@ -247,6 +247,7 @@ def test_a_threshold_not_met_letter_explains_why_in_words_and_how_to_appeal_by_w
     assert "you reported 3 or more separate incidents in the last 6 months" in text
     assert "3 or more people reported the same incident" in text
     assert "within one month of the incident" in text
+    assert "You told us about 1 report. It counted, but that is not enough" in text
     # 20 working days from Monday 2 March 2026.
     assert "that is by Monday 30 March 2026" in text
     assert "write to your named contact" in text
