@@ -26,7 +26,7 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined
 from sqlalchemy import desc, or_
 from sqlmodel import Session, col, select
 
-from engine import deadlines, registry, workdays
+from engine import deadlines, machine, registry, workdays
 from engine.access import Actor
 from engine.clock import Clock, london_date
 from engine.errors import NotAllowed, NotFound
@@ -461,8 +461,6 @@ def preview(
     context is built as the letter is when sent, from the same event data (as stored in
     the audit row) and today's date, so the preview and the letter cannot differ.
     """
-    from engine import machine  # the machine queues the messages that carry these letters
-
     case = machine.load_case(session, reference)
     options = machine.event_options(session, case=case, actor=actor, today=clock.today())
     tdef = registry.workflow(case.workflow_name).transition(event, case.state)
