@@ -338,3 +338,35 @@ def test_every_posted_message_is_a_letter_with_date_sender_and_reference(
         "0116 454 1000",
     ):
         assert must in words, must
+
+
+def test_the_closure_letter_sums_up_each_recommendation(
+    session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    from engine.models import Recommendation
+
+    j = Journey(session_factory, clock)
+    to_response(j, clock)
+    with session_factory() as s:
+        recs = s.exec(select(Recommendation).order_by(Recommendation.seq)).all()
+        recs[0].status = "done"
+        recs[1].status, recs[1].note = "declined", "The logs hold other people's details."
+        s.add_all(recs)
+        s.commit()
+        context = letters.letter_context(
+            s,
+            j.case(s),
+            letter="closure",
+            trigger="case_closed",
+            data={"closure_reason": "resolved", "explanation": "Things are quiet now."},
+            issued_on=clock.today(),
+            signed_by="Contact",
+        )
+    text = letters.letter_text(letters.render("closure", context))
+    assert "We closed it because the problems have been dealt with." in text
+    assert "Council: Install noise monitoring. This is done." in text
+    assert (
+        "Police: Share incident logs. This was not taken up. They said: The logs hold other "
+        "people's details.\n" in text
+    )
+    assert "This decision is final." in text and "Ombudsman" in text
