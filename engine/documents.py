@@ -450,10 +450,6 @@ def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def plain_pdf(reference: str, title: str) -> _Pdf:
     """A plain, tagged A4 document for other engine modules (the subject access export)."""
     return _Pdf(reference, title)

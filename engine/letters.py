@@ -26,7 +26,7 @@ from jinja2 import Environment, FunctionLoader, StrictUndefined
 from sqlalchemy import desc, or_
 from sqlmodel import Session, col, select
 
-from engine import deadlines, registry, workdays
+from engine import deadlines, machine, registry, workdays
 from engine.access import Actor
 from engine.clock import Clock, london_date
 from engine.errors import NotAllowed, NotFound
@@ -47,6 +47,7 @@ PDF = "application/pdf"
 STATUS_PATH = "/status"
 
 TITLES = {
+    "_message": "Letter",
     "threshold_met": "Threshold decision letter",
     "threshold_not_met": "Threshold decision letter",
     "rejection": "Rejection letter",
@@ -209,6 +210,7 @@ def letter_context(
         "withdrawn": [r for r in recs if r["status"] == "withdrawn"],
         "appeal": _appeal(session, case, area, trigger, issued_on, promised),
         "signposting": area.signposting,
+        "assessment": _assessment(case),
         "rules": {
             "incidents": area.threshold.incidents,
             "complainants": area.threshold.complainants,
@@ -339,6 +341,12 @@ def _appeal(
     }
 
 
+def _assessment(case: Case) -> dict[str, int]:
+    """How many of the reports on the application met the rules (the computed assessment)."""
+    reports = (case.threshold_assessment or {}).get("reports") or []
+    return {"reports": len(reports), "counted": sum(1 for r in reports if r.get("counted"))}
+
+
 def _latest_event(session: Session, case: Case, *triggers: str) -> AuditEvent | None:
     return session.exec(
         select(AuditEvent)
@@ -410,6 +418,27 @@ def for_message(
     return build(letter, context)
 
 
+def posted_message(
+    session: Session, case: Case, *, subject: str, body: str, issued_on: date
+) -> Letter:
+    """A message that is no decision letter, laid out as a letter to post: the same words,
+    with the sender's address, the date, the reference and the envelope's address."""
+    area = registry.area(case.area_id)
+    locality = area.localities.get(case.locality_id)
+    applicant = _applicant(session, case)
+    context = {
+        "reference": case.reference,
+        "issued_on": issued_on,
+        "applicant_name": applicant.name if applicant else "Sir or Madam",
+        "recipient_lines": address_lines(applicant),
+        "locality_name": locality.name if locality else case.locality_id,
+        "sender": sender(area, case.locality_id),
+        "subject": subject,
+        "body": body,
+    }
+    return build("_message", context)
+
+
 def _event(session: Session, case: Case, trigger: str, version: int | None) -> AuditEvent | None:
     query = select(AuditEvent).where(AuditEvent.case_id == case.id, AuditEvent.trigger == trigger)
     if version is not None:
@@ -451,8 +480,6 @@ def preview(
     context is built as the letter is when sent, from the same event data (as stored in
     the audit row) and today's date, so the preview and the letter cannot differ.
     """
-    from engine import machine  # the machine queues the messages that carry these letters
-
     case = machine.load_case(session, reference)
     options = machine.event_options(session, case=case, actor=actor, today=clock.today())
     tdef = registry.workflow(case.workflow_name).transition(event, case.state)

@@ -351,6 +351,8 @@ def event_form(
         "model": tdef.data,
         # Fields whose words go to the applicant as typed: the form says so.
         "applicant_reads": letters.fields_read_by_applicant(wf.name, event),
+        # The decision letter this event sends, if any: its form offers a preview.
+        "letter": letters.letter_for_event(wf.name, event),
     }
 
 

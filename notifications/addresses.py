@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from engine import letters, registry
+from engine.clock import london_date
 from engine.messages import applicant_contact
 from engine.models import Case, Deadline, OutboxMessage, Party
 from notifications.channels import Attachment, Outgoing, PermanentFailure, Rendered
@@ -79,7 +80,21 @@ def _applicant_message(
         return render(TEXT_MESSAGE, context)
     name = letters.letter_for(case.workflow_name, row.message, context.get("trigger"))
     if name is None:
-        return render(row.message, context)
+        rendered = render(row.message, context)
+        if kind != "letter":
+            return rendered
+        # By post: the message's words as a letter (date, sender, reference), its PDF.
+        posted = letters.posted_message(
+            session,
+            case,
+            subject=rendered.subject,
+            body=rendered.text,
+            issued_on=london_date(row.created_at),
+        )
+        pdf = Attachment(
+            f"{case.reference}-{row.message.replace('_', '-')}.pdf", letters.PDF, posted.pdf
+        )
+        return Rendered(rendered.subject, rendered.text, rendered.html, (pdf,))
     letter = letters.for_message(
         session, case, letter=name, trigger=context["trigger"], version=context.get("version")
     )

@@ -38,6 +38,12 @@ def test_the_csp_chair_previews_and_issues_the_letter_and_the_appeal_chair_gets_
 
     csp = open_tab("documents-csp")
     sign_in(csp, world, "csp_chair")
+    # The JAG report and the victim's words are on the case page before the chair writes.
+    csp.go(f"/staff/cases/{world.review}")
+    report_section = csp.page.locator("#jag-report ~ p").all_inner_texts()
+    assert "Agencies did not share the police logs." in report_section
+    assert csp.page.locator("#victim").is_visible()
+    csp.audit("case-with-jag-report")
     csp.go(f"/staff/cases/{world.review}/events/response_issued")
     assert csp.heading() == "Issue the response to the victim"
     csp.audit("letter-form")

@@ -247,6 +247,7 @@ def test_a_threshold_not_met_letter_explains_why_in_words_and_how_to_appeal_by_w
     assert "you reported 3 or more separate incidents in the last 6 months" in text
     assert "3 or more people reported the same incident" in text
     assert "within one month of the incident" in text
+    assert "You told us about 1 report. It counted, but that is not enough" in text
     # 20 working days from Monday 2 March 2026.
     assert "that is by Monday 30 March 2026" in text
     assert "write to your named contact" in text
@@ -303,3 +304,69 @@ def test_a_posted_letter_is_the_pdf_written_beside_the_message(
     assert "Val Victim 1 High Street Leicester LE1 1AA" in words
     assert "Your case does not meet the rules for a case review" in words
     assert j.ref in words
+
+
+def test_every_posted_message_is_a_letter_with_date_sender_and_reference(
+    session_factory: SessionFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    from tests.factories import make_case
+
+    with session_factory() as s:
+        done = make_case(
+            s,
+            clock,
+            contact_preference="post",
+            applicant={
+                "name": "Pat Post",
+                "address": "1 High Street, Leicester",
+                "postcode": "LE1 1AA",
+                "role": "victim",
+            },
+        )
+    folder = tmp_path / "outbox"
+    dispatch_once(session_factory, channel=LogChannel(folder), clock=clock)
+    [pdf] = list(folder.glob("*application-received.pdf"))
+    words = pdf_words(pdf.read_bytes())
+    for must in (
+        "Pat Post 1 High Street Leicester LE1 1AA",  # the envelope window
+        "Community Safety Team Leicester City Council City Hall",  # the sender
+        "Monday 2 March 2026",
+        f"Our reference: {done.reference}",
+        "Dear Pat Post,",
+        "We have received your application for an ASB Case Review",
+        "acknowledge your application by Tuesday 3 March 2026",
+        "0116 454 1000",
+    ):
+        assert must in words, must
+
+
+def test_the_closure_letter_sums_up_each_recommendation(
+    session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    from engine.models import Recommendation
+
+    j = Journey(session_factory, clock)
+    to_response(j, clock)
+    with session_factory() as s:
+        recs = s.exec(select(Recommendation).order_by(Recommendation.seq)).all()
+        recs[0].status = "done"
+        recs[1].status, recs[1].note = "declined", "The logs hold other people's details."
+        s.add_all(recs)
+        s.commit()
+        context = letters.letter_context(
+            s,
+            j.case(s),
+            letter="closure",
+            trigger="case_closed",
+            data={"closure_reason": "resolved", "explanation": "Things are quiet now."},
+            issued_on=clock.today(),
+            signed_by="Contact",
+        )
+    text = letters.letter_text(letters.render("closure", context))
+    assert "We closed it because the problems have been dealt with." in text
+    assert "Council: Install noise monitoring. This is done." in text
+    assert (
+        "Police: Share incident logs. This was not taken up. They said: The logs hold other "
+        "people's details.\n" in text
+    )
+    assert "This decision is final." in text and "Ombudsman" in text

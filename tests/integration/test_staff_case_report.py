@@ -103,3 +103,46 @@ def test_staff_forms_mark_the_words_the_applicant_will_read(
     j.fire("threshold_met", "jag_chair", {"reasons": "Three incidents."})
     meeting = jag.get(f"/staff/cases/{j.ref}/events/review_meeting_arranged").text
     assert meeting.count("The applicant will read this.") == 3  # date, time and place
+
+
+def test_every_decision_letter_can_be_previewed_from_its_form_and_is_what_is_sent(
+    app: Any, session: Session, session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    from engine import letters
+    from engine.models import OutboxMessage
+    from notifications.addresses import outgoing_for
+
+    j = Journey(session_factory, clock, incidents=1)
+    j.fire("acknowledge", "contact")
+    jag = browser_for(app, session, clock, "jag@example.org")
+    jag.sign_in()
+    url = f"/staff/cases/{j.ref}/events/threshold_not_met"
+    form = jag.get(url).text
+    assert f'formaction="{url}/preview"' in form and "Preview the letter" in form
+    with session_factory() as s:
+        version = str(j.case(s).version)
+    empty = jag.post(f"{url}/preview", {"version": version}, status=422).text
+    assert "There is a problem" in empty and "Check the letter" not in empty
+    data = {"version": version, "reasons": "You told us about one incident. <b>Three</b>."}
+    shown = jag.post(f"{url}/preview", data, status=200).text
+    assert "This is the letter the applicant will get" in shown
+    assert "Your case does not meet the rules for a case review" in shown
+    assert "You told us about one incident. &lt;b&gt;Three&lt;/b&gt;." in shown
+    with session_factory() as s:  # a preview records nothing
+        assert j.case(s).state == "acknowledged"
+    letter = shown.split('aria-label="The letter">', 1)[1].split("</section>", 1)[0]
+
+    jag.post(url, data)
+    with session_factory() as s:
+        row = s.exec(
+            select(OutboxMessage).where(OutboxMessage.message == "threshold_not_met_letter")
+        ).one()
+        sent = outgoing_for(s, row, in_doubt=False, base_url="http://ct")
+    assert sent.rendered.text == letters.letter_text(letter)
+    assert sent.rendered.attachments[0].content.startswith(b"%PDF")
+    # An event the contact may record now that sends no letter has no preview.
+    contact = browser_for(app, session, clock, "contact@example.org")
+    contact.sign_in()
+    appeal = contact.get(f"/staff/cases/{j.ref}/events/appeal_lodged").text
+    assert "Preview the letter" not in appeal
+    contact.post(f"/staff/cases/{j.ref}/events/appeal_lodged/preview", {}, status=404)

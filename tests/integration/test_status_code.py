@@ -91,6 +91,7 @@ def test_the_named_contact_checks_a_callers_reference_and_code(
     code = _code(session_factory, j.ref)
     contact = browser_for(app, session, clock, "contact@example.org")
     contact.sign_in()
+    assert 'href="/staff/caller"' in contact.get("/staff").text  # in the service navigation
     assert "Check a caller" in contact.get("/staff/caller").text
     ok = contact.post("/staff/caller", {"reference": j.ref, "code": code.lower()}, status=200)
     assert f"The code matches case {j.ref}." in ok.text

@@ -60,5 +60,6 @@ def _page(
         "errors": errors or None,
         "error_list": errors.summary(),
         "checked": checked,
+        "nav": "caller",
     }
     return render(request, "staff/caller.html", context, status=status)

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
-from engine import documents, queries
-from engine.errors import InvalidInput
+from engine import documents, letters, queries
+from engine.errors import InvalidInput, NotFound
 from engine.services import case_views
 from web.deps import ClockDep, SessionDep, SignedInStaff
 from web.public.templating import render as render_page
@@ -86,6 +86,43 @@ async def preview_letter(
         letter=letter,
         status=422 if errors else 200,
     )
+
+
+@router.post("/cases/{reference}/events/{event}/preview")
+async def preview_decision_letter(
+    reference: str,
+    event: str,
+    request: Request,
+    actor: SignedInStaff,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    """Any other decision letter (threshold, rejection, appeal decision, closure): the event's
+    own form with the letter it would send shown above it."""
+    form = await checked_form(request)
+    text = str(form.get("version") or "")
+    version = int(text) if text.isdigit() else -1
+    found = queries.event_form(session, reference=reference, event=event, actor=actor, clock=clock)
+    if not found["letter"]:
+        raise NotFound(f"Recording {event.replace('_', ' ')} sends no letter to preview.")
+    fields = forms.fields_for(found["model"])
+    data, errors = forms.parse(fields, form)
+    letter = None
+    if not errors:
+        try:
+            letter = letters.preview(
+                session, reference=reference, event=event, data=data, actor=actor, clock=clock
+            )
+        except InvalidInput as exc:
+            errors = {forms.field_of(e.get("field"), fields): e["message"] for e in exc.errors}
+    session.rollback()  # a preview only reads
+    context = {
+        **forms.event_form_context(actor, found, dict(form), errors, version),
+        # Rendered by the engine from its template, with everything typed escaped there.
+        "letter": Markup(letter) if letter else None,
+    }
+    browser(request)
+    return render_page(request, "staff/event.html", context, status=422 if errors else 200)
 
 
 @router.get("/cases/{reference}/documents/{document_id}")
