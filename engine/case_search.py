@@ -205,14 +205,21 @@ def _from(wanted: CaseFilter, today: date) -> Any:
 
 def _matched(q: str, today: date) -> Any:
     """The ids of the cases a search finds by its words (each word the start of one of the
-    case's words), as a set read from the words' index first; None when the query is empty
-    or a reference's start (a condition on the case row, see _conditions).
+    case's words), or whose reference starts so, as a set read from an index first; None
+    when the query is empty.
 
     Read first and joined, not tested case by case: walking the newest cases and looking up
     each one's words costs a lookup per case passed over, thousands for a common name."""
     text = q.strip().upper()
-    if not text or _REFERENCE_START.fullmatch(text):
+    if not text:
         return None
+    if _REFERENCE_START.fullmatch(text):
+        # DISTINCT (references are unique, so it changes nothing) keeps the planner from
+        # folding this into a walk of the newest cases filtered by reference.
+        by_reference = sa_select(col(Case.id).label("case_id")).where(
+            _prefix(col(Case.reference), text)
+        )
+        return by_reference.distinct().subquery("matched")
     term = col(CaseSearchTerm.term)
     sets = [
         sa_select(col(CaseSearchTerm.case_id).label("case_id")).where(_prefix(term, w))
@@ -243,8 +250,6 @@ def _conditions(actor: Actor, wanted: CaseFilter, today: date) -> list[Any]:
     if wanted.received_to:
         next_day = date.fromordinal(wanted.received_to.toordinal() + 1)
         where.append(col(Case.submitted_at) < _start_of(next_day))
-    if _REFERENCE_START.fullmatch(wanted.q.strip().upper()):
-        where.append(_prefix(col(Case.reference), wanted.q.strip().upper()))
     return where
 
 
@@ -306,12 +311,22 @@ def _rows(
     offset: int,
     today: date,
 ) -> list[dict[str, Any]]:
-    """The page's cases with their applicants, then the next deadline of those rows only."""
+    """One page of cases, then the applicant and next deadline of those rows."""
     stmt = _page_statement(wanted, where, today, limit=limit, offset=offset)
     found = session.execute(stmt).all()
     ids = [r.id for r in found]
+    # The page's applicants and next steps read for its rows alone, after the sort and
+    # limit: joined before them, they would be read for every match.
+    people = _applicants(session, ids) if ids else {}
     due = _next_due(session, ids) if ids else {}
-    return [_row(r, due.get(r.id), today) for r in found]
+    return [_row(r, people.get(r.id), due.get(r.id), today) for r in found]
+
+
+def _applicants(session: Session, ids: list[int]) -> dict[int, Any]:
+    stmt = sa_select(_PARTY.c.case_id, _PARTY.c.name, _PARTY.c.postcode).where(
+        _PARTY.c.case_id.in_(ids), _PARTY.c.kind == "applicant"
+    )
+    return {r.case_id: r for r in session.execute(stmt)}
 
 
 def page_statement(actor: Actor, wanted: CaseFilter, today: date) -> Any:
@@ -333,16 +348,10 @@ def _page_statement(
         table.c.state,
         table.c.submitted_at,
         table.c.workflow_name,
-        _PARTY.c.name.label("applicant_name"),
-        _PARTY.c.postcode.label("applicant_postcode"),
     ]
     source = _from(wanted, today)
     if wanted.sort == "deadline" and not wanted.overdue:
         source = source.outerjoin(_NEXT_DUE, _NEXT_DUE.c.case_id == table.c.id)
-    # The applicant rides along (one per case): a page is then one round trip, not two.
-    source = source.outerjoin(
-        _PARTY, (_PARTY.c.case_id == table.c.id) & (_PARTY.c.kind == "applicant")
-    )
     stmt = sa_select(*columns).select_from(source).where(*where)
     return stmt.order_by(*_order(wanted.sort)).limit(limit).offset(offset)
 
@@ -361,7 +370,7 @@ def _next_due(session: Session, ids: list[int]) -> dict[int, Any]:
     return first
 
 
-def _row(r: Any, due: Any, today: date) -> dict[str, Any]:
+def _row(r: Any, person: Any, due: Any, today: date) -> dict[str, Any]:
     wf = registry.workflow(r.workflow_name)
     step = None
     if due is not None:
@@ -369,8 +378,8 @@ def _row(r: Any, due: Any, today: date) -> dict[str, Any]:
         step = due.label or (rule.label if rule else due.name.replace("_", " "))
     return {
         "reference": r.reference,
-        "applicant": r.applicant_name or "",
-        "postcode": r.applicant_postcode or "",
+        "applicant": person.name if person else "",
+        "postcode": (person.postcode or "") if person else "",
         "locality": r.locality_id,
         "locality_name": _locality_name(r.locality_id),
         "state": r.state,
