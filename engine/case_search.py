@@ -98,17 +98,17 @@ def checked(f: CaseFilter, actor: Actor) -> CaseFilter:
     errors = []
     known_localities = {k for k, _ in locality_options(actor)}
     if unknown := [v for v in f.localities if v not in known_localities]:
-        errors.append(_error("locality", f"There is no locality {unknown[0][:40]!r} you can see."))
+        errors.append(_error("locality", f"There is no locality {unknown[0][:40]!r} you can see"))
     if unknown := [v for v in f.states if v not in dict(state_options())]:
-        errors.append(_error("state", f"There is no state {unknown[0][:40]!r}."))
+        errors.append(_error("state", f"There is no state {unknown[0][:40]!r}"))
     if f.sort not in SORTS:
-        errors.append(_error("sort", "Choose how to sort the cases from the list."))
+        errors.append(_error("sort", "Choose how to sort the cases from the list"))
     if f.page < 1:
-        errors.append(_error("page", "The page number must be 1 or more."))
+        errors.append(_error("page", "The page number must be 1 or more"))
     if f.received_from and f.received_to and f.received_from > f.received_to:
-        errors.append(_error("received_to", "Received to must be the same as or after from."))
+        errors.append(_error("received_to", "Received to must be the same as or after from"))
     if len(f.q) > 100:
-        errors.append(_error("q", "Search for 100 characters or fewer."))
+        errors.append(_error("q", "Search for 100 characters or fewer"))
     if errors:
         raise InvalidInput(errors[0]["message"], field=errors[0]["field"], errors=errors)
     return f
