@@ -148,17 +148,20 @@ def find_cases(session: Session, *, actor: Actor, wanted: CaseFilter, today: dat
     """One page of the cases the actor may open that match, with the total for paging."""
     wanted = checked(wanted, actor)
     where = _conditions(actor, wanted, today)
-    # Counted only up to just past the cap: a manager's unfiltered list would otherwise read
-    # every case of the area for a number nobody pages through.
-    capped = sa_select(literal(1)).select_from(_from(wanted, today)).where(*where)
-    found = session.execute(
-        sa_select(func.count()).select_from(capped.limit(COUNT_LIMIT + 1).subquery())
-    ).scalar_one()
+    offset = (wanted.page - 1) * PAGE_SIZE
+    limit = max(0, min(PAGE_SIZE, COUNT_LIMIT - offset))  # never past the cap
+    rows = _rows(session, wanted, where, limit=limit, offset=offset, today=today) if limit else []
+    if offset == 0 and len(rows) < limit:
+        found = len(rows)  # a first page that is not full is every match: no count needed
+    else:
+        # Counted only up to just past the cap: a manager's unfiltered list would otherwise
+        # read every case of the area for a number nobody pages through.
+        capped = sa_select(literal(1)).select_from(_from(wanted, today)).where(*where)
+        found = session.execute(
+            sa_select(func.count()).select_from(capped.limit(COUNT_LIMIT + 1).subquery())
+        ).scalar_one()
     total = min(found, COUNT_LIMIT)
     pages = max(1, -(-total // PAGE_SIZE))
-    offset = (wanted.page - 1) * PAGE_SIZE
-    limit = max(0, min(PAGE_SIZE, total - offset))  # never past the cap
-    rows = _rows(session, wanted, where, limit=limit, offset=offset, today=today) if limit else []
     return CasePage(
         rows,
         total,
