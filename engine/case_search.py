@@ -98,17 +98,17 @@ def checked(f: CaseFilter, actor: Actor) -> CaseFilter:
     errors = []
     known_localities = {k for k, _ in locality_options(actor)}
     if unknown := [v for v in f.localities if v not in known_localities]:
-        errors.append(_error("locality", f"There is no locality {unknown[0][:40]!r} you can see."))
+        errors.append(_error("locality", f"There is no locality {unknown[0][:40]!r} you can see"))
     if unknown := [v for v in f.states if v not in dict(state_options())]:
-        errors.append(_error("state", f"There is no state {unknown[0][:40]!r}."))
+        errors.append(_error("state", f"There is no state {unknown[0][:40]!r}"))
     if f.sort not in SORTS:
-        errors.append(_error("sort", "Choose how to sort the cases from the list."))
+        errors.append(_error("sort", "Choose how to sort the cases from the list"))
     if f.page < 1:
-        errors.append(_error("page", "The page number must be 1 or more."))
+        errors.append(_error("page", "The page number must be 1 or more"))
     if f.received_from and f.received_to and f.received_from > f.received_to:
-        errors.append(_error("received_to", "Received to must be the same as or after from."))
+        errors.append(_error("received_to", "Received to must be the same as or after from"))
     if len(f.q) > 100:
-        errors.append(_error("q", "Search for 100 characters or fewer."))
+        errors.append(_error("q", "Search for 100 characters or fewer"))
     if errors:
         raise InvalidInput(errors[0]["message"], field=errors[0]["field"], errors=errors)
     return f
@@ -148,17 +148,20 @@ def find_cases(session: Session, *, actor: Actor, wanted: CaseFilter, today: dat
     """One page of the cases the actor may open that match, with the total for paging."""
     wanted = checked(wanted, actor)
     where = _conditions(actor, wanted, today)
-    # Counted only up to just past the cap: a manager's unfiltered list would otherwise read
-    # every case of the area for a number nobody pages through.
-    capped = sa_select(literal(1)).select_from(_from(wanted, today)).where(*where)
-    found = session.execute(
-        sa_select(func.count()).select_from(capped.limit(COUNT_LIMIT + 1).subquery())
-    ).scalar_one()
+    offset = (wanted.page - 1) * PAGE_SIZE
+    limit = max(0, min(PAGE_SIZE, COUNT_LIMIT - offset))  # never past the cap
+    rows = _rows(session, wanted, where, limit=limit, offset=offset, today=today) if limit else []
+    if offset == 0 and len(rows) < limit:
+        found = len(rows)  # a first page that is not full is every match: no count needed
+    else:
+        # Counted only up to just past the cap: a manager's unfiltered list would otherwise
+        # read every case of the area for a number nobody pages through.
+        capped = sa_select(literal(1)).select_from(_from(wanted, today)).where(*where)
+        found = session.execute(
+            sa_select(func.count()).select_from(capped.limit(COUNT_LIMIT + 1).subquery())
+        ).scalar_one()
     total = min(found, COUNT_LIMIT)
     pages = max(1, -(-total // PAGE_SIZE))
-    offset = (wanted.page - 1) * PAGE_SIZE
-    limit = max(0, min(PAGE_SIZE, total - offset))  # never past the cap
-    rows = _rows(session, wanted, where, limit=limit, offset=offset, today=today) if limit else []
     return CasePage(
         rows,
         total,
@@ -205,14 +208,21 @@ def _from(wanted: CaseFilter, today: date) -> Any:
 
 def _matched(q: str, today: date) -> Any:
     """The ids of the cases a search finds by its words (each word the start of one of the
-    case's words), as a set read from the words' index first; None when the query is empty
-    or a reference's start (a condition on the case row, see _conditions).
+    case's words), or whose reference starts so, as a set read from an index first; None
+    when the query is empty.
 
     Read first and joined, not tested case by case: walking the newest cases and looking up
     each one's words costs a lookup per case passed over, thousands for a common name."""
     text = q.strip().upper()
-    if not text or _REFERENCE_START.fullmatch(text):
+    if not text:
         return None
+    if _REFERENCE_START.fullmatch(text):
+        # DISTINCT (references are unique, so it changes nothing) keeps the planner from
+        # folding this into a walk of the newest cases filtered by reference.
+        by_reference = sa_select(col(Case.id).label("case_id")).where(
+            _prefix(col(Case.reference), text)
+        )
+        return by_reference.distinct().subquery("matched")
     term = col(CaseSearchTerm.term)
     sets = [
         sa_select(col(CaseSearchTerm.case_id).label("case_id")).where(_prefix(term, w))
@@ -243,8 +253,6 @@ def _conditions(actor: Actor, wanted: CaseFilter, today: date) -> list[Any]:
     if wanted.received_to:
         next_day = date.fromordinal(wanted.received_to.toordinal() + 1)
         where.append(col(Case.submitted_at) < _start_of(next_day))
-    if _REFERENCE_START.fullmatch(wanted.q.strip().upper()):
-        where.append(_prefix(col(Case.reference), wanted.q.strip().upper()))
     return where
 
 
@@ -306,12 +314,22 @@ def _rows(
     offset: int,
     today: date,
 ) -> list[dict[str, Any]]:
-    """The page's cases with their applicants, then the next deadline of those rows only."""
+    """One page of cases, then the applicant and next deadline of those rows."""
     stmt = _page_statement(wanted, where, today, limit=limit, offset=offset)
     found = session.execute(stmt).all()
     ids = [r.id for r in found]
+    # The page's applicants and next steps read for its rows alone, after the sort and
+    # limit: joined before them, they would be read for every match.
+    people = _applicants(session, ids) if ids else {}
     due = _next_due(session, ids) if ids else {}
-    return [_row(r, due.get(r.id), today) for r in found]
+    return [_row(r, people.get(r.id), due.get(r.id), today) for r in found]
+
+
+def _applicants(session: Session, ids: list[int]) -> dict[int, Any]:
+    stmt = sa_select(_PARTY.c.case_id, _PARTY.c.name, _PARTY.c.postcode).where(
+        _PARTY.c.case_id.in_(ids), _PARTY.c.kind == "applicant"
+    )
+    return {r.case_id: r for r in session.execute(stmt)}
 
 
 def page_statement(actor: Actor, wanted: CaseFilter, today: date) -> Any:
@@ -333,16 +351,10 @@ def _page_statement(
         table.c.state,
         table.c.submitted_at,
         table.c.workflow_name,
-        _PARTY.c.name.label("applicant_name"),
-        _PARTY.c.postcode.label("applicant_postcode"),
     ]
     source = _from(wanted, today)
     if wanted.sort == "deadline" and not wanted.overdue:
         source = source.outerjoin(_NEXT_DUE, _NEXT_DUE.c.case_id == table.c.id)
-    # The applicant rides along (one per case): a page is then one round trip, not two.
-    source = source.outerjoin(
-        _PARTY, (_PARTY.c.case_id == table.c.id) & (_PARTY.c.kind == "applicant")
-    )
     stmt = sa_select(*columns).select_from(source).where(*where)
     return stmt.order_by(*_order(wanted.sort)).limit(limit).offset(offset)
 
@@ -361,7 +373,7 @@ def _next_due(session: Session, ids: list[int]) -> dict[int, Any]:
     return first
 
 
-def _row(r: Any, due: Any, today: date) -> dict[str, Any]:
+def _row(r: Any, person: Any, due: Any, today: date) -> dict[str, Any]:
     wf = registry.workflow(r.workflow_name)
     step = None
     if due is not None:
@@ -369,8 +381,8 @@ def _row(r: Any, due: Any, today: date) -> dict[str, Any]:
         step = due.label or (rule.label if rule else due.name.replace("_", " "))
     return {
         "reference": r.reference,
-        "applicant": r.applicant_name or "",
-        "postcode": r.applicant_postcode or "",
+        "applicant": person.name if person else "",
+        "postcode": (person.postcode or "") if person else "",
         "locality": r.locality_id,
         "locality_name": _locality_name(r.locality_id),
         "state": r.state,

@@ -163,7 +163,7 @@ def _chosen(session: Session, case: Case, user_id: int | None, reason: str) -> U
         errors.append(
             {
                 "field": "reason",
-                "message": f"The reason must be {REASON_LENGTH} characters or fewer.",
+                "message": f"The reason must be {REASON_LENGTH} characters or fewer",
             }
         )
     eligible = {u.id: u for u in _contacts(session, case)}
@@ -173,12 +173,12 @@ def _chosen(session: Session, case: Case, user_id: int | None, reason: str) -> U
             0,
             {
                 "field": "contact",
-                "message": "Choose a point of contact of this case's locality.",
+                "message": "Choose a point of contact of this case's locality",
             },
         )
     elif documents.named_contact_id(session, case) == chosen.id:
         errors.insert(
-            0, {"field": "contact", "message": f"{chosen.name} is already the named contact."}
+            0, {"field": "contact", "message": f"{chosen.name} is already the named contact"}
         )
     if errors:
         raise InvalidInput(errors[0]["message"], field=errors[0]["field"], errors=errors)

@@ -97,7 +97,7 @@ def add_user(
     email, name = email.strip().lower(), " ".join(name.split())
     errors = _account_errors(email, name) + _grant_errors(role, locality)
     if not errors and session.exec(select(User.id).where(User.email == email)).first():
-        errors.append(_e("email", "There is already an account with this email address."))
+        errors.append(_e("email", "There is already an account with this email address"))
     _refuse(errors)
     try:
         user = User(email=email, name=name, created_at=clock.now())
@@ -124,7 +124,7 @@ def grant(
         user = _get(session, user_id)
         made = staff.grant_role(session, user=user, role=role, locality=locality or None)
         if made is None:
-            raise InvalidInput("They already hold this role there.", field="role")
+            raise InvalidInput("They already hold this role there", field="role")
         _audit(session, clock, actor, user, "role_granted", _grant_words(made))
         session.commit()
     except Exception:
@@ -147,7 +147,7 @@ def remove_grant(
             and _admin_grants(session, user_id) == 1
         ):
             raise InvalidTransition(
-                "You cannot remove your own last admin role: ask another admin to do it."
+                "You cannot remove your own last admin role: ask another admin to do it"
             )
         words = _grant_words(found)
         session.delete(found)
@@ -164,10 +164,10 @@ def set_active(session: Session, *, clock: Clock, actor: Actor, user_id: int, ac
     try:
         user = _get(session, user_id)
         if not active and user_id == actor.user_id:
-            raise InvalidTransition("You cannot disable your own account.")
+            raise InvalidTransition("You cannot disable your own account")
         if user.active == active:
             raise InvalidTransition(
-                f"This account is already {'enabled' if active else 'disabled'}."
+                f"This account is already {'enabled' if active else 'disabled'}"
             )
         user.active = active
         session.add(user)
@@ -239,29 +239,29 @@ def _audit(
 def _account_errors(email: str, name: str) -> list[dict[str, str]]:
     errors = []
     if not name:
-        errors.append(_e("name", "Enter their full name."))
+        errors.append(_e("name", "Enter their full name"))
     elif len(name) > 200:
-        errors.append(_e("name", "Their name must be 200 characters or fewer."))
+        errors.append(_e("name", "Their name must be 200 characters or fewer"))
     if not email:
-        errors.append(_e("email", "Enter their email address."))
+        errors.append(_e("email", "Enter their email address"))
     elif len(email) > 254 or not _EMAIL.fullmatch(email):
         errors.append(
-            _e("email", "Enter an email address in the correct format, like name@example.org.")
+            _e("email", "Enter an email address in the correct format, like name@example.org")
         )
     return errors
 
 
 def _grant_errors(role: str, locality: str | None) -> list[dict[str, str]]:
     if role not in STAFF_ROLES:
-        return [_e("role", "Choose a role.")]
+        return [_e("role", "Choose a role")]
     if role in staff.AREA_WIDE_ROLES:
         return []  # managers and admins hold their role across the whole area
     if not locality:
-        return [_e("locality", f"Choose the locality where they are {_a(role)}.")]
+        return [_e("locality", f"Choose the locality where they are {_a(role)}")]
     try:
         registry.locality_area(locality)
     except LookupError:
-        return [_e("locality", "Choose a locality from the list.")]
+        return [_e("locality", "Choose a locality from the list")]
     return []
 
 

@@ -42,7 +42,7 @@ def test_an_admin_adds_a_user_and_gives_a_role(open_tab: Any, world: World) -> N
     admin.click("link", "Users")
     assert admin.heading() == "Users"
     admin.audit("users")
-    admin.click("link", "Add a user")
+    admin.click("button", "Add a user")  # a link styled and announced as a button
     admin.button("Add the user")
     assert "Enter their full name" in admin.error_summary()
     admin.audit("user-new-error")

@@ -30,7 +30,9 @@ def _load(db_engine: Engine) -> None:
     with db_engine.begin() as conn:
         conn.execute(insert(Case), rows)
         conn.execute(insert(CaseSearchTerm), terms)
-        conn.exec_driver_sql("ANALYZE")
+        # These two tables only: a bare ANALYZE would reach every schema of the database.
+        conn.exec_driver_sql("ANALYZE case_record")
+        conn.exec_driver_sql("ANALYZE case_search_term")
 
 
 def _plan(db_engine: Engine, q: str) -> str:
@@ -62,6 +64,5 @@ def test_a_reference_start_is_found_through_the_reference_index(db_engine: Engin
     if is_postgres(db_engine):
         assert "case_record_reference_key" in plan, plan
     else:
-        assert (
-            "SEARCH case_record USING INDEX" in plan and "(reference>? AND reference<?)" in plan
-        ), plan
+        assert "SEARCH case_record USING COVERING INDEX" in plan, plan
+        assert "(reference>? AND reference<?)" in plan and "SCAN case_record" not in plan, plan

@@ -85,7 +85,7 @@ def test_a_manager_hands_the_case_over_and_the_applicant_is_told(
         f"/staff/cases/{ref}/contact",
         {"contact": str(users["robin@example.org"]), "version": "1", "reason": "Sam is on leave"},
     )
-    assert done.headers["location"] == f"/staff/cases/{ref}?contact_changed=1"
+    assert done.headers["location"] == f"/staff/cases/{ref}"
     assert "Robin Reyes (robin@example.org)" in manager.get(f"/staff/cases/{ref}").text
     case = case_row(session_factory, ref)
     assert case.version == 2 and case.contact_user_id == users["robin@example.org"]

@@ -240,7 +240,7 @@ async def change_contact(
         status = 409 if isinstance(exc, StaleVersion) else 422
         values = {"contact": chosen, "reason": reason}
         return _contact_page(request, actor, found, values, errors, found["version"], status=status)
-    return redirect(request, f"/staff/cases/{reference}?contact_changed=1")
+    return redirect(request, f"/staff/cases/{reference}")  # the summary names the new contact
 
 
 def _contact_page(
