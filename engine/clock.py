@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -13,6 +15,13 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
     def today(self) -> date: ...
+
+
+def stopwatch() -> Callable[[], float]:
+    """Seconds since this call, from the monotonic counter: for request durations in logs and
+    metrics only, never for deciding anything (that is the Clock's job)."""
+    started = time.perf_counter()
+    return lambda: time.perf_counter() - started
 
 
 class SystemClock:

@@ -43,7 +43,7 @@ def make_engine(
     """Build the engine; on SQLite every transaction takes the write lock up front."""
     timeouts = timeouts or Timeouts()
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, timeouts.lock_ms or _SQLITE_DEFAULT_LOCK_MS)
+        return _sqlite_engine(url, timeouts.lock_ms)
     options = [f"-csearch_path={schema}"] if schema else []
     if timeouts.statement_ms:
         options.append(f"-cstatement_timeout={timeouts.statement_ms}")
@@ -77,16 +77,19 @@ class DatabaseBusy(Exception):
     """A write waited longer than the lock timeout for its turn (SQLite's one writer)."""
 
 
-def _sqlite_engine(url: str, lock_ms: int) -> Engine:
+def _sqlite_engine(url: str, lock_ms: int | None) -> Engine:
+    """`lock_ms`: how long a write waits for SQLite's lock, in this process's queue and then
+    in SQLite's busy handler; None waits in the queue for as long as it takes."""
+    busy_ms = lock_ms or _SQLITE_DEFAULT_LOCK_MS
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False, "timeout": lock_ms / 1000},
+        connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
         hide_parameters=True,
     )
-    writers = _WRITERS[engine] = WriterQueue(timeout=lock_ms / 1000)
+    writers = _WRITERS[engine] = WriterQueue(timeout=lock_ms / 1000 if lock_ms else None)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -96,7 +99,7 @@ def _sqlite_engine(url: str, lock_ms: int) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         # FULL: a committed state change survives power loss, not just a process crash.
         cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute(f"PRAGMA busy_timeout={int(lock_ms)}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

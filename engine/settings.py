@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     smtp_data_timeout_seconds: float = 300.0
     notify_api_key: SecretStr | None = None
     notify_base_url: str = "https://api.notifications.service.gov.uk"
+    # /metrics (Prometheus): answered to `Authorization: Bearer <token>`, or to clients
+    # whose own address (not a forwarded one) is in these networks ("10.0.0.0/8,::1/128").
+    # Neither set: /metrics answers 404.
+    metrics_token: SecretStr | None = None
+    metrics_networks: str = ""
     # --- the public pages (web/public) ---
     # Signs the CSRF tokens; when unset each process makes its own, which is fine for one
     # process but not for several behind a load balancer.

@@ -1,13 +1,14 @@
 """Claims queued messages with a lease, sends them, and records the result.
 
 DELIVERY PROMISE (docs/operations.md and the README say the same, word for word; the fault
-suite in tests/integration/test_faults.py proves each sentence):
-Every message written to the outbox is sent at least once. A message is repeated only
-when a worker is killed (kill -9, power loss) between the provider accepting it and the
-"sent" mark being written: then at most the one message that worker had in hand is sent
-once more, after its 5-minute lease, over SMTP with the same Message-ID; GOV.UK Notify is
-asked by reference first and is not sent it again. A failed "sent" commit, a slow relay,
-a database outage and a SIGTERM repeat nothing.
+suite in tests/integration/test_faults*.py proves each sentence):
+Every message written to the outbox is sent at least once; none is lost. A message is sent
+twice only when the worker sending it is killed (kill -9, power loss) after the provider
+took it and before its "sent" mark is written, or when an SMTP relay takes it but never
+answers within CTENGINE_SMTP_DATA_TIMEOUT_SECONDS: then that one message is sent once more,
+after its 5-minute lease or a minute later, over SMTP with the same Message-ID, while
+GOV.UK Notify is asked for it by reference first and gets no second copy. A failed "sent"
+commit, a slow relay and a SIGTERM repeat nothing.
 
 How: each worker sends one message at a time and commits straight after. If that commit
 fails, the "sent" mark is retried at once on a connection of its own; failing that, it is

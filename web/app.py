@@ -12,7 +12,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_session_factory, settings_timeouts
 from engine.settings import Settings
-from web import errors, fingerprints, ops
+from web import errors, fingerprints, ops, telemetry
 from web.api import v1
 from web.public import errors as page_errors
 from web.public.routes import public_router
@@ -64,6 +64,8 @@ def create_app(
     ops.install(app)
     app.add_middleware(ops.Healthz)
     app.add_middleware(BodyLimitAndHeaders, max_body_bytes=settings.max_body_bytes)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    telemetry.install(app, token=token, networks=settings.metrics_networks)
     return app
 
 

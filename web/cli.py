@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import signal
 from datetime import UTC, datetime
+from pathlib import Path
 
 import typer
 
-from engine import logs, registry
+from engine import backup, logs, registry
 from engine.access import Actor, Grant
 from engine.clock import Clock, FixedClock, SystemClock
 from engine.db import make_engine, make_session_factory
@@ -59,6 +60,28 @@ def db_downgrade(revision: str = typer.Argument(..., help="e.g. 0006, or -1")) -
     settings = Settings()
     downgrade(make_engine(settings.database_url, schema=settings.database_schema), revision)
     typer.echo(f"database at {revision}")
+
+
+@db_app.command("backup")
+def db_backup(out: Path = typer.Option(..., "--out", help="The backup file to write.")) -> None:
+    """Back up the database while it runs (SQLite online backup; PostgreSQL pg_dump -Fc)."""
+    settings = Settings()
+    engine = make_engine(settings.database_url, schema=settings.database_schema)
+    backup.backup(engine, out, schema=settings.database_schema)
+    typer.echo(f"backup written to {out}")
+
+
+@db_app.command("restore")
+def db_restore(backup_file: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Restore a backup into an empty database (then run `ctengine db upgrade`)."""
+    settings = Settings()
+    engine = make_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        backup.restore(engine, backup_file, schema=settings.database_schema)
+    except backup.NotEmpty as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"restored {backup_file}")
 
 
 @app.command("demo-data")

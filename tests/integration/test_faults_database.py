@@ -172,3 +172,22 @@ def test_readyz_needs_the_database_the_migrations_and_a_recent_worker_heartbeat(
     stale = client.get("/readyz")
     assert stale.status_code == 503 and stale.headers["retry-after"] == "5"
     assert stale.json()["checks"]["worker"].startswith("last heartbeat at")
+
+
+def test_request_engines_carry_the_statement_and_lock_timeouts(
+    db_engine: Engine, _template: dict[str, str]
+) -> None:
+    url = db_engine.url.render_as_string(hide_password=False)
+    timeouts = Timeouts(statement_ms=15000, lock_ms=5000, connect_s=5)
+    engine = make_engine(url, schema=_template.get("schema"), timeouts=timeouts)
+    try:
+        with engine.connect() as conn:
+            if on_postgres():
+                assert conn.execute(text("SHOW statement_timeout")).scalar() == "15s"
+                assert conn.execute(text("SHOW lock_timeout")).scalar() == "5s"
+            else:
+                assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert engine.dialect.name == "sqlite" or engine.pool.timeout() == 5
+        assert engine.hide_parameters
+    finally:
+        engine.dispose()
