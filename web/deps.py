@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from engine.access import Actor
@@ -34,6 +34,11 @@ async def get_clock(request: Request) -> Clock:
 async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
+
+# A row id in a path: the largest value a PostgreSQL integer column holds. Anything bigger
+# (2^63, twenty digits) cannot name a row, and SQLite would overflow converting it.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 SessionDep = Annotated[Session, Depends(get_session)]
 ClockDep = Annotated[Clock, Depends(get_clock)]

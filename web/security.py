@@ -229,6 +229,10 @@ async def checked_form(request: Request) -> FormData:
     """The posted form, refused unless it carries this browser's CSRF token."""
     found = browser(request)
     form = await request.form()
+    if any(not isinstance(value, str) for _, value in form.multi_items()):
+        # No form here takes a file: a text field sent as one is refused, not stringified.
+        await form.close()
+        raise HTTPException(status_code=400, detail="A field was sent as a file.")
     sent = str(form.get(CSRF_FIELD, ""))
     if found.is_new or not hmac.compare_digest(sent, csrf_token(request)):
         raise CsrfFailed()

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from engine import documents, queries
 from engine.errors import InvalidInput
-from web.deps import ClockDep, SessionDep, SignedInStaff
+from web.deps import ClockDep, RowId, SessionDep, SignedInStaff
 from web.public.templating import render as render_page
 from web.security import browser, checked_form
 from web.staff import forms
@@ -88,7 +88,7 @@ async def preview_letter(
 @router.get("/cases/{reference}/documents/{document_id}")
 def download(
     reference: str,
-    document_id: int,
+    document_id: RowId,
     actor: SignedInStaff,
     session: SessionDep,
     clock: ClockDep,
