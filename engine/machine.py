@@ -473,6 +473,8 @@ def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
     _insert(session, plan.audit)
     bulk.insert_deadlines(session, plan.deadlines)
     for message, recipient, role, channel in plan.messages:
+        if not messages.receipt_allowed(session, recipient=recipient, now=plan.now):
+            continue  # the case still opens; the address is not mailed again today
         messages.queue_message(
             session,
             case_id=case.id,

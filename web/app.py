@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_session_factory
@@ -48,12 +49,21 @@ def create_app(
     app.include_router(v1.router)
     _add_public_pages(app, settings)
     app.add_middleware(BodyLimitAndHeaders, max_body_bytes=settings.max_body_bytes)
+    _trust_proxies(app, settings)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
+
+
+def _trust_proxies(app: FastAPI, settings: Settings) -> None:
+    """Believe X-Forwarded-For and -Proto only from CTENGINE_TRUSTED_PROXIES: the client is
+    then the last hop that is not one of them (docs/security.md). Unset: never."""
+    trusted = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    if trusted:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
 
 
 def _add_public_pages(app: FastAPI, settings: Settings) -> None:
@@ -66,6 +76,7 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
         {
             "submit": settings.submit_rate_limit,
             "check": settings.check_rate_limit,
+            "answers": settings.answers_rate_limit,
             "login": LOGIN_RATE_LIMIT,
         },
         clock=app.state.clock,

@@ -125,13 +125,35 @@ def users_set_password(
 
 
 @tokens_app.command("create")
-def tokens_create(email: str = typer.Option(...)) -> None:
+def tokens_create(
+    email: str = typer.Option(...),
+    days: int | None = typer.Option(None, help="Days until it expires (CTENGINE_API_TOKEN_DAYS)."),
+) -> None:
     """Create an API token for a user and print it (it is shown only once)."""
-    with _sessions(Settings())() as session:
+    settings = Settings()
+    with _sessions(settings)() as session:
         try:
-            typer.echo(staff.create_token(session, clock=SystemClock(), email=email))
+            typer.echo(
+                staff.create_token(
+                    session, clock=SystemClock(), email=email, days=days or settings.api_token_days
+                )
+            )
         except EngineError as exc:
             _fail(exc)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    email: str | None = typer.Option(None, help="Revoke every token of this user."),
+    token: str | None = typer.Option(None, help="Revoke this one token."),
+) -> None:
+    """Revoke API tokens at once: one token, or all of a user's (e.g. when they leave)."""
+    with _sessions(Settings())() as session:
+        try:
+            count = staff.revoke_tokens(session, email=email, token=token)
+        except EngineError as exc:
+            _fail(exc)
+    typer.echo(f"revoked {count} token(s)")
 
 
 def _system_actor() -> Actor:
@@ -169,6 +191,7 @@ def serve(
     import uvicorn
 
     from web.app import create_app
+    from web.server import uvicorn_options
 
     settings = Settings()
     web_app = create_app(settings)
@@ -181,7 +204,8 @@ def serve(
         scheduler.start()
         scheduler.add_job(worker.tick, id="first_tick")  # once, straight away
     try:
-        uvicorn.run(web_app, host=host, port=port)
+        # Header cap, read timeouts, access log without status links: web/server.py.
+        uvicorn.run(web_app, host=host, port=port, **uvicorn_options())
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

@@ -45,12 +45,12 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_staff_actor(request: Request, session: SessionDep) -> Actor:
+def get_staff_actor(request: Request, session: SessionDep, clock: ClockDep) -> Actor:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("Send a staff API token as 'Authorization: Bearer <token>'.")
-    actor = actor_for_token(session, token.strip())
+    actor = actor_for_token(session, token.strip(), clock=clock)
     session.rollback()  # end the read transaction before the service opens its own
     return actor
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
+from itsdangerous import BadSignature, Signer
 from limits import RateLimitItem, parse
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -25,6 +26,8 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
     (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'"),
+    # API answers carry personal data (cases, parties, status links): no cache keeps them.
+    (b"cache-control", b"no-store"),
 ]
 # The pages: no inline script or style at all (the GOV.UK "js-enabled" snippet is a file),
 # forms post only here, and nothing may frame them. no-referrer keeps status links private.
@@ -168,11 +171,14 @@ class CsrfFailed(Exception):
 
 @dataclass
 class Browser:
-    """The random token in the browser's cookie: keys its saved answers and its CSRF token."""
+    """The random values in the browser's cookie: `token` keys its saved answers (and is
+    replaced at the first save), `seed` keys its CSRF token (so forms already open in
+    another tab stay valid when the token is replaced)."""
 
     token: str
     is_new: bool
     secure: bool
+    seed: str = ""
 
 
 def _secure(request: Request) -> bool:
@@ -185,23 +191,52 @@ def cookie_name(secure: bool) -> str:
     return f"__Host-{COOKIE}" if secure else COOKIE
 
 
+def _signer(request: Request) -> Signer:
+    return Signer(request.app.state.secret_key, salt="ct-browser")
+
+
 def browser(request: Request) -> Browser:
-    """This browser's token, minting one (sent with the response) on its first visit."""
+    """This browser's token, minting one (sent with the response) on its first visit.
+
+    The cookie carries the token signed with the app's secret: a value the server did not
+    issue (a planted or made-up cookie) is ignored and a new token minted instead.
+    """
     found: Browser | None = getattr(request.state, "browser", None)
     if found is None:
         secure = _secure(request)
-        token = request.cookies.get(cookie_name(secure), "")
-        if len(token) != 43:
-            found = Browser(secrets.token_urlsafe(32), True, secure)
+        value = _unsigned(request, request.cookies.get(cookie_name(secure), ""))
+        seed, _, token = value.partition(".")
+        if len(token) != 43 or len(seed) != 43:
+            found = Browser(_random(), True, secure, _random())
         else:
-            found = Browser(token, False, secure)
+            found = Browser(token, False, secure, seed)
         request.state.browser = found
     return found
 
 
+def _random() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _unsigned(request: Request, value: str) -> str:
+    if len(value) > 200:
+        return ""
+    try:
+        return _signer(request).unsign(value).decode()
+    except BadSignature:
+        return ""
+
+
+def rotate_browser(request: Request) -> Browser:
+    """A new answers token for this browser (its first save), keeping its CSRF seed."""
+    old = browser(request)
+    request.state.browser = Browser(_random(), True, old.secure, old.seed)
+    return request.state.browser  # type: ignore[no-any-return]
+
+
 def forget_browser(request: Request) -> Browser:
     """Start afresh with a new token (after sending an application)."""
-    request.state.browser = Browser(secrets.token_urlsafe(32), True, _secure(request))
+    request.state.browser = Browser(_random(), True, _secure(request), _random())
     return request.state.browser  # type: ignore[no-any-return]
 
 
@@ -210,7 +245,7 @@ def set_browser_cookie(request: Request, response: Response) -> None:
     if found is not None and found.is_new:
         response.set_cookie(
             cookie_name(found.secure),
-            found.token,
+            _signer(request).sign(f"{found.seed}.{found.token}").decode(),
             path="/",
             secure=found.secure,
             httponly=True,
@@ -221,7 +256,7 @@ def set_browser_cookie(request: Request, response: Response) -> None:
 def csrf_token(request: Request) -> str:
     """The token this browser's forms carry: a MAC of its cookie under the app's secret."""
     key: bytes = request.app.state.secret_key
-    digest = hmac.new(key, b"csrf:" + browser(request).token.encode(), hashlib.sha256)
+    digest = hmac.new(key, b"csrf:" + browser(request).seed.encode(), hashlib.sha256)
     return digest.hexdigest()
 
 

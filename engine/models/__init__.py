@@ -17,7 +17,7 @@ from engine.models.equalities import EqualitiesResponse
 from engine.models.form_session import FormSession
 from engine.models.org import Area, Group, Locality, Partnership
 from engine.models.outbox import OutboxMessage
-from engine.models.users import ApiToken, RoleGrant, StaffSession, User
+from engine.models.users import ApiToken, RoleGrant, SignInThrottle, StaffSession, User
 
 __all__ = [
     "ApiToken",
@@ -40,6 +40,7 @@ __all__ = [
     "Report",
     "ReportAudit",
     "RoleGrant",
+    "SignInThrottle",
     "StaffSession",
     "User",
 ]

@@ -7,7 +7,7 @@ other people's details or equalities answers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -88,10 +88,20 @@ class CaseStatus:
     later: tuple[str, ...] = field(default_factory=tuple)  # steps not yet started
 
 
-def case_status(session: Session, *, token: str, clock: Clock) -> CaseStatus:
-    """The case behind a private status link, as the applicant may see it."""
+# How long a status link keeps working after its case closes (Settings.status_link_days).
+STATUS_LINK_DAYS = 90
+
+
+def case_status(
+    session: Session, *, token: str, clock: Clock, link_days: int = STATUS_LINK_DAYS
+) -> CaseStatus:
+    """The case behind a private status link, as the applicant may see it.
+
+    A link is a bearer secret: it stops working `link_days` after the case closes, so an
+    old e-mail or browser history does not open the case for good.
+    """
     case = session.exec(select(Case).where(Case.status_token_hash == hash_token(token))).first()
-    if case is None:
+    if case is None or _link_expired(case, clock, link_days):
         raise NotFound("There is no case at this address.")
     area = registry.area(case.area_id)
     events = _rows(session, AuditEvent, case, AuditEvent.version)
@@ -117,6 +127,10 @@ def case_status(session: Session, *, token: str, clock: Clock) -> CaseStatus:
             if s.name not in {d.name for d in deadlines}
         ),
     )
+
+
+def _link_expired(case: Case, clock: Clock, link_days: int) -> bool:
+    return case.closed_at is not None and clock.now() >= case.closed_at + timedelta(days=link_days)
 
 
 def _with_meeting(case: Case, expected: tuple[Entry, ...]) -> tuple[Entry, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from engine import queries, registry, worklists
 from engine.errors import InvalidInput, NotFound
@@ -20,11 +20,17 @@ from web.api.schemas import (
     ThresholdCheckOut,
 )
 from web.deps import ClockDep, SessionDep, StaffActor
+from web.security import rate_limited
 
 router = APIRouter(prefix="/api/v1")
 
 
-@router.post("/threshold-check", response_model=ThresholdCheckOut, tags=["public"])
+@router.post(
+    "/threshold-check",
+    response_model=ThresholdCheckOut,
+    tags=["public"],
+    dependencies=[Depends(rate_limited("check"))],
+)
 def threshold_check(body: ThresholdCheckIn, clock: ClockDep) -> dict[str, Any]:
     """Whether a set of reports meets the area's threshold, and why, report by report."""
     try:
@@ -60,7 +66,13 @@ def threshold_check(body: ThresholdCheckIn, clock: ClockDep) -> dict[str, Any]:
     return result.as_dict()
 
 
-@router.post("/applications", status_code=201, response_model=ApplicationOut, tags=["public"])
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=ApplicationOut,
+    tags=["public"],
+    dependencies=[Depends(rate_limited("submit"))],
+)
 def create_application(body: ApplicationIn, session: SessionDep, clock: ClockDep) -> ApplicationOut:
     """Apply for an ASB Case Review; answers with the reference and a private status link."""
     body = body.model_copy(update={"channel": "online"})
