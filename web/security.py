@@ -87,6 +87,9 @@ class BodyLimitAndHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _header_bytes(scope) > MAX_HEADER_BYTES:
+            await _refuse(send, 431, "Request headers too large", "The headers are too large.")
+            return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
             await _too_large(send, self.max_body_bytes)
@@ -136,19 +139,33 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+# The request line and headers together: browsers send a few KB, nothing here needs more.
+# uvicorn's own cap (web/server.py) only bites when headers arrive in pieces.
+MAX_HEADER_BYTES = 16 * 1024
+
+
+def _header_bytes(scope: Scope) -> int:
+    size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+    return size + sum(len(name) + len(value) + 4 for name, value in scope.get("headers", []))
+
+
 async def _too_large(send: Send, limit: int) -> None:
+    await _refuse(send, 413, "Request too large", f"The body is larger than {limit} bytes.")
+
+
+async def _refuse(send: Send, status: int, title: str, detail: str) -> None:
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": "Request too large",
-        "status": 413,
-        "detail": f"The body is larger than {limit} bytes.",
-        "field": "body",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "field": "body" if status == 413 else "headers",
     }
     payload = json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(payload)).encode()),

@@ -13,8 +13,8 @@ import h11
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-# Request line and headers together; browsers send a few KB, nothing here needs more.
-MAX_HEADER_BYTES = 16 * 1024
+from web.security import MAX_HEADER_BYTES
+
 # A client has this long to send a whole request (headers and body) once it starts one,
 # so slow senders cannot hold connections open for ever.
 REQUEST_READ_SECONDS = 20.0
