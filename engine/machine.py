@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel, select
 from transitions import Machine, MachineError
 
 from engine import bulk, deadlines, effects, messages, registry
-from engine.access import Actor, require_case_access, roles_on_case
+from engine.access import Actor, appeal_chair_now, require_case_access, roles_on_case
 from engine.clock import Clock
 from engine.definitions import TransitionDef, WorkflowDef
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleVersion
@@ -141,7 +141,7 @@ def _apply(
         actor,
         area_id=case.area_id,
         locality_id=case.locality_id,
-        appeal_chair_id=case.appeal_chair_id,
+        appeal_chair_id=appeal_chair_now(case),
     )
     require_case_access(actor, roles, case_ref, area_id=case.area_id)
     tdef = _transition(wf, case, trigger, expected_version)
@@ -501,7 +501,7 @@ def event_options(session: Session, *, case: Case, actor: Actor, today: Any) -> 
         actor,
         area_id=case.area_id,
         locality_id=case.locality_id,
-        appeal_chair_id=case.appeal_chair_id,
+        appeal_chair_id=appeal_chair_now(case),
     )
     ctx = GuardContext(session=session, case=case, area=area, trigger="", today=today)
     options = []

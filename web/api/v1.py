@@ -93,6 +93,13 @@ def get_case(
     return queries.case_detail(session, reference=reference, actor=actor, clock=clock)
 
 
+@router.get("/cases/{reference}/appeal-decision", tags=["staff"])
+def get_appeal_decision(reference: str, session: SessionDep, actor: StaffActor) -> dict[str, Any]:
+    """For the appeal chair: the decision they recorded (their access to the rest of the case
+    ends with it)."""
+    return queries.appeal_decision(session, reference=reference, actor=actor)
+
+
 @router.post("/cases/{reference}/events", response_model=EventOut, tags=["staff"])
 def post_event(
     reference: str, body: EventIn, session: SessionDep, clock: ClockDep, actor: StaffActor
