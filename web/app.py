@@ -14,6 +14,7 @@ from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_session_factory
 from engine.settings import Settings
 from web import errors
+from web.api import docs as api_docs
 from web.api import v1
 from web.public import errors as page_errors
 from web.public.routes import public_router
@@ -37,7 +38,7 @@ def create_app(
         summary="ASB Case Review (Community Trigger) and JAG case work",
         version="1",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # web/api/docs.py: Swagger UI from local files, no inline script
         redoc_url=None,
     )
     db = engine or make_engine(settings.database_url, schema=settings.database_schema)
@@ -47,6 +48,7 @@ def create_app(
     app.state.session_factory = make_session_factory(db)
     errors.install(app)
     app.include_router(v1.router)
+    app.include_router(api_docs.router)
     _add_public_pages(app, settings)
     app.add_middleware(BodyLimitAndHeaders, max_body_bytes=settings.max_body_bytes)
     _trust_proxies(app, settings)

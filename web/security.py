@@ -64,10 +64,26 @@ DIAGRAM_PAGE_HEADERS = [
 ]
 
 
+# The API reference page (Swagger UI from our own files): its icons are data: images.
+API_DOCS_PAGES = frozenset({"/api/v1/docs"})
+API_DOCS_HEADERS = [
+    (
+        name,
+        b"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        b"frame-ancestors 'none'"
+        if name == b"content-security-policy"
+        else value,
+    )
+    for name, value in SECURITY_HEADERS
+]
+
+
 def headers_for(scope: Scope) -> list[tuple[bytes, bytes]]:
     """The API keeps its headers; pages get the stricter set; HSTS only over TLS."""
     path = scope.get("path", "")
-    if path.startswith("/api/"):
+    if path in API_DOCS_PAGES:
+        chosen = API_DOCS_HEADERS
+    elif path.startswith("/api/"):
         chosen = SECURITY_HEADERS
     elif path in DIAGRAM_PAGES:
         chosen = DIAGRAM_PAGE_HEADERS
