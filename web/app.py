@@ -15,6 +15,7 @@ from engine.db import make_engine, make_session_factory
 from engine.settings import Settings
 from web import errors
 from web.api import docs as api_docs
+from web.api import openapi as api_openapi
 from web.api import v1
 from web.public import errors as page_errors
 from web.public.routes import public_router
@@ -49,6 +50,7 @@ def create_app(
     errors.install(app)
     app.include_router(v1.router)
     app.include_router(api_docs.router)
+    api_openapi.install(app)
     _add_public_pages(app, settings)
     app.add_middleware(BodyLimitAndHeaders, max_body_bytes=settings.max_body_bytes)
     _trust_proxies(app, settings)
