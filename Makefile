@@ -27,6 +27,7 @@ ASSETS := web/static/.assets-stamp
 GOVUK := node_modules/govuk-frontend/dist/govuk
 MOJ := node_modules/@ministryofjustice/frontend/moj
 MERMAID := node_modules/mermaid/dist
+SWAGGER := node_modules/swagger-ui-dist
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -34,7 +35,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 $(ASSETS): node_modules/.package-lock.json $(wildcard web/assets/*)
 	rm -rf web/static
-	mkdir -p web/static/moj web/static/mermaid/chunks/mermaid.esm.min
+	mkdir -p web/static/moj web/static/mermaid/chunks/mermaid.esm.min web/static/swagger-ui
 	cp -R $(GOVUK)/assets/images $(GOVUK)/assets/manifest.json web/static/
 	cp $(GOVUK)/govuk-frontend.min.js $(GOVUK)/govuk-frontend.min.js.map web/static/
 	sed 's/GDS Transport,//g' $(GOVUK)/govuk-frontend.min.css > web/static/govuk-frontend.min.css
@@ -43,10 +44,11 @@ $(ASSETS): node_modules/.package-lock.json $(wildcard web/assets/*)
 	cp $(MOJ)/all.bundle.mjs $(MOJ)/all.bundle.mjs.map web/static/moj/
 	cp $(MERMAID)/mermaid.esm.min.mjs web/static/mermaid/
 	cp $(MERMAID)/chunks/mermaid.esm.min/*.mjs web/static/mermaid/chunks/mermaid.esm.min/
+	cp $(SWAGGER)/swagger-ui-bundle.js $(SWAGGER)/swagger-ui.css web/static/swagger-ui/
 	cp web/assets/* web/static/
 	touch $@
 
-assets: $(ASSETS) ## install the front-end packages and copy GOV.UK and MOJ Frontend and Mermaid into web/static
+assets: $(ASSETS) ## install the front-end packages and copy GOV.UK and MOJ Frontend, Mermaid and Swagger UI into web/static
 
 db: install ## migrate the database and load the demo data
 	mkdir -p var

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from engine.errors import NotAllowed, NotFound
-from engine.models import RoleGrant, User
+from engine.models import Case, RoleGrant, User
 
 STAFF_ROLES = ("contact", "jag_chair", "csp_chair", "appeal_chair", "manager", "admin")
 # Roles that may read every case of their area or locality without acting on it.
@@ -39,6 +39,16 @@ def load_actor(session: Session, user: User) -> Actor:
     rows = session.exec(select(RoleGrant).where(RoleGrant.user_id == user.id)).all()
     grants = tuple(Grant(r.role, r.area_id, r.locality_id) for r in rows)
     return Actor(user_id=user.id, label=user.name, grants=grants)
+
+
+# The states in which an appeal is with its independent chair. Their access to the case
+# starts when the papers are sent and ends with their decision (upheld or not).
+APPEAL_WITH_CHAIR = frozenset({"appeal_papers_sent"})
+
+
+def appeal_chair_now(case: Case) -> int | None:
+    """The appeal chair who holds the role on the case now: only while it is with them."""
+    return case.appeal_chair_id if case.state in APPEAL_WITH_CHAIR else None
 
 
 def roles_on_case(

@@ -47,3 +47,8 @@ class InvalidInput(EngineError):
     def __init__(self, detail: str, *, field: str | None = None, errors: list[dict] | None = None):
         super().__init__(detail, field=field)
         self.errors = errors or [{"field": field, "message": detail}]
+
+
+class TooLarge(EngineError):
+    status = 413
+    title = "Request too large"

@@ -323,14 +323,44 @@ def appeal_chair_independent(ctx: GuardContext) -> Verdict:
             "The appeal chair must come from another locality and partnership.",
             field="data.appeal_chair_email",
         )
-    if user.id == ctx.case.response_issued_by:
+    if user.id == ctx.case.response_issued_by or _decided_on_case(ctx, user):
         return Verdict(
             False,
-            "The appeal chair cannot be the chair who gave the response.",
+            "The appeal chair cannot be someone who recorded a decision on this case.",
+            field="data.appeal_chair_email",
+        )
+    if _works_in_locality(ctx, user):
+        return Verdict(
+            False,
+            "The appeal chair cannot hold any role in the case's locality.",
             field="data.appeal_chair_email",
         )
     ctx.resolved["appeal_chair"] = user
     return OK
+
+
+def _works_in_locality(ctx: GuardContext, user: User) -> bool:
+    """Any grant of any role that covers the case's locality (area-wide grants cover it too):
+    a chair with grants in two places must not hear an appeal from the place they work."""
+    rows = ctx.session.exec(
+        select(RoleGrant).where(
+            RoleGrant.user_id == user.id,
+            RoleGrant.area_id == ctx.case.area_id,
+            RoleGrant.role != "appeal_chair",
+        )
+    ).all()
+    return any(g.locality_id in (None, ctx.case.locality_id) for g in rows)
+
+
+def _decided_on_case(ctx: GuardContext, user: User) -> bool:
+    """Whether the user recorded any event on the case: the audit trail remembers it even
+    after their grants change, so nobody hears an appeal against their own decision."""
+    found = ctx.session.exec(
+        select(AuditEvent.id).where(
+            AuditEvent.case_id == ctx.case.id, AuditEvent.actor_user_id == user.id
+        )
+    ).first()
+    return found is not None
 
 
 def _appeal_chair_grants(ctx: GuardContext, user: User | None) -> list[RoleGrant]:

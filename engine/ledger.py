@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from engine import registry, reminders
-from engine.access import Actor, require_case_access, roles_on_case
+from engine.access import Actor, appeal_chair_now, require_case_access, roles_on_case
 from engine.clock import Clock
 from engine.errors import InvalidTransition, NotAllowed, NotFound
 from engine.machine import load_case
@@ -199,7 +199,7 @@ def _manages(actor: Actor, case: Case | None) -> bool:
         actor,
         area_id=case.area_id,
         locality_id=case.locality_id,
-        appeal_chair_id=case.appeal_chair_id,
+        appeal_chair_id=appeal_chair_now(case),
     )
     return bool(roles & MANAGER_ROLES)
 
@@ -209,7 +209,7 @@ def _require_manager(actor: Actor, case: Case) -> None:
         actor,
         area_id=case.area_id,
         locality_id=case.locality_id,
-        appeal_chair_id=case.appeal_chair_id,
+        appeal_chair_id=appeal_chair_now(case),
     )
     # No role at all: refused exactly as the case page refuses (404 where 403 would leak).
     require_case_access(actor, roles, case.reference, area_id=case.area_id)

@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel, select
 from transitions import Machine, MachineError
 
 from engine import bulk, deadlines, effects, messages, registry
-from engine.access import Actor, require_case_access, roles_on_case
+from engine.access import Actor, appeal_chair_now, require_case_access, roles_on_case
 from engine.clock import Clock, london_date
 from engine.definitions import TransitionDef, WorkflowDef
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleVersion
@@ -159,7 +159,7 @@ def _apply(
         actor,
         area_id=case.area_id,
         locality_id=case.locality_id,
-        appeal_chair_id=case.appeal_chair_id,
+        appeal_chair_id=appeal_chair_now(case),
     )
     require_case_access(actor, roles, case_ref, area_id=case.area_id)
     tdef = _transition(wf, case, trigger, expected_version)
@@ -615,6 +615,8 @@ def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
         for message, role in plan.staff:
             queue_staff_messages(session, case, message, role, context, plan.now)
     for n, (message, recipient, role, channel) in enumerate(plan.messages):
+        if not messages.receipt_allowed(session, recipient=recipient, now=plan.now):
+            continue  # the case still opens; the address is not mailed again today
         messages.queue_message(
             session,
             case_id=case.id,
@@ -642,7 +644,7 @@ def event_options(session: Session, *, case: Case, actor: Actor, today: Any) -> 
         actor,
         area_id=case.area_id,
         locality_id=case.locality_id,
-        appeal_chair_id=case.appeal_chair_id,
+        appeal_chair_id=appeal_chair_now(case),
     )
     ctx = GuardContext(session=session, case=case, area=area, trigger="", today=today)
     options = []

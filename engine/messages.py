@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from engine.models import OutboxMessage, Party
 
@@ -92,3 +93,19 @@ def applicant_contact(party: Party | None, preference: str) -> tuple[str, str] |
         "phone": [(party.phone, "sms"), (party.email, "email"), (party.address, "letter")],
     }.get(preference, [(party.email, "email"), (party.address, "letter"), (party.phone, "sms")])
     return next(((to, how) for to, how in choices if to), None)
+
+
+# Receipts to one recipient address in 24 hours. Anyone may apply naming any address, so
+# more applications naming it still open cases but mail it nothing more that day.
+RECEIPTS_PER_RECIPIENT_PER_DAY = 3
+
+
+def receipt_allowed(session: Session, *, recipient: str, now: datetime) -> bool:
+    """Whether one more receipt may go to this address (fewer than the day's limit sent)."""
+    since = now - timedelta(days=1)
+    sent = session.exec(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.recipient == recipient, col(OutboxMessage.created_at) > since)
+    ).one()
+    return int(sent) < RECEIPTS_PER_RECIPIENT_PER_DAY

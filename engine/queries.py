@@ -7,10 +7,16 @@ from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from engine import case_report, documents, letters, machine, registry, threshold, workdays
-from engine.access import Actor, require_case_access, roles_on_case
+from engine.access import (
+    Actor,
+    appeal_chair_now,
+    hidden_case_message,
+    require_case_access,
+    roles_on_case,
+)
 from engine.clock import Clock
 from engine.definitions import WorkflowDef
 from engine.errors import NotAllowed, NotFound
@@ -29,7 +35,7 @@ def _case_detail(session: Session, case: Case, actor: Actor, clock: Clock) -> di
         actor,
         area_id=case.area_id,
         locality_id=case.locality_id,
-        appeal_chair_id=case.appeal_chair_id,
+        appeal_chair_id=appeal_chair_now(case),
     )
     require_case_access(actor, roles, reference, area_id=case.area_id)
     wf = registry.workflow(case.workflow_name)
@@ -376,3 +382,31 @@ def case_document(
     case_detail(session, reference=reference, actor=actor, clock=clock)
     case = machine.load_case(session, reference)
     return documents.fetch(session, case_id=case.id, document_id=document_id)  # type: ignore[arg-type]
+
+
+APPEAL_DECISIONS = ("appeal_upheld", "appeal_not_upheld")
+
+
+def appeal_decision(session: Session, *, reference: str, actor: Actor) -> dict[str, Any]:
+    """An appeal chair's own decision on a case, which they keep after their access to the
+    rest of the case ends with it; anyone else is told the case does not exist."""
+    case = machine.load_case(session, reference)
+    row = None
+    if actor.user_id is not None:
+        row = session.exec(
+            select(AuditEvent)
+            .where(
+                AuditEvent.case_id == case.id,
+                AuditEvent.actor_user_id == actor.user_id,
+                col(AuditEvent.trigger).in_(APPEAL_DECISIONS),
+            )
+            .order_by(col(AuditEvent.version).desc())
+        ).first()
+    if row is None:
+        raise NotFound(hidden_case_message(reference))
+    return {
+        "reference": case.reference,
+        "decision": row.trigger,
+        "decided_at": row.occurred_at.isoformat(),
+        "reasons": row.data.get("reasons"),
+    }

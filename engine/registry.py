@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -219,3 +220,18 @@ def public_file(area_id: str) -> dict[str, Any]:
         raise LookupError(f"no area {area_id!r}")
     folder = resources.files("workflows").joinpath("public")
     return tomllib.loads(folder.joinpath(f"{area_id}.toml").read_text("utf-8"))
+
+
+def locality_ids() -> list[str]:
+    """Every locality of every area, for the API's enums (the OpenAPI document)."""
+    return sorted(lid for aid in area_ids() for lid in area(aid).localities)
+
+
+def schema_enum(values: Callable[[], list[str]]) -> Callable[[dict[str, Any]], None]:
+    """A json_schema_extra that declares a field's allowed values from the area data, read
+    when the schema is built (the values are checked by the engine, with a clear message)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema["enum"] = values()
+
+    return extra

@@ -59,6 +59,17 @@ class Settings(BaseSettings):
     # Per client address; `limits` notation, e.g. "10/hour" or "5 per 10 minutes".
     submit_rate_limit: str = "10/hour"
     check_rate_limit: str = "60/hour"
+    # New sets of saved answers per client (each browser's first save makes one).
+    answers_rate_limit: str = "20/hour"
+    # --- security (docs/security.md) ---
+    # Proxies whose X-Forwarded-For is believed, comma separated addresses or networks
+    # (e.g. "10.0.0.5,192.168.0.0/24"). Empty: the header is ignored and the client is the
+    # peer that connected. The client is the last hop not in this list.
+    trusted_proxies: str = ""
+    # A private status link stops working this many days after the case closes.
+    status_link_days: int = 90
+    # API tokens expire this many days after they are made.
+    api_token_days: int = 90
     # None: Secure cookies whenever the request came over https (or a trusted proxy said so).
     cookie_secure: bool | None = None
     # Where "Exit this page" goes: a neutral site that does not reveal what was being read.

@@ -99,17 +99,19 @@ class Worker:
 
     def purge(self) -> None:
         """Delete public-form answers and staff sessions left idle past their expiry, and
-        remembered answers to idempotent requests older than a day."""
+        remembered answers to idempotent requests older than a day, and wrong sign-in attempts
+        nobody has repeated for a day."""
         # Imported here, as in _notify: the worker starts within its one-second budget only
         # if it loads what the first tick needs and nothing more.
         from engine.services import idempotency
-        from engine.services.auth import purge_sessions
+        from engine.services.auth import purge_sessions, purge_throttle
         from engine.services.form_sessions import purge_expired
 
         with self.session_factory() as session:
             purge_expired(session, clock=self.clock)
             purge_sessions(session, clock=self.clock)
             idempotency.purge(session, clock=self.clock)
+            purge_throttle(session, clock=self.clock)
 
 
 def _release_equalities(worker: Worker) -> object:

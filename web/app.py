@@ -8,11 +8,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.middleware.gzip import GZipMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from engine.clock import Clock, SystemClock
 from engine.db import make_engine, make_session_factory, settings_timeouts
 from engine.settings import Settings
 from web import errors, fingerprints, ops, telemetry
+from web.api import docs as api_docs
+from web.api import openapi as api_openapi
 from web.api import v1
 from web.public import errors as page_errors
 from web.public.routes import public_router
@@ -43,7 +46,7 @@ def create_app(
         summary="ASB Case Review (Community Trigger) and JAG case work",
         version="1",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # web/api/docs.py: Swagger UI from local files, no inline script
         redoc_url=None,
     )
     db = engine or make_engine(
@@ -57,6 +60,8 @@ def create_app(
     app.state.session_factory = make_session_factory(db)
     errors.install(app)
     app.include_router(v1.router)
+    app.include_router(api_docs.router)
+    api_openapi.install(app)
     _add_public_pages(app, settings)
     # Pages, API answers and assets over 1 kB are compressed for clients that accept it;
     # pages' CSRF tokens are masked afresh each time so compression gives nothing away.
@@ -66,6 +71,7 @@ def create_app(
     app.add_middleware(BodyLimitAndHeaders, max_body_bytes=settings.max_body_bytes)
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     telemetry.install(app, token=token, networks=settings.metrics_networks)
+    _trust_proxies(app, settings)
     return app
 
 
@@ -78,6 +84,14 @@ def app_from_environment() -> FastAPI:
     return create_app(Settings())
 
 
+def _trust_proxies(app: FastAPI, settings: Settings) -> None:
+    """Believe X-Forwarded-For and -Proto only from CTENGINE_TRUSTED_PROXIES: the client is
+    then the last hop that is not one of them (docs/security.md). Unset: never."""
+    trusted = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    if trusted:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
+
+
 def _add_public_pages(app: FastAPI, settings: Settings) -> None:
     """The victim-facing pages: templates, assets, CSRF secret, rate limits, error pages."""
     secret = settings.secret_key.get_secret_value() if settings.secret_key else ""
@@ -88,6 +102,7 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
         {
             "submit": settings.submit_rate_limit,
             "check": settings.check_rate_limit,
+            "answers": settings.answers_rate_limit,
             "login": LOGIN_RATE_LIMIT,
             # Reference and code on /status: a few tries, then wait (guessing a code is slow).
             "status": STATUS_RATE_LIMIT,

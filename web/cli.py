@@ -156,13 +156,35 @@ def users_set_password(
 
 
 @tokens_app.command("create")
-def tokens_create(email: str = typer.Option(...)) -> None:
+def tokens_create(
+    email: str = typer.Option(...),
+    days: int | None = typer.Option(None, help="Days until it expires (CTENGINE_API_TOKEN_DAYS)."),
+) -> None:
     """Create an API token for a user and print it (it is shown only once)."""
-    with _sessions(Settings())() as session:
+    settings = Settings()
+    with _sessions(settings)() as session:
         try:
-            typer.echo(staff.create_token(session, clock=SystemClock(), email=email))
+            typer.echo(
+                staff.create_token(
+                    session, clock=SystemClock(), email=email, days=days or settings.api_token_days
+                )
+            )
         except EngineError as exc:
             _fail(exc)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    email: str | None = typer.Option(None, help="Revoke every token of this user."),
+    token: str | None = typer.Option(None, help="Revoke this one token."),
+) -> None:
+    """Revoke API tokens at once: one token, or all of a user's (e.g. when they leave)."""
+    with _sessions(Settings())() as session:
+        try:
+            count = staff.revoke_tokens(session, email=email, token=token)
+        except EngineError as exc:
+            _fail(exc)
+    typer.echo(f"revoked {count} token(s)")
 
 
 def _system_actor() -> Actor:
@@ -236,6 +258,7 @@ def serve(
     import uvicorn
 
     from web.app import create_app
+    from web.server import uvicorn_options
 
     logs.configure()
     settings = Settings()
@@ -247,7 +270,7 @@ def serve(
             host=host,
             port=port,
             workers=workers,
-            log_config=None,
+            **{**uvicorn_options(), "log_config": None},
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         return
@@ -264,11 +287,14 @@ def serve(
     # this one lets a finished drain end the process with 0, not "killed by SIGTERM".
     signal.signal(signal.SIGTERM, lambda *_: None)
     try:
+        # Header cap and read timeouts from web/server.py; logs from engine.logs (the request
+        # log names route templates, never a status link).
+        options = {**uvicorn_options(), "log_config": None}
         uvicorn.run(
             web_app,
             host=host,
             port=port,
-            log_config=None,
+            **options,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
     finally:

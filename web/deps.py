@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlmodel import Session
 
 from engine.access import Actor
@@ -35,17 +35,22 @@ async def get_settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+# A row id in a path: the largest value a PostgreSQL integer column holds. Anything bigger
+# (2^63, twenty digits) cannot name a row, and SQLite would overflow converting it.
+MAX_ROW_ID = 2**31 - 1
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+
 SessionDep = Annotated[Session, Depends(get_session)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_staff_actor(request: Request, session: SessionDep) -> Actor:
+def get_staff_actor(request: Request, session: SessionDep, clock: ClockDep) -> Actor:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("Send a staff API token as 'Authorization: Bearer <token>'.")
-    actor = actor_for_token(session, token.strip())
+    actor = actor_for_token(session, token.strip(), clock=clock)
     session.rollback()  # end the read transaction before the service opens its own
     return actor
 

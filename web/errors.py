@@ -69,7 +69,11 @@ def _message(error: dict[str, Any]) -> str:
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, str(exc.detail), str(exc.detail))
+    answer = problem(exc.status_code, str(exc.detail), str(exc.detail))
+    # The router's own headers go out too: `Allow` on a 405 (TRACE included).
+    for name, value in (exc.headers or {}).items():
+        answer.headers[name] = value
+    return answer
 
 
 async def _too_large(_request: Request, _exc: Exception) -> JSONResponse:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
+from itsdangerous import BadSignature, Signer
 from limits import RateLimitItem, parse
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -25,6 +26,8 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
     (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'"),
+    # API answers carry personal data (cases, parties, status links): no cache keeps them.
+    (b"cache-control", b"no-store"),
 ]
 # The pages: no inline script or style at all (the GOV.UK "js-enabled" snippet is a file),
 # forms post only here, and nothing may frame them. no-referrer keeps status links private.
@@ -61,10 +64,26 @@ DIAGRAM_PAGE_HEADERS = [
 ]
 
 
+# The API reference page (Swagger UI from our own files): its icons are data: images.
+API_DOCS_PAGES = frozenset({"/api/v1/docs"})
+API_DOCS_HEADERS = [
+    (
+        name,
+        b"default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        b"frame-ancestors 'none'"
+        if name == b"content-security-policy"
+        else value,
+    )
+    for name, value in SECURITY_HEADERS
+]
+
+
 def headers_for(scope: Scope) -> list[tuple[bytes, bytes]]:
     """The API keeps its headers; pages get the stricter set; HSTS only over TLS."""
     path = scope.get("path", "")
-    if path.startswith("/api/"):
+    if path in API_DOCS_PAGES:
+        chosen = API_DOCS_HEADERS
+    elif path.startswith("/api/"):
         chosen = SECURITY_HEADERS
     elif path in DIAGRAM_PAGES:
         chosen = DIAGRAM_PAGE_HEADERS
@@ -83,6 +102,9 @@ class BodyLimitAndHeaders:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if _header_bytes(scope) > MAX_HEADER_BYTES:
+            await _refuse(send, 431, "Request headers too large", "The headers are too large.")
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body_bytes:
@@ -133,19 +155,33 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
+# The request line and headers together: browsers send a few KB, nothing here needs more.
+# uvicorn's own cap (web/server.py) only bites when headers arrive in pieces.
+MAX_HEADER_BYTES = 16 * 1024
+
+
+def _header_bytes(scope: Scope) -> int:
+    size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+    return size + sum(len(name) + len(value) + 4 for name, value in scope.get("headers", []))
+
+
 async def _too_large(send: Send, limit: int) -> None:
+    await _refuse(send, 413, "Request too large", f"The body is larger than {limit} bytes.")
+
+
+async def _refuse(send: Send, status: int, title: str, detail: str) -> None:
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": "Request too large",
-        "status": 413,
-        "detail": f"The body is larger than {limit} bytes.",
-        "field": "body",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "field": "body" if status == 413 else "headers",
     }
     payload = json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/problem+json"),
                 (b"content-length", str(len(payload)).encode()),
@@ -168,11 +204,14 @@ class CsrfFailed(Exception):
 
 @dataclass
 class Browser:
-    """The random token in the browser's cookie: keys its saved answers and its CSRF token."""
+    """The random values in the browser's cookie: `token` keys its saved answers (and is
+    replaced at the first save), `seed` keys its CSRF token (so forms already open in
+    another tab stay valid when the token is replaced)."""
 
     token: str
     is_new: bool
     secure: bool
+    seed: str = ""
 
 
 def _secure(request: Request) -> bool:
@@ -185,23 +224,52 @@ def cookie_name(secure: bool) -> str:
     return f"__Host-{COOKIE}" if secure else COOKIE
 
 
+def _signer(request: Request) -> Signer:
+    return Signer(request.app.state.secret_key, salt="ct-browser")
+
+
 def browser(request: Request) -> Browser:
-    """This browser's token, minting one (sent with the response) on its first visit."""
+    """This browser's token, minting one (sent with the response) on its first visit.
+
+    The cookie carries the token signed with the app's secret: a value the server did not
+    issue (a planted or made-up cookie) is ignored and a new token minted instead.
+    """
     found: Browser | None = getattr(request.state, "browser", None)
     if found is None:
         secure = _secure(request)
-        token = request.cookies.get(cookie_name(secure), "")
-        if len(token) != 43:
-            found = Browser(secrets.token_urlsafe(32), True, secure)
+        value = _unsigned(request, request.cookies.get(cookie_name(secure), ""))
+        seed, _, token = value.partition(".")
+        if len(token) != 43 or len(seed) != 43:
+            found = Browser(_random(), True, secure, _random())
         else:
-            found = Browser(token, False, secure)
+            found = Browser(token, False, secure, seed)
         request.state.browser = found
     return found
 
 
+def _random() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _unsigned(request: Request, value: str) -> str:
+    if len(value) > 200:
+        return ""
+    try:
+        return _signer(request).unsign(value).decode()
+    except BadSignature:
+        return ""
+
+
+def rotate_browser(request: Request) -> Browser:
+    """A new answers token for this browser (its first save), keeping its CSRF seed."""
+    old = browser(request)
+    request.state.browser = Browser(_random(), True, old.secure, old.seed)
+    return request.state.browser  # type: ignore[no-any-return]
+
+
 def forget_browser(request: Request) -> Browser:
     """Start afresh with a new token (after sending an application)."""
-    request.state.browser = Browser(secrets.token_urlsafe(32), True, _secure(request))
+    request.state.browser = Browser(_random(), True, _secure(request), _random())
     return request.state.browser  # type: ignore[no-any-return]
 
 
@@ -210,7 +278,7 @@ def set_browser_cookie(request: Request, response: Response) -> None:
     if found is not None and found.is_new:
         response.set_cookie(
             cookie_name(found.secure),
-            found.token,
+            _signer(request).sign(f"{found.seed}.{found.token}").decode(),
             path="/",
             secure=found.secure,
             httponly=True,
@@ -221,7 +289,7 @@ def set_browser_cookie(request: Request, response: Response) -> None:
 def csrf_token(request: Request) -> str:
     """The token this browser's forms carry: a MAC of its cookie under the app's secret."""
     key: bytes = request.app.state.secret_key
-    digest = hmac.new(key, b"csrf:" + browser(request).token.encode(), hashlib.sha256)
+    digest = hmac.new(key, b"csrf:" + browser(request).seed.encode(), hashlib.sha256)
     return digest.hexdigest()
 
 
@@ -254,6 +322,10 @@ async def checked_form(request: Request) -> FormData:
     """The posted form, refused unless it carries this browser's CSRF token (masked)."""
     found = browser(request)
     form = await request.form()
+    if any(not isinstance(value, str) for _, value in form.multi_items()):
+        # No form here takes a file: a text field sent as one is refused, not stringified.
+        await form.close()
+        raise HTTPException(status_code=400, detail="A field was sent as a file.")
     sent = _unmasked(str(form.get(CSRF_FIELD, "")))
     expected = csrf_token(request)[: 2 * _CSRF_BYTES]
     if found.is_new or not sent or not hmac.compare_digest(sent, expected):

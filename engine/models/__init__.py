@@ -22,7 +22,7 @@ from engine.models.outbox import OutboxMessage
 from engine.models.privacy import CaseRetention, CaseView, PrivacyEvent
 from engine.models.search import CaseSearchTerm
 from engine.models.staff_audit import StaffAuditEvent
-from engine.models.users import ApiToken, RoleGrant, StaffSession, User
+from engine.models.users import ApiToken, RoleGrant, SignInThrottle, StaffSession, User
 
 __all__ = [
     "ApiToken",
@@ -52,6 +52,7 @@ __all__ = [
     "Report",
     "ReportAudit",
     "RoleGrant",
+    "SignInThrottle",
     "StaffAuditEvent",
     "StaffDraft",
     "StaffSession",

@@ -26,6 +26,9 @@ class OutboxMessage(SQLModel, table=True):
             postgresql_where=text("status = 'pending'"),
             sqlite_where=text("status = 'pending'"),
         ),
+        # Counting the receipts sent to one address today (public writes are limited per
+        # recipient, so nobody can make us mail a stranger again and again).
+        Index("ix_outbox_recipient_created", "recipient", "created_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="case_record.id", index=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engine.models.types import utc_column
@@ -26,6 +26,8 @@ class User(SQLModel, table=True):
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     last_login_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # The last TOTP time step a code was accepted for: each code signs in once only.
+    totp_last_step: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class RoleGrant(SQLModel, table=True):
@@ -47,6 +49,8 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(sa_column=utc_column())
     revoked: bool = False
+    # None for tokens made before expiry existed: they last the default term from creation.
+    expires_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class StaffSession(SQLModel, table=True):
@@ -60,3 +64,16 @@ class StaffSession(SQLModel, table=True):
     verified: bool = False
     created_at: datetime = Field(sa_column=utc_column())
     expires_at: datetime = Field(sa_column=utc_column())
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Wrong sign-in attempts per e-mail address and client, for staff and unknown addresses
+    alike (so the answer never tells which addresses are accounts). The key is a hash: the
+    table does not list the addresses people tried."""
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (Index("ix_sign_in_throttle_updated_at", "updated_at"),)
+    id: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    wait_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    updated_at: datetime = Field(sa_column=utc_column())

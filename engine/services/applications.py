@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, EmailStr, Field
 
+from engine import registry
 from engine.inputs import NoNulModel
 
 # Who a report was made to (engine.threshold.AGENCIES): the area decides which are relevant
@@ -66,7 +67,11 @@ class ApplicantIn(PersonIn):
 
 
 class ApplicationIn(_In):
-    locality: str = Field(min_length=1, max_length=60)
+    locality: str = Field(
+        min_length=1,
+        max_length=60,
+        json_schema_extra=registry.schema_enum(registry.locality_ids),
+    )
     applicant: ApplicantIn
     victim: PersonIn | None = None
     consent_detail: str | None = Field(default=None, max_length=2000)

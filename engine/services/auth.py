@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,11 +20,18 @@ from sqlmodel import Session, col, delete, select
 from engine.access import Actor, Grant
 from engine.clock import Clock
 from engine.errors import InvalidInput, NotAuthenticated, NotFound
-from engine.models import RoleGrant, StaffSession, User
+from engine.models import RoleGrant, SignInThrottle, StaffSession, User
 
 MAX_FAILURES = 5
+# After MAX_FAILURES wrong attempts from one client for one e-mail address, each further
+# wrong attempt doubles the wait, from FIRST_WAIT up to LOCKOUT; a quiet day forgets them.
+FIRST_WAIT = timedelta(minutes=1)
 LOCKOUT = timedelta(minutes=15)
+FORGET_FAILURES_AFTER = timedelta(days=1)
 IDLE_TIMEOUT = timedelta(minutes=30)
+# However much a session is used, it ends this long after sign-in.
+ABSOLUTE_LIFETIME = timedelta(hours=12)
+TOTP_STEP_SECONDS = 30
 TOUCH_EVERY = timedelta(minutes=1)  # how often use writes the idle timeout forward
 # The gap between password and code: long enough to open an authenticator app.
 SECOND_FACTOR_WINDOW = timedelta(minutes=5)
@@ -155,34 +163,53 @@ def otpauth_uri(user: User) -> str:
     return pyotp.TOTP(user.totp_secret or "").provisioning_uri(name=user.email, issuer_name=ISSUER)
 
 
-def check_password(session: Session, *, clock: Clock, email: str, password: str) -> str:
-    """First factor: returns a pending session token that only the second factor can use."""
+def check_password(
+    session: Session, *, clock: Clock, email: str, password: str, client: str = ""
+) -> str:
+    """First factor: returns a pending session token that only the second factor can use.
+
+    Wrong attempts are counted per e-mail address and client whether or not the address is
+    an account, so the answers (and the waits) never tell which addresses are staff, and
+    nobody elsewhere can make a member of staff wait.
+    """
+    key = throttle_key(email, client)
+    _refuse_if_waiting(session, key, clock.now())
     user = _user(session, email)
     if user is None or not user.active or not user.password_hash:
         _hasher_verify(_dummy_hash(), password)
+        _count_failure(session, key, clock.now())
         raise NotAuthenticated(WRONG)
-    _refuse_if_locked(user, clock.now())
     if not _hasher_verify(user.password_hash, password):
-        _count_failure(session, user, clock.now())
+        _count_failure(session, key, clock.now())
         raise NotAuthenticated(WRONG)
     if not user.totp_secret:
         raise NotAuthenticated("Your account has no security code set up. Ask an administrator.")
     return _new_session(session, user, verified=False, now=clock.now(), ttl=SECOND_FACTOR_WINDOW)
 
 
-def check_code(session: Session, *, clock: Clock, pending_token: str, code: str) -> str:
-    """Second factor: a correct TOTP code swaps the pending session for a signed-in one."""
+def check_code(
+    session: Session, *, clock: Clock, pending_token: str, code: str, client: str = ""
+) -> str:
+    """Second factor: a correct TOTP code swaps the pending session for a signed-in one.
+
+    Each code is used once: the step it belongs to must be later than the last one that
+    signed this user in, so a code seen over a shoulder or in a log cannot be replayed.
+    """
     now = clock.now()
     row = _live_session(session, pending_token, now)
     if row is None or row.verified:
         raise NotAuthenticated("Your sign-in has timed out. Sign in again.")
     user = session.get(User, row.user_id)
     assert user is not None
-    _refuse_if_locked(user, now)
-    if not _code_ok(user.totp_secret or "", code, now):
-        _count_failure(session, user, now)
+    key = throttle_key(user.email, client)
+    _refuse_if_waiting(session, key, now)
+    step = _code_step(user.totp_secret or "", code, now)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        _count_failure(session, key, now)
         raise NotAuthenticated(WRONG_CODE)
     session.delete(row)  # a fresh id after sign-in: no session fixation
+    session.exec(delete(SignInThrottle).where(col(SignInThrottle.id) == key))
+    user.totp_last_step = step
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     # The first correct code proves the authenticator app is set up: enrolment is done.
     user.totp_enrolment_due = False
@@ -209,11 +236,15 @@ def session_actor(
     first = rows[0] if rows else None
     if first is None or first.expires_at <= now or not first.verified or not first.active:
         raise NotAuthenticated("Sign in to continue.")
+    ends = first.created_at + ABSOLUTE_LIFETIME
+    if ends <= now:
+        raise NotAuthenticated("Sign in to continue.")
     grants = tuple(Grant(r.role, r.area_id, r.locality_id) for r in rows if r.role is not None)
     actor = Actor(user_id=first.user_id, label=first.name, grants=grants)
-    if first.expires_at < now + IDLE_TIMEOUT - TOUCH_EVERY:
+    if first.expires_at < min(now + IDLE_TIMEOUT, ends) - TOUCH_EVERY:
         session.rollback()
-        session.connection().execute(_TOUCH, {"sid": sid, "expires_at": now + IDLE_TIMEOUT})
+        pushed = min(now + IDLE_TIMEOUT, ends)
+        session.connection().execute(_TOUCH, {"sid": sid, "expires_at": pushed})
         session.commit()
     elif not keep_reading:
         session.rollback()  # end the read: the page opens its own transaction
@@ -230,6 +261,7 @@ _SESSIONS, _USERS, _GRANTS = (
 _SIGNED_IN = (
     sa_select(
         _SESSIONS.c.expires_at,
+        _SESSIONS.c.created_at,
         _SESSIONS.c.verified,
         _USERS.c.id.label("user_id"),
         _USERS.c.name,
@@ -280,26 +312,53 @@ def _hasher_verify(stored: str, password: str) -> bool:
         return False
 
 
-def _code_ok(secret: str, code: str, now: datetime) -> bool:
+def _code_step(secret: str, code: str, now: datetime) -> int | None:
+    """The TOTP time step the code belongs to, or None when it is not a current code."""
     digits = "".join(code.split())
     if not secret or len(digits) != 6 or not digits.isdigit():
-        return False
+        return None
+    totp, current = pyotp.TOTP(secret), int(now.timestamp()) // TOTP_STEP_SECONDS
     # One step either side forgives a phone clock that is a little out.
-    return pyotp.TOTP(secret).verify(digits, for_time=now, valid_window=1)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.at(step * TOTP_STEP_SECONDS), digits):
+            return step
+    return None
 
 
-def _refuse_if_locked(user: User, now: datetime) -> None:
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+def throttle_key(email: str, client: str) -> str:
+    """The sign-in throttle's row for an e-mail address tried from one client (a hash)."""
+    return hashlib.sha256(f"{email.strip().lower()}\n{client}".encode()).hexdigest()
+
+
+def _refuse_if_waiting(session: Session, key: str, now: datetime) -> None:
+    row = session.get(SignInThrottle, key)
+    if row is not None and row.wait_until is not None and row.wait_until > now:
+        minutes = max(1, int((row.wait_until - now).total_seconds() // 60) + 1)
+        session.rollback()
         raise LockedOut(f"Too many wrong attempts. Try again in {minutes} minutes.")
 
 
-def _count_failure(session: Session, user: User, now: datetime) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= MAX_FAILURES:
-        user.failed_logins, user.locked_until = 0, now + LOCKOUT
-    session.add(user)
+def _count_failure(session: Session, key: str, now: datetime) -> None:
+    """One more wrong attempt; from the MAX_FAILURES-th on, each one doubles the wait."""
+    row = session.get(SignInThrottle, key, with_for_update=True)
+    if row is None or row.updated_at < now - FORGET_FAILURES_AFTER:
+        row = row or SignInThrottle(id=key, updated_at=now)
+        row.failures, row.wait_until = 0, None
+    row.failures += 1
+    row.updated_at = now
+    if row.failures >= MAX_FAILURES:
+        wait = FIRST_WAIT * 2 ** (row.failures - MAX_FAILURES)
+        row.wait_until = now + min(wait, LOCKOUT)
+    session.add(row)
     session.commit()
+
+
+def purge_throttle(session: Session, *, clock: Clock) -> int:
+    """Forget wrong attempts nobody has repeated for a day (for a periodic sweep)."""
+    cutoff = clock.now() - FORGET_FAILURES_AFTER
+    result = session.exec(delete(SignInThrottle).where(col(SignInThrottle.updated_at) < cutoff))
+    session.commit()
+    return int(result.rowcount or 0)
 
 
 def _new_session(

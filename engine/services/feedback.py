@@ -40,14 +40,11 @@ def give_feedback(session: Session, *, clock: Clock, rating: str, comments: str)
         given = FeedbackIn(rating=rating, comments=comments.strip())  # type: ignore[arg-type]
     except ValidationError as exc:
         errors = [
-            {"field": str(e["loc"][0]), "message": MESSAGES[str(e["loc"][0])]}
-            for e in exc.errors()
+            {"field": str(e["loc"][0]), "message": MESSAGES[str(e["loc"][0])]} for e in exc.errors()
         ]
         raise InvalidInput(errors[0]["message"], field=errors[0]["field"], errors=errors) from None
     try:
-        session.add(
-            Feedback(rating=given.rating, comments=given.comments, created_at=clock.now())
-        )
+        session.add(Feedback(rating=given.rating, comments=given.comments, created_at=clock.now()))
         session.commit()
     except Exception:
         session.rollback()

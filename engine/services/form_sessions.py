@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from sqlmodel import Session, col, delete
 from engine import registry
 from engine.clock import Clock
 from engine.db import snapshot_read
+from engine.errors import TooLarge
 from engine.models import FormSession
 from engine.services import equalities, idempotency
 from engine.services.applications import ApplicationIn
@@ -77,6 +79,7 @@ def update(
     idle_minutes: int,
     change: Change | None,
     create: bool = True,
+    on_create: Callable[[], str] | None = None,
 ) -> FormState:
     """Apply a change to the answers and push the idle expiry back.
 
@@ -90,12 +93,16 @@ def update(
             session.commit()
             return FormState(expired=expired)
         if row is None:
+            # The caller may count the new set of answers and give the browser a fresh
+            # token to keep them under (raising to refuse).
+            token = on_create() if on_create is not None else token
             _purge(session, now)
             row = FormSession(id=_row_id(token), answers={}, created_at=now, updated_at=now)
         if change is not None:
             # A deep copy: the change must not edit the loaded value in place, or the ORM
             # would see no difference and write nothing.
             row.answers = change(copy.deepcopy(row.answers))
+            _refuse_if_too_large(row.answers)
         row.updated_at, row.expires_at = now, now + timedelta(minutes=idle_minutes)
         session.add(row)
         session.commit()
@@ -103,6 +110,17 @@ def update(
         session.rollback()
         raise
     return FormState(dict(row.answers), row.expires_at)
+
+
+# The most one browser's unsent answers may take: a full application with many incidents
+# is a few kilobytes; nothing a person types comes near this.
+MAX_ANSWERS_BYTES = 64 * 1024
+
+
+def _refuse_if_too_large(answers: dict[str, Any]) -> None:
+    size = len(json.dumps(answers, default=str).encode())
+    if size > MAX_ANSWERS_BYTES:
+        raise TooLarge("These answers are too long to keep. Shorten what you typed.")
 
 
 def _purge(session: Session, now: datetime) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -105,10 +105,20 @@ class CaseStatus:
     signposting: tuple[str, ...] = ()
 
 
-def case_status(session: Session, *, token: str, clock: Clock) -> CaseStatus:
-    """The case behind a private status link, as the applicant may see it."""
+# How long a status link keeps working after its case closes (Settings.status_link_days).
+STATUS_LINK_DAYS = 90
+
+
+def case_status(
+    session: Session, *, token: str, clock: Clock, link_days: int = STATUS_LINK_DAYS
+) -> CaseStatus:
+    """The case behind a private status link, as the applicant may see it.
+
+    A link is a bearer secret: it stops working `link_days` after the case closes, so an
+    old e-mail or browser history does not open the case for good.
+    """
     case = session.exec(select(Case).where(Case.status_token_hash == hash_token(token))).first()
-    if case is None:
+    if case is None or _link_expired(case, clock, link_days):
         raise NotFound("There is no case at this address.")
     return _status(session, case, clock)
 
@@ -200,6 +210,10 @@ def _held_on(events: list[AuditEvent]) -> date | None:
     """The day the review meeting was last recorded as held: the one true meeting date."""
     days = [a.data.get("held_on") for a in events if a.trigger == "review_meeting_held"]
     return date.fromisoformat(days[-1]) if days and days[-1] else None
+
+
+def _link_expired(case: Case, clock: Clock, link_days: int) -> bool:
+    return case.closed_at is not None and clock.now() >= case.closed_at + timedelta(days=link_days)
 
 
 def _with_meeting(case: Case, expected: tuple[Entry, ...]) -> tuple[Entry, ...]:

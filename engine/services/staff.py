@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from engine import registry
 from engine.access import STAFF_ROLES, Actor, load_actor
@@ -75,24 +76,66 @@ def _place(role: str, locality: str | None) -> tuple[str, str | None]:
     return area.id, (None if role in AREA_WIDE_ROLES else locality)
 
 
-def create_token(session: Session, *, clock: Clock, email: str) -> str:
-    """Issue a new bearer token for a user; only its hash is kept."""
+# An API token works for this long unless the caller asks for another term.
+TOKEN_DAYS = 90
+MAX_TOKEN_DAYS = 366
+
+
+def create_token(session: Session, *, clock: Clock, email: str, days: int = TOKEN_DAYS) -> str:
+    """Issue a new bearer token for a user, ending after `days`; only its hash is kept."""
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise InvalidInput(f"A token lasts 1 to {MAX_TOKEN_DAYS} days.", field="days")
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None:
         raise NotFound(f"No user with email {email}.")
     token = "ct_" + secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token), created_at=clock.now()))
+    now = clock.now()
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+    )
     session.commit()
     return token
+
+
+def revoke_tokens(session: Session, *, email: str | None = None, token: str | None = None) -> int:
+    """Revoke one token (given in full) or every token of a user; returns how many."""
+    query = select(ApiToken).where(col(ApiToken.revoked).is_(False))
+    if token is not None:
+        query = query.where(ApiToken.token_hash == token_hash(token.strip()))
+    elif email is not None:
+        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            raise NotFound(f"No user with email {email}.")
+        query = query.where(ApiToken.user_id == user.id)
+    else:
+        raise InvalidInput("Name a token or a user's email.", field="email")
+    rows = session.exec(query).all()
+    for row in rows:
+        row.revoked = True
+        session.add(row)
+    session.commit()
+    return len(rows)
 
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def actor_for_token(session: Session, token: str) -> Actor:
+def actor_for_token(session: Session, token: str, *, clock: Clock) -> Actor:
+    """The actor behind a live API token; revoked and expired tokens are refused alike."""
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).first()
-    user = session.get(User, row.user_id) if row and not row.revoked else None
+    live = row is not None and not row.revoked and _expires(row) > clock.now()
+    user = session.get(User, row.user_id) if row is not None and live else None
     if user is None or not user.active:
         raise NotAuthenticated("That API token is not valid.")
     return load_actor(session, user)
+
+
+def _expires(row: ApiToken) -> datetime:
+    # Tokens made before expiry existed last the default term from when they were made.
+    return row.expires_at or row.created_at + timedelta(days=TOKEN_DAYS)

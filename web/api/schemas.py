@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from engine import registry
 from engine.inputs import NoNulModel
 
 Key = Annotated[
@@ -29,7 +30,9 @@ class ThresholdReportIn(_In):
 
 
 class ThresholdCheckIn(_In):
-    area: str = Field(min_length=1, max_length=40)
+    area: str = Field(
+        min_length=1, max_length=40, json_schema_extra=registry.schema_enum(registry.area_ids)
+    )
     application_date: date
     hate_incident: bool = False
     reports: list[ThresholdReportIn] = Field(max_length=500)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from engine import case_search, queries, registry, worklists
 from engine.errors import InvalidInput, NotFound
@@ -22,11 +22,17 @@ from web.api.schemas import (
     ThresholdCheckOut,
 )
 from web.deps import ClockDep, SessionDep, StaffActor
+from web.security import rate_limited
 
 router = APIRouter(prefix="/api/v1")
 
 
-@router.post("/threshold-check", response_model=ThresholdCheckOut, tags=["public"])
+@router.post(
+    "/threshold-check",
+    response_model=ThresholdCheckOut,
+    tags=["public"],
+    dependencies=[Depends(rate_limited("check"))],
+)
 def threshold_check(body: ThresholdCheckIn, clock: ClockDep) -> dict[str, Any]:
     """Whether a set of reports meets the area's threshold, and why, report by report."""
     try:
@@ -76,7 +82,13 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("/applications", status_code=201, response_model=ApplicationOut, tags=["public"])
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=ApplicationOut,
+    tags=["public"],
+    dependencies=[Depends(rate_limited("submit"))],
+)
 def create_application(
     body: ApplicationIn,
     session: SessionDep,
@@ -149,6 +161,13 @@ def get_case(
 ) -> dict[str, Any]:
     """The case with its deadlines, history and the events the caller may fire now."""
     return case_views.case_api(session, reference=reference, actor=actor, clock=clock)
+
+
+@router.get("/cases/{reference}/appeal-decision", tags=["staff"])
+def get_appeal_decision(reference: str, session: SessionDep, actor: StaffActor) -> dict[str, Any]:
+    """For the appeal chair: the decision they recorded (their access to the rest of the case
+    ends with it)."""
+    return queries.appeal_decision(session, reference=reference, actor=actor)
 
 
 @router.post("/cases/{reference}/events", response_model=EventOut, tags=["staff"])

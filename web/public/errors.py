@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from engine.errors import EngineError
+from web.errors import problem as api_problem
 from web.ops import RETRY_AFTER_SECONDS, UNAVAILABLE
 from web.public.templating import render
 from web.security import CsrfFailed, TooManyRequests
@@ -68,7 +69,12 @@ def _csrf(request: Request, _exc: Exception) -> Response:
 def _too_many(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TooManyRequests)
     minutes = max(1, exc.retry_after // 60)
-    response = render(request, "errors/too_many.html", {"minutes": minutes}, status=429)
+    if _for_api(request):
+        response: Response = api_problem(
+            429, "Too many requests", f"Too many requests. Try again in {minutes} minutes."
+        )
+    else:
+        response = render(request, "errors/too_many.html", {"minutes": minutes}, status=429)
     response.headers["retry-after"] = str(exc.retry_after)
     return response
 

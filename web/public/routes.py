@@ -41,7 +41,9 @@ def status(token: str, request: Request, session: SessionDep, clock: ClockDep) -
     if not _TOKEN.match(token):
         raise HTTPException(404, "Page not found")
     try:
-        found = public_status.case_status(session, token=token, clock=clock)
+        found = public_status.case_status(
+            session, token=token, clock=clock, link_days=request.app.state.settings.status_link_days
+        )
     except NotFound:
         raise HTTPException(404, "Page not found") from None
     response = render(request, "public/status.html", {"status": found})

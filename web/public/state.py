@@ -11,7 +11,7 @@ from sqlmodel import Session
 from engine.clock import LONDON, Clock
 from engine.services import form_sessions
 from engine.services.form_sessions import Change, FormState
-from web.security import browser
+from web.security import browser, client_address, rotate_browser
 
 EXPIRED_URL = "/apply/session-expired"
 
@@ -33,7 +33,15 @@ def save(
         idle_minutes=_idle(request),
         change=change,
         create=create,
+        on_create=lambda: first_save(request),
     )
+
+
+def first_save(request: Request) -> str:
+    """A browser's first saved answer: counted against its client's limit, and kept under a
+    token issued now (rotated), so a token planted before the visit keys nothing."""
+    request.app.state.rate_limits.hit("answers", client_address(request))
+    return rotate_browser(request).token
 
 
 class Refused(Exception):

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from engine import documents, letters, queries
 from engine.errors import InvalidInput, NotFound
 from engine.services import case_views
-from web.deps import ClockDep, SessionDep, SignedInStaff
+from web.deps import ClockDep, RowId, SessionDep, SignedInStaff
 from web.public.templating import render as render_page
 from web.security import browser, checked_form
 from web.staff import forms
@@ -128,7 +128,7 @@ async def preview_decision_letter(
 @router.get("/cases/{reference}/documents/{document_id}")
 def download(
     reference: str,
-    document_id: int,
+    document_id: RowId,
     actor: SignedInStaff,
     session: SessionDep,
     clock: ClockDep,

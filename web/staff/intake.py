@@ -16,7 +16,7 @@ from engine.errors import InvalidInput
 from engine.services import complaints, intake
 from engine.services.applications import ApplicationIn
 from engine.services.intake import hash_token
-from web.deps import ClockDep, SessionDep, SettingsDep, SignedInStaff
+from web.deps import ClockDep, RowId, SessionDep, SettingsDep, SignedInStaff
 from web.public.forms import read_date
 from web.public.templating import redirect
 from web.security import checked_form
@@ -555,7 +555,7 @@ def _complaint_form(
 
 @router.get("/complaints/{report_id}")
 def complaint_done(
-    report_id: int, request: Request, actor: SignedInStaff, session: SessionDep
+    report_id: RowId, request: Request, actor: SignedInStaff, session: SessionDep
 ) -> Response:
     view = complaints.complaint_view(session, report_id=report_id, actor=actor)
     return render(
@@ -567,7 +567,7 @@ def complaint_done(
 
 @router.post("/complaints/{report_id}/explained")
 async def complaint_explained(
-    report_id: int, request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+    report_id: RowId, request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
 ) -> Response:
     await checked_form(request)
     complaints.record_explained(session, clock=clock, report_id=report_id, actor=actor)

@@ -34,6 +34,7 @@ from web.security import (
     browser,
     checked_form,
     clear_staff_cookie,
+    client_address,
     rate_limited,
     set_staff_cookie,
     staff_token,
@@ -59,7 +60,9 @@ async def login(request: Request, session: SessionDep, clock: ClockDep) -> Respo
     form = await checked_form(request)
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     try:
-        pending = auth.check_password(session, clock=clock, email=email, password=password)
+        pending = auth.check_password(
+            session, clock=clock, email=email, password=password, client=client_address(request)
+        )
     except NotAuthenticated as exc:
         return _login_error(request, "staff/login.html", "email", exc.detail, {"email": email})
     must_enrol = auth.pending_enrolment(session, clock=clock, pending_token=pending)
@@ -94,7 +97,11 @@ async def enrol(request: Request, session: SessionDep, clock: ClockDep) -> Respo
     pending = staff_token(request)
     try:
         token = auth.check_code(
-            session, clock=clock, pending_token=pending, code=str(form.get("code", ""))
+            session,
+            clock=clock,
+            pending_token=pending,
+            code=str(form.get("code", "")),
+            client=client_address(request),
         )
     except auth.LockedOut as exc:
         return _login_error(request, "staff/login.html", "email", exc.detail, {})
@@ -127,7 +134,11 @@ async def code(request: Request, session: SessionDep, clock: ClockDep) -> Respon
     form = await checked_form(request)
     try:
         token = auth.check_code(
-            session, clock=clock, pending_token=staff_token(request), code=str(form.get("code", ""))
+            session,
+            clock=clock,
+            pending_token=staff_token(request),
+            code=str(form.get("code", "")),
+            client=client_address(request),
         )
     except auth.LockedOut as exc:
         return _login_error(request, "staff/login.html", "email", exc.detail, {})
