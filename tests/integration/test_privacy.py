@@ -359,3 +359,17 @@ def test_the_retention_section_of_the_area_file_is_checked() -> None:
         RetentionRules.from_mapping({"case_years": 6})
     with pytest.raises(ValueError, match="at least 1"):
         RetentionRules.from_mapping({"case_years_after_closure": 0})
+
+
+def test_the_worker_schedules_the_release_and_the_retention_jobs(
+    settings: Any, session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    from notifications.worker import RETENTION_INTERVAL_SECONDS, build_worker, schedule
+
+    worker = build_worker(settings, session_factory, clock=clock)
+    jobs = {j.id: j for j in schedule(worker, settings, blocking=False).get_jobs()}
+    assert jobs["equalities_release"].trigger.interval.total_seconds() == (
+        settings.sweep_interval_seconds
+    )
+    assert jobs["retention"].trigger.interval.total_seconds() == RETENTION_INTERVAL_SECONDS
+    assert worker.apply_retention() == retention.RetentionRun()
