@@ -105,7 +105,9 @@ def test_each_view_of_the_case_a_document_or_the_api_is_recorded_and_managers_se
 
     manager = signed_in(app, session, clock, staff, "manager")
     assert "Who looked at this case" in manager.get(f"/staff/cases/{ref}").text
+    manager.get(f"/staff/cases/{ref}/reminders")
     listing = manager.get(f"/staff/cases/{ref}/views").text
+    assert "Its reminders and messages" in listing
     assert "Jag Chair" in listing and "Contact" in listing and "through the API" in listing
     assert f"A document (number {doc_id})" in listing
     assert views(session_factory)[-1] == (staff["manager"].actor.user_id, "views", None, "page")
