@@ -189,7 +189,8 @@ def test_a_legal_hold_needs_a_reason_and_setting_and_lifting_it_are_audited(
     manager.get(f"/staff/cases/{ref}/legal-hold")
     refused = manager.post(f"/staff/cases/{ref}/legal-hold", {"action": "set", "reason": " "}, 422)
     assert "There is a problem" in refused.text and 'href="#reason"' in refused.text
-    assert "Enter the reason for putting the case on hold" in refused.text
+    assert "Enter the reason for putting the case on hold</a>" in refused.text
+    assert "[{" not in refused.text
     with session_factory() as s:
         assert s.exec(select(PrivacyEvent)).all() == []
         assert s.exec(select(CaseRetention)).all() == []
