@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from engine import machine, queries
+from engine import ledger, machine, queries
 from engine.access import Actor, require_case_access, roles_on_case
 from engine.clock import Clock
 from engine.db import SNAPSHOT_READ
@@ -103,6 +103,15 @@ def document(
     return doc
 
 
+def reminders(
+    session: Session, *, reference: str, actor: Actor, clock: Clock
+) -> list[ledger.LedgerEntry]:
+    """The case's reminder ledger (who was written to, when) for its managers; recorded."""
+    entries = ledger.reminder_ledger(session, case_ref=reference, actor=actor)
+    record(session, reference=reference, actor=actor, clock=clock, what="reminders")
+    return entries
+
+
 def _manages(actor: Actor, *, area_id: str, locality_id: str) -> bool:
     roles = roles_on_case(actor, area_id=area_id, locality_id=locality_id, appeal_chair_id=None)
     return "manager" in roles
@@ -164,7 +173,13 @@ class View:
     via: str
 
 
-WHAT = {"case": "The case", "document": "A document", "export": "The subject access export"}
+WHAT = {
+    "case": "The case",
+    "document": "A document",
+    "export": "The subject access export",
+    "reminders": "Its reminders and messages",
+    "views": "Who looked at this case",
+}
 
 
 def who_looked(

@@ -60,11 +60,9 @@ def _change_hold(
     text = (reason or "").strip()
     if not text:
         what = "putting the case on hold" if on else "lifting the hold"
-        raise InvalidInput([{"field": "reason", "message": f"Enter the reason for {what}"}])
+        raise InvalidInput(f"Enter the reason for {what}", field="reason")
     if len(text) > MAX_REASON:
-        raise InvalidInput(
-            [{"field": "reason", "message": f"The reason must be {MAX_REASON} characters or fewer"}]
-        )
+        raise InvalidInput(f"The reason must be {MAX_REASON} characters or fewer", field="reason")
     try:
         case = require_case_manager(session, reference=reference, actor=actor)
         kept = session.get(CaseRetention, case.id, with_for_update=True)
@@ -72,7 +70,7 @@ def _change_hold(
             kept = CaseRetention(case_id=case.id)  # type: ignore[arg-type]
         if on == (kept.hold_reason is not None):
             state = "already on hold" if on else "not on hold"
-            raise InvalidInput([{"field": "reason", "message": f"This case is {state}"}])
+            raise InvalidInput(f"This case is {state}", field="reason")
         now = clock.now()
         kept.hold_reason, kept.hold_by, kept.hold_at = (
             (text, actor.user_id, now) if on else (None, None, None)
@@ -146,18 +144,19 @@ def apply_schedule(session: Session, *, clock: Clock) -> RetentionRun:
 
 def _cases_due(session: Session, area_id: str, closed_before: datetime) -> tuple[list[int], int]:
     rows = session.exec(
-        select(Case.id, CaseRetention.hold_reason, CaseRetention.anonymised_at)
+        select(Case.id, CaseRetention.hold_reason)
         .outerjoin(CaseRetention, CaseRetention.case_id == Case.id)  # type: ignore[arg-type]
         .where(
             Case.area_id == area_id,
             col(Case.closed_at).is_not(None),
             col(Case.closed_at) <= closed_before,
+            # Done cases drop out here, so the hourly run does not reread years of them.
+            col(CaseRetention.anonymised_at).is_(None),
         )
         .order_by(Case.id)  # type: ignore[arg-type]
     ).all()
     session.commit()
-    waiting = [r for r in rows if r[2] is None]
-    return [r[0] for r in waiting if r[1] is None], sum(1 for r in waiting if r[1] is not None)
+    return [r[0] for r in rows if r[1] is None], sum(1 for r in rows if r[1] is not None)
 
 
 def anonymise_case(session: Session, *, case_id: int, clock: Clock) -> None:

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from engine import ledger, reminders
 from engine.errors import InvalidTransition, NotFound
+from engine.services import case_views
 from web.deps import ClockDep, SessionDep, SignedInStaff
 from web.public.templating import redirect
 from web.security import checked_form
@@ -35,9 +36,9 @@ STATUS_TAGS = {
 
 @router.get("/cases/{reference}/reminders")
 def reminders_page(
-    reference: str, request: Request, actor: SignedInStaff, session: SessionDep
+    reference: str, request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
 ) -> Response:
-    entries = ledger.reminder_ledger(session, case_ref=reference, actor=actor)
+    entries = case_views.reminders(session, reference=reference, actor=actor, clock=clock)
     context = {
         "actor": actor,
         "reference": reference,
