@@ -63,15 +63,17 @@ class Worker:
         _logged(self.purge)
 
     def purge(self) -> None:
-        """Delete public-form answers and staff sessions left idle past their expiry."""
+        """Delete public-form answers, staff sessions and kept staff drafts past their expiry."""
         # Imported here, as in _notify: the worker starts within its one-second budget only
         # if it loads what the first tick needs and nothing more.
+        from engine.services import staff_drafts
         from engine.services.auth import purge_sessions
         from engine.services.form_sessions import purge_expired
 
         with self.session_factory() as session:
             purge_expired(session, clock=self.clock)
             purge_sessions(session, clock=self.clock)
+            staff_drafts.purge_expired(session, clock=self.clock)
 
 
 def _logged(job: object) -> None:
