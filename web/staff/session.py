@@ -150,6 +150,7 @@ def restored(request: Request, session: Any, clock: Clock, actor: Any) -> dict[s
     raw = request.query_params.get("draft", "")
     if not raw.isdigit():
         return None
+    session.rollback()  # end the page's read (a snapshot on SQLite) before writing
     fields = staff_drafts.take(session, clock=clock, user_id=actor.user_id, draft_id=int(raw))
     if fields is None:
         return None
