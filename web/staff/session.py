@@ -24,6 +24,7 @@ from engine.clock import LONDON, Clock
 from engine.services import auth, staff_drafts
 from web.deps import ClockDep, SignedInStaff
 from web.security import CsrfFailed, browser, checked_form
+from web.staff.wording import RECOMMENDATION_PARTS, in_words, words_for
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 OWNER_FIELD = "draft_owner"
@@ -194,8 +195,6 @@ def offer_back(request: Request, session: Any, actor: Any, typed: Any) -> dict[s
 
 
 def _typed_in_words(event: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    from web.staff.wording import RECOMMENDATION_PARTS, in_words, words_for
-
     shown: list[tuple[str, str]] = []
     dates: dict[str, list[str]] = {}
     for name, value in pairs:
