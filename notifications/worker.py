@@ -98,12 +98,12 @@ class Worker:
         return _apply_retention(self)
 
     def purge(self) -> None:
-        """Delete public-form answers and staff sessions left idle past their expiry, and
+        """Delete public-form answers, staff sessions and kept staff drafts past their expiry,
         remembered answers to idempotent requests older than a day, and wrong sign-in attempts
         nobody has repeated for a day."""
         # Imported here, as in _notify: the worker starts within its one-second budget only
         # if it loads what the first tick needs and nothing more.
-        from engine.services import idempotency
+        from engine.services import idempotency, staff_drafts
         from engine.services.auth import purge_sessions, purge_throttle
         from engine.services.form_sessions import purge_expired
 
@@ -112,6 +112,7 @@ class Worker:
             purge_sessions(session, clock=self.clock)
             idempotency.purge(session, clock=self.clock)
             purge_throttle(session, clock=self.clock)
+            staff_drafts.purge_expired(session, clock=self.clock)
 
 
 def _release_equalities(worker: Worker) -> object:

@@ -10,6 +10,7 @@ its copy (ETag and Last-Modified) before using it.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from pathlib import Path
 
@@ -21,6 +22,9 @@ WEB = Path(__file__).resolve().parent
 # URL prefix -> the folder it is served from (mounted in web/app.py).
 FOLDERS = {"/static/": WEB / "public" / "static", "/assets/": WEB / "static"}
 FOREVER = "public, max-age=31536000, immutable"
+# Mermaid's chunks are named by esbuild with a hash of their content ("chunk-7WIW2FYK.mjs"),
+# so a changed chunk is a new file: they may be kept for good as they are.
+BUNDLER_HASHED = re.compile(r"^mermaid/chunks/.+-[A-Z0-9]{8}\.mjs$")
 REVALIDATE = "no-cache"
 
 _lock = threading.Lock()
@@ -60,6 +64,9 @@ class FingerprintedStaticFiles(StaticFiles):
         if response.status_code not in (200, 304):
             return response
         response.headers["cache-control"] = REVALIDATE
+        if BUNDLER_HASHED.match(path.replace("\\", "/")):
+            response.headers["cache-control"] = FOREVER
+            return response
         wanted = _query_value(scope, b"v")
         if wanted and self.directory is not None:
             file = Path(self.directory) / path

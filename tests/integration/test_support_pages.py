@@ -143,3 +143,19 @@ def test_the_process_page_goes_compressed(app: Any, session: Session, clock: Fix
     wire = int(packed.headers["content-length"])
     # Measured: 17,284 bytes of HTML, 3,597 bytes on the wire.
     assert wire * 4 < len(raw.content)
+
+
+def test_mermaids_chunks_named_by_their_hash_are_cached_for_good(visitor: Visitor) -> None:
+    from web.fingerprints import FOLDERS
+
+    chunks = FOLDERS["/assets/"] / "mermaid" / "chunks" / "mermaid.esm.min"
+    found = sorted(chunks.glob("*-????????.mjs")) if chunks.exists() else []
+    if not found:
+        pytest.skip("Mermaid is not installed (make assets)")
+    url = f"/assets/mermaid/chunks/mermaid.esm.min/{found[0].name}"
+    assert visitor.client.get(url).headers["cache-control"] == (
+        "public, max-age=31536000, immutable"
+    )
+    assert visitor.client.get("/assets/mermaid/mermaid.esm.min.mjs").headers["cache-control"] == (
+        "no-cache"
+    )

@@ -105,3 +105,29 @@ def test_the_worker_purges_expired_staff_sessions(
     clock.advance(hours=1)  # a first-factor session lasts minutes, never an hour
     worker.purge()
     assert sessions() == 0
+
+
+def test_the_worker_purges_staff_drafts_nobody_came_back_for(
+    session_factory: SessionFactory, clock: FixedClock, tmp_path: Path
+) -> None:
+    from engine.models import StaffDraft
+    from engine.services import staff_drafts
+
+    def drafts() -> int:
+        with session_factory() as s:
+            return s.exec(select(func.count()).select_from(StaffDraft)).one()
+
+    with session_factory() as s:
+        staff = make_staff(s, clock)
+        user_id = staff["contact"].actor.user_id
+        kept = staff_drafts.keep(
+            s, clock=clock, user_id=user_id, path="/staff/x", fields=[("note", "Half a note")]
+        )
+    assert kept is not None and drafts() == 1
+    settings = Settings(database_url="sqlite://", outbox_dir=str(tmp_path / "outbox"))
+    worker = build_worker(settings, session_factory, clock=clock)
+    worker.purge()
+    assert drafts() == 1
+    clock.advance(hours=9)  # kept for 8 hours
+    worker.purge()
+    assert drafts() == 0

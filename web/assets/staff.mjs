@@ -17,7 +17,10 @@ if (figure) {
 }
 
 async function drawDiagram (figure) {
-  const { default: mermaid } = await import('/assets/mermaid/mermaid.esm.min.mjs')
+  // The bundle's address carries its content hash (cached for good); its chunks are named
+  // by their own hashes.
+  const src = figure.dataset.ctMermaidSrc || '/assets/mermaid/mermaid.esm.min.mjs'
+  const { default: mermaid } = await import(src)
   const source = figure.querySelector('[data-ct-diagram-source]').textContent
   const drawing = figure.querySelector('[data-ct-diagram-drawing]')
   // Mermaid writes the title and description into the SVG's <title> and <desc>.

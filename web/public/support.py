@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from engine.errors import InvalidInput
 from engine.services import form_sessions
@@ -27,18 +28,32 @@ SENT_COOKIE = "ct_sent"
 def exit_page(request: Request, session: SessionDep) -> Response:
     """ "Exit this page": delete the answers and forget this browser, then leave for a
     neutral site. Every page is sent with no-store, so "Back" asks us again and finds
-    nothing to show. A GET, because the button is a link that must work without scripts."""
+    nothing to show. A GET, because the button is a link that must work without scripts.
+
+    The way on is a page that refreshes at once (with a link, should refresh be off), not a
+    redirect: "Back" from the neutral site lands here and goes straight on again."""
     found = browser(request)  # a browser with no cookie gets a token that is never sent
     secure = found.secure
     if not found.is_new:
         form_sessions.discard(session, token=found.token)
-    response = RedirectResponse(request.app.state.settings.exit_page_url, status_code=303)
+    away = escape(request.app.state.settings.exit_page_url)
+    page = LEAVING.format(url=away)
+    response = HTMLResponse(page, headers={"cache-control": "no-store"})
     response.delete_cookie(cookie_name(secure), path="/", secure=secure, httponly=True)
     response.delete_cookie(SENT_COOKIE, path="/apply/confirmation", secure=secure, httponly=True)
-    response.headers["cache-control"] = "no-store"
     # Browsers that support it also drop this site's cached pages and storage.
     response.headers["clear-site-data"] = '"cache", "storage"'
     return response
+
+
+LEAVING = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Loading</title>
+<meta http-equiv="refresh" content="0;url={url}">
+<meta name="robots" content="noindex, nofollow"></head>
+<body><p><a href="{url}">Continue</a></p></body>
+</html>
+"""
 
 
 @router.get("/browsing-safely")

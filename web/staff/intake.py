@@ -20,6 +20,7 @@ from web.deps import ClockDep, RowId, SessionDep, SettingsDep, SignedInStaff
 from web.public.forms import read_date
 from web.public.templating import redirect
 from web.security import checked_form
+from web.staff import session as staff_session
 from web.staff.routes import render
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -99,9 +100,23 @@ def _preset(choices: list[tuple[str, str]]) -> dict[str, str]:
 
 
 @router.get("/applications/new")
-def application_page(request: Request, actor: SignedInStaff) -> Response:
+def application_page(
+    request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+) -> Response:
     choices = intake.intake_form_localities(actor)
-    return _application_form(request, actor, choices, _preset(choices), {})
+    values = _kept_or(request, session, clock, actor, _preset(choices))
+    return _application_form(request, actor, choices, values, {})
+
+
+def _kept_or(
+    request: Request, session: Any, clock: Any, actor: Any, blank: dict[str, str]
+) -> dict[str, str]:
+    """A form sent after the session ended, given back after signing in (?draft=N)."""
+    kept = staff_session.restored(request, session, clock, actor)
+    if kept is None:
+        return blank
+    request.state.kept_banner = staff_session.KEPT_BANNER
+    return {k: v for k, v in kept.items() if isinstance(v, str)}
 
 
 @router.post("/applications/new")
@@ -475,9 +490,12 @@ COMPLAINT_LABELS = {
 
 
 @router.get("/complaints/new")
-def complaint_page(request: Request, actor: SignedInStaff) -> Response:
+def complaint_page(
+    request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+) -> Response:
     choices = intake.intake_form_localities(actor)
-    return _complaint_form(request, actor, choices, _preset(choices), {})
+    values = _kept_or(request, session, clock, actor, _preset(choices))
+    return _complaint_form(request, actor, choices, values, {})
 
 
 @router.post("/complaints/new")

@@ -24,6 +24,7 @@ from engine.clock import LONDON, Clock
 from engine.services import auth, staff_drafts
 from web.deps import ClockDep, SignedInStaff
 from web.security import CsrfFailed, browser, checked_form
+from web.staff.wording import RECOMMENDATION_PARTS, in_words, words_for
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 OWNER_FIELD = "draft_owner"
@@ -150,6 +151,7 @@ def restored(request: Request, session: Any, clock: Clock, actor: Any) -> dict[s
     raw = request.query_params.get("draft", "")
     if not raw.isdigit():
         return None
+    session.rollback()  # end the page's read (a snapshot on SQLite) before writing
     fields = staff_drafts.take(session, clock=clock, user_id=actor.user_id, draft_id=int(raw))
     if fields is None:
         return None
@@ -193,8 +195,6 @@ def offer_back(request: Request, session: Any, actor: Any, typed: Any) -> dict[s
 
 
 def _typed_in_words(event: str, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    from web.staff.wording import RECOMMENDATION_PARTS, in_words, words_for
-
     shown: list[tuple[str, str]] = []
     dates: dict[str, list[str]] = {}
     for name, value in pairs:
