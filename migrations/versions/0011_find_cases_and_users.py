@@ -92,7 +92,10 @@ def _fill_terms() -> None:
 def downgrade() -> None:
     op.drop_index("ix_case_submitted", table_name="case_record")
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("ALTER TABLE case_record DROP COLUMN contact_user_id")
+        # SQLite refuses DROP COLUMN on a column its foreign key names: the batch copy
+        # rebuilds case_record without the column and so without that key.
+        with op.batch_alter_table("case_record", schema=None) as batch_op:
+            batch_op.drop_column("contact_user_id")
     else:
         op.drop_constraint("case_record_contact_user_id_fkey", "case_record", type_="foreignkey")
         op.drop_column("case_record", "contact_user_id")

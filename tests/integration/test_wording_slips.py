@@ -12,11 +12,12 @@ from sqlmodel import select
 from engine import registry
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.guards import GuardContext, appeal_window_open, recommendations_resolved
+from engine.guards import GuardContext, appeal_in_time_or_accepted_late, recommendations_resolved
 from engine.models import Recommendation
 from tests.integration.test_community_trigger_journey import Journey
 from tests.integration.test_public_flow import Visitor
 from tests.unit.test_documents import to_response
+from workflows.community_trigger import AppealData
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
 
@@ -29,7 +30,13 @@ def test_guards_write_dates_without_a_leading_zero_and_count_in_words(
     with session_factory() as s:
         case = j.case(s)
         ctx = GuardContext(s, case, registry.area("llr"), "case_closed", date(2026, 5, 6))
-        assert appeal_window_open(ctx).reason == "The appeal window closed on 1 May 2026."
+        late = AppealData(ground="process_not_considered", details="Not heard.")
+        appeal = GuardContext(
+            s, case, registry.area("llr"), "appeal_lodged", date(2026, 5, 6), late
+        )
+        assert appeal_in_time_or_accepted_late(appeal).reason.startswith(
+            "The appeal window closed on 1 May 2026. "
+        )
         verdict = recommendations_resolved(ctx)
         assert verdict.reason == "Recommendations 1 and 2 are not yet done or declined."
         first = s.exec(select(Recommendation).where(Recommendation.seq == 1)).one()
