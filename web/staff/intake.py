@@ -11,9 +11,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from engine import queries
 from engine.errors import InvalidInput
-from engine.services import complaints, intake
+from engine.services import case_views, complaints, intake
 from engine.services.applications import ApplicationIn
 from engine.services.intake import hash_token
 from web.deps import ClockDep, RowId, SessionDep, SettingsDep, SignedInStaff
@@ -167,7 +166,8 @@ def application_entered(
     clock: ClockDep,
     settings: SettingsDep,
 ) -> Response:
-    case = queries.staff_case_page(session, reference=reference, actor=actor, clock=clock)
+    # The case page below the status link: with its privacy section, and the view recorded.
+    case = case_views.case_page(session, reference=reference, actor=actor, clock=clock)
     token = request.cookies.get(NEW_LINK_COOKIE, "")
     if not token or not intake.status_token_matches(session, reference, hash_token(token)):
         return redirect(request, f"/staff/cases/{reference}")
