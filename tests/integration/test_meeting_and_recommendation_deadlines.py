@@ -669,8 +669,10 @@ def test_the_chair_arranges_the_meeting_and_records_the_papers_through_the_staff
         'name="attendees"',
         'value="impact_statement"',
         'name="not_invited_reason"',
-        "each person invited, with their organisation",
-        "Not invited reason (optional)",
+        # The staff wording (web/staff/wording.py) in place of the models' field names.
+        "One per line: each person, with their organisation.",
+        "Why will the victim take no part?",
+        "Only if they will take no part in the meeting.",
     ):
         assert expected in form, expected
 

@@ -210,8 +210,17 @@ def test_the_worker_schedules_one_interval_job_per_sweep_and_never_one_per_deadl
         build_worker(settings, session_factory, clock=clock), settings, blocking=False
     )
     jobs = {j.id: j for j in scheduler.get_jobs()}
-    assert set(jobs) == {"deadline_sweep", "outbox_dispatch", "form_session_purge"}
+    # Privacy's two jobs are periodic too: equalities released every sweep, retention hourly.
+    assert set(jobs) == {
+        "deadline_sweep",
+        "outbox_dispatch",
+        "form_session_purge",
+        "equalities_release",
+        "retention",
+    }
     assert jobs["deadline_sweep"].trigger.interval.total_seconds() == 60
+    assert jobs["equalities_release"].trigger.interval.total_seconds() == 60
+    assert jobs["retention"].trigger.interval.total_seconds() == 3600
     assert all(j.coalesce and j.max_instances == 1 for j in jobs.values())
 
 
