@@ -21,6 +21,8 @@ from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import Case, OutboxMessage
 from engine.pdf import html_blocks
+from engine.services import named_contact
+from engine.services.staff import add_user
 from engine.sweeps import sweep_deadlines
 from notifications.addresses import outgoing_for
 from notifications.channels import Outgoing
@@ -118,6 +120,41 @@ def _all_steps(session_factory: SessionFactory, clock: FixedClock) -> list[str]:
         "contact",
         {"closure_reason": "appeal_window_passed", "explanation": "No appeal came in."},
     )
+    refs.append(j.ref)
+    # An appeal accepted late, with the reason; a recommendation done; a new named contact.
+    j = Journey(session_factory, clock, incidents=1)
+    j.fire("acknowledge", "contact")
+    j.fire("threshold_not_met", "jag_chair", {"reasons": "One incident was reported."})
+    clock.advance(days=30)
+    late = {"ground": "facts_not_considered", "details": "The housing notes were missed."}
+    j.fire("appeal_lodged", "contact", {**late, "late_reason": "They were in hospital."})
+    refs.append(j.ref)
+    j = Journey(session_factory, clock)
+    to_response(j, clock)
+    done = {"recommendation": 1, "status": "done", "note": "Cameras fitted."}
+    j.fire("recommendation_updated", "contact", done)
+    refs.append(j.ref)
+    j = Journey(session_factory, clock)
+    j.fire("acknowledge", "contact")
+    with session_factory() as s:
+        second = add_user(
+            s,
+            clock=clock,
+            email="contact2@example.org",
+            name="Second Contact",
+            role="contact",
+            locality="leicester",
+        )
+        s.commit()
+        named_contact.reassign(
+            s,
+            clock=clock,
+            case_ref=j.ref,
+            actor=j.staff["manager"].actor,
+            contact_user_id=second.id,
+            reason="On leave.",
+            expected_version=j.case(s).version,
+        )
     refs.append(j.ref)
     return refs
 
