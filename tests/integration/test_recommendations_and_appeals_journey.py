@@ -185,7 +185,8 @@ def test_appeal_not_upheld_with_open_recommendations_monitors_then_closes_when_a
     j.fire("appeal_not_upheld", "appeal_chair", {"reasons": "All facts were considered."})
     assert j.state() == "monitoring"
     letter = j.text_of(j.messages("appeal_decision_letter")[-1])
-    assert "not upheld" in letter and "still stand" in letter
+    # The letters slice's words (reading age 11): the earlier decision stands.
+    assert "not upheld" in letter and "The decision stays as it was." in letter
     assert "Local Government and Social Care Ombudsman" in letter
     assert "Police and Crime Commissioner" in letter
     decided = j.status().entries[-1]
@@ -193,19 +194,21 @@ def test_appeal_not_upheld_with_open_recommendations_monitors_then_closes_when_a
     assert any("Ombudsman" in line for line in decided.lines)
 
     before = j.written()
-    with pytest.raises(InvalidTransition, match="Recommendations 1, 2 are not yet done"):
+    with pytest.raises(InvalidTransition, match="Recommendations 1 and 2 are not yet done"):
         j.fire("case_closed", "contact", {"closure_reason": "resolved", "explanation": "x"})
     assert j.written() == before
 
     _update(j, 1, "done", "Equipment fitted.")
-    with pytest.raises(InvalidTransition, match="Recommendations 2 are not yet done"):
+    with pytest.raises(InvalidTransition, match="Recommendation 2 is not yet done"):
         j.fire("case_closed", "contact", {"closure_reason": "resolved", "explanation": "x"})
     _update(j, 2, "declined", "The force cannot share the logs.", who="jag_chair")
     j.fire("case_closed", "contact", {"closure_reason": "resolved", "explanation": "All done."})
     assert j.state() == "closed"
     closing = j.text_of(j.messages("case_closed_letter")[-1])
-    assert "1. Leicester City Council: Fit noise monitoring. Done: Equipment fitted." in closing
-    assert "considered it and gave this reason: The force cannot share the logs." in closing
+    # The closure letter's sentence for each (letters slice), with what was done.
+    done = "1. Leicester City Council: Fit noise monitoring. This is done."
+    assert f"{done} What was done: Equipment fitted." in closing
+    assert "This was not taken up. They said: The force cannot share the logs." in closing
 
 
 def test_appeal_not_upheld_with_nothing_open_closes_the_case(j: Journey) -> None:
@@ -268,7 +271,7 @@ def test_upheld_appeal_new_meeting_and_a_final_second_response(j: Journey) -> No
     assert "appeal_window" not in j.open_deadlines()
     assert "appeal_lodged" not in j.staff_view()["events"]
     letter = j.text_of(j.messages("review_outcome_letter")[-1])
-    assert "it is final" in letter and "cannot be appealed again" in letter
+    assert "This decision is final. You cannot appeal again." in letter
     assert "Local Government and Social Care Ombudsman" in letter
     assert "you can appeal" not in letter.lower()
     with j.sessions() as s:
@@ -282,7 +285,7 @@ def test_upheld_appeal_new_meeting_and_a_final_second_response(j: Journey) -> No
         ).first()
         assert html is not None
         page = html.content.decode()
-    assert "It is final" in page and "To appeal, write" not in page
+    assert "This decision is final" in page and "To appeal, write" not in page
     assert "visit replaces the log sharing" in page
     status = j.status()
     outcome = [e for e in status.entries if e.title.startswith("We sent you the outcome")][-1]
@@ -294,7 +297,9 @@ def test_upheld_appeal_new_meeting_and_a_final_second_response(j: Journey) -> No
     _update(j, 3, "done", "Visited.")
     j.fire("case_closed", "contact", {"closure_reason": "resolved", "explanation": "Done."})
     closing = j.text_of(j.messages("case_closed_letter")[-1])
-    assert "Withdrawn after your appeal: The housing provider" in closing
+    # The closure letter's words for it (letters slice).
+    assert "After your appeal, the review took back this:" in closing
+    assert "The housing provider" in closing.split("took back this:", 1)[1]
 
 
 def test_a_late_appeal_is_accepted_only_with_a_reason_that_is_shown(
