@@ -53,6 +53,7 @@ PUBLIC_WRITE = (400, 413, 422, 429, 431)
 ROUTE_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/threshold-check"): PUBLIC_WRITE,
     ("post", "/api/v1/applications"): PUBLIC_WRITE,
+    ("get", "/api/v1/cases"): (401, 422),
     ("get", "/api/v1/cases/{reference}"): (401, 403, 404),
     ("get", "/api/v1/cases/{reference}/appeal-decision"): (401, 404),
     ("post", "/api/v1/cases/{reference}/events"): (400, 401, 403, 404, 409, 413, 422),
