@@ -12,7 +12,8 @@ from engine.inputs import NoNulModel
 
 Key = Annotated[
     str,
-    BeforeValidator(lambda v: str(v) if isinstance(v, int) else v),
+    # An int key is kept as text; a boolean (an int to Python) is refused as the schema says.
+    BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v),
     Field(min_length=1, max_length=80),
 ]
 
