@@ -362,18 +362,6 @@ TRANSITIONS = (
         ReviewArrangementData,
         ("record_review_arrangement",),
     ),
-    # After an upheld appeal the JAG looks again: it may arrange a new meeting (its papers
-    # have the same clock as the first).
-    TransitionDef(
-        "review_meeting_arranged",
-        (S.under_review,),
-        S.review_scheduled,
-        ("jag_chair",),
-        "Arrange the review meeting",
-        ("re_review", "meeting_date_not_in_past", "reason_when_victim_not_invited"),
-        ReviewArrangementData,
-        ("record_review_arrangement",),
-    ),
     TransitionDef(
         "jag_papers_sent",
         (S.review_scheduled,),
@@ -401,6 +389,18 @@ TRANSITIONS = (
         ("changes_only_on_re_review",),
         JagReportData,
         ("record_recommendations",),
+    ),
+    # After an upheld appeal the JAG looks again: it may arrange a new meeting (its papers
+    # have the same clock as the first). Listed after the report, the usual next step.
+    TransitionDef(
+        "review_meeting_arranged",
+        (S.under_review,),
+        S.review_scheduled,
+        ("jag_chair",),
+        "Arrange the review meeting",
+        ("re_review", "meeting_date_not_in_past", "reason_when_victim_not_invited"),
+        ReviewArrangementData,
+        ("record_review_arrangement",),
     ),
     # The response: open to appeal, unless it follows a re-review and the area makes that
     # final; a final response goes on to monitoring, or closes the case when every
