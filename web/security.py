@@ -302,7 +302,11 @@ async def checked_form(request: Request) -> FormData:
         await form.close()
         raise HTTPException(status_code=400, detail="A field was sent as a file.")
     sent = str(form.get(CSRF_FIELD, ""))
-    if found.is_new or not hmac.compare_digest(sent, csrf_token(request)):
+    # Bytes: compare_digest refuses str with non-ASCII characters (a forged token may have).
+    matches = hmac.compare_digest(
+        sent.encode("utf-8", "surrogatepass"), csrf_token(request).encode()
+    )
+    if found.is_new or not matches:
         raise CsrfFailed()
     return form
 
