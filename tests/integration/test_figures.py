@@ -61,6 +61,11 @@ def review(cases: Cases, ref: str, day: str, recommendations: int) -> None:
 
 @pytest.fixture
 def history(session_factory: SessionFactory, clock: FixedClock) -> Cases:
+    return build_history(session_factory, clock)
+
+
+def build_history(session_factory: SessionFactory, clock: FixedClock) -> Cases:
+    """Six cases whose figures are counted by hand in the tests below."""
     cases = Cases(session_factory, clock)
     # 22:30 UTC on 31 March 2026 is 23:30 in London (BST): still the year 2025 to 2026.
     cases.new("2026-03-31T22:30")
