@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from engine import figures, registry
 from engine.clock import london_date
+from engine.definitions import StatutoryFigureRules, WorkflowDef
 from engine.errors import InvalidInput, NotFound
 from engine.figures import CaseHistory, FigureEvent, Tally, YearTallies
 from engine.models import AuditEvent, Case
@@ -112,7 +113,7 @@ def year_tallies(session: Session, *, area_id: str) -> YearTallies:
     cached = CACHE.get(bind, area_id, mark)
     if cached is not None:
         return cached
-    tallies = figures.count_histories(load_histories(session, area_id=area_id), _rules())
+    tallies = figures.count_histories(load_histories(session, area_id=area_id), rules())
     CACHE.put(bind, area_id, mark, tallies)
     return tallies
 
@@ -192,16 +193,22 @@ def _triggers(rules: Any) -> set[str]:
     )
 
 
-def _counted_workflow() -> tuple[str, Any]:
-    """The workflow whose cases are the statutory case reviews, and its figure rules."""
+def counted_workflow_def() -> WorkflowDef:
+    """The workflow whose cases are the statutory case reviews (it names its figure rules)."""
     for name in registry.workflow_names():
         wf = registry.workflow(name)
         if wf.figures is not None:
-            return wf.name, wf.figures
+            return wf
     raise LookupError("no workflow says which events the statutory figures count")
 
 
-def _rules() -> Any:
+def _counted_workflow() -> tuple[str, StatutoryFigureRules]:
+    wf = counted_workflow_def()
+    assert wf.figures is not None
+    return wf.name, wf.figures
+
+
+def rules() -> StatutoryFigureRules:
     return _counted_workflow()[1]
 
 
