@@ -13,7 +13,7 @@ from engine.clock import FixedClock
 from engine.equalities_report import equalities_report
 from engine.errors import InvalidInput, NotAllowed
 from engine.models import EqualitiesHeld, EqualitiesResponse, RoleGrant, User
-from engine.suppression import FEWER, WITHHELD
+from engine.suppression import FEWER
 from tests.factories import make_staff
 from tests.integration.test_staff_login import browser_for
 
