@@ -113,12 +113,24 @@ YearTallies = dict[int, dict[str, Tally]]
 
 def count_histories(histories: Iterable[CaseHistory], rules: StatutoryFigureRules) -> YearTallies:
     """Every year's figures and notes per locality, from the cases' histories."""
-    years: YearTallies = defaultdict(lambda: defaultdict(Tally))
+    years = new_tallies()
     for history in histories:
-        for year, figure, kind in _case_marks(history.events, rules):
-            tally = years[year][history.locality]
-            (tally.counts if kind == "count" else tally.notes)[figure] += 1
+        apply_case(years, history, rules, +1)
     return years
+
+
+def new_tallies() -> YearTallies:
+    return defaultdict(lambda: defaultdict(Tally))
+
+
+def apply_case(
+    years: YearTallies, history: CaseHistory, rules: StatutoryFigureRules, sign: int
+) -> None:
+    """Add (+1) or take away (-1) one case's contribution: a case whose history grows is
+    taken away as it was and added as it is, so the tallies follow the trail row by row."""
+    for year, figure, kind in _case_marks(history.events, rules):
+        tally = years[year][history.locality]
+        (tally.counts if kind == "count" else tally.notes)[figure] += sign
 
 
 def _case_marks(

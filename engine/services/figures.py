@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -61,33 +60,67 @@ def _notes(tally: Tally) -> list[str]:
     return figures.note_sentences(tally.notes)
 
 
+@dataclass
+class _Area:
+    """One area's counts as of an audit high-water mark, with each case's history."""
+
+    mark: int
+    histories: dict[int, tuple[str, list[tuple[Any, int, FigureEvent]]]]
+    tallies: YearTallies
+
+
 class _Cache:
-    """Every year's tallies per area, kept while no audit row has been added since.
+    """Every year's tallies per area, brought up to date from the audit rows added since.
 
     Every event that can change a figure writes an audit row (one transaction with the
-    change), and audit rows are only ever inserted, so the highest audit id is a version
-    of the whole trail: a new application, decision or outcome shows at once.
+    change), and audit rows are only ever inserted, so the highest audit id is a version of
+    the whole trail: each read checks it (an index-only lookup), and when it has grown only
+    the new rows are read and only their cases recounted. A new application, decision or
+    outcome shows at once, and nobody waits for the whole trail to be counted again.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         # Per database engine (a process may talk to more than one, as the tests do).
-        self._held: weakref.WeakKeyDictionary[Any, dict[str, tuple[int, YearTallies]]]
-        self._held = weakref.WeakKeyDictionary()
+        self._held: weakref.WeakKeyDictionary[Any, dict[str, _Area]] = weakref.WeakKeyDictionary()
 
-    def get(self, bind: Any, area_id: str, mark: int) -> YearTallies | None:
+    def tallies(self, session: Session, area_id: str) -> YearTallies:
+        mark, bind = trail_mark(session), session.get_bind()
         with self._lock:
-            held = self._held.get(bind, {}).get(area_id)
-        return held[1] if held and held[0] == mark else None
-
-    def put(self, bind: Any, area_id: str, mark: int, tallies: YearTallies) -> None:
-        with self._lock:
-            self._held.setdefault(bind, {})[area_id] = (mark, tallies)
+            held = self._held.setdefault(bind, {}).get(area_id)
+            if held is None:
+                held = _Area(0, {}, figures.new_tallies())
+                self._held[bind][area_id] = held
+            if held.mark != mark:
+                _catch_up(session, held, area_id, mark)
+            return held.tallies
 
     def clear(self) -> None:
         """Forget everything (the benchmark times a cold count with it)."""
         with self._lock:
             self._held.clear()
+
+
+def _catch_up(session: Session, held: _Area, area_id: str, mark: int) -> None:
+    """Read the audit rows after the held mark up to `mark`; recount the cases they touch."""
+    the_rules = rules()
+    rows = load_events(session, area_id=area_id, after=held.mark, upto=mark)
+    touched: dict[int, str] = {}
+    for audit_id, case_id, locality, at, event in rows:
+        old = held.histories.get(case_id)
+        if case_id not in touched and old is not None:
+            figures.apply_case(held.tallies, _history(old), the_rules, -1)
+        touched[case_id] = locality
+        held.histories.setdefault(case_id, (locality, []))[1].append((at, audit_id, event))
+    for case_id in touched:
+        locality, events = held.histories[case_id]
+        events.sort(key=lambda e: (e[0], e[1]))
+        figures.apply_case(held.tallies, _history((locality, events)), the_rules, +1)
+    held.mark = mark
+
+
+def _history(held: tuple[str, list[tuple[Any, int, FigureEvent]]]) -> CaseHistory:
+    return CaseHistory(held[0], tuple(e for _, _, e in held[1]))
 
 
 CACHE = _Cache()
@@ -114,13 +147,7 @@ def statutory_figures(session: Session, *, area_id: str, year: Any, today: date)
 
 def year_tallies(session: Session, *, area_id: str) -> YearTallies:
     """Every year's tallies for the area, from the cache while the trail is unchanged."""
-    mark, bind = trail_mark(session), session.get_bind()
-    cached = CACHE.get(bind, area_id, mark)
-    if cached is not None:
-        return cached
-    tallies = figures.count_histories(load_histories(session, area_id=area_id), rules())
-    CACHE.put(bind, area_id, mark, tallies)
-    return tallies
+    return CACHE.tallies(session, area_id)
 
 
 def available_years(today: date) -> list[int]:
@@ -128,62 +155,50 @@ def available_years(today: date) -> list[int]:
     return list(range(figures.financial_year(today), FIRST_YEAR - 1, -1))
 
 
+def load_events(
+    session: Session, *, area_id: str, after: int = 0, upto: int | None = None
+) -> list[tuple[int, int, str, Any, FigureEvent]]:
+    """(audit id, case id, locality, instant, event) of the audit rows the figures count,
+    with ids after `after` (and up to `upto`): the whole trail once, then what is new."""
+    workflow_name, the_rules = _counted_workflow()
+    wanted = _triggers(the_rules)
+    with_data = set(the_rules.threshold_met) | set(the_rules.recommendations_recorded)
+    out = []
+    for triggers, data in ((wanted - with_data, False), (with_data, True)):
+        columns = [
+            col(AuditEvent.id), col(AuditEvent.case_id), col(Case.locality_id),
+            col(AuditEvent.trigger), col(AuditEvent.occurred_at),
+        ]  # fmt: skip
+        stmt = (
+            select(*columns, *([col(AuditEvent.data)] if data else []))
+            .join(Case, col(Case.id) == col(AuditEvent.case_id))
+            .where(
+                col(Case.area_id) == area_id,
+                col(Case.workflow_name) == workflow_name,
+                col(AuditEvent.trigger).in_(triggers),
+                col(AuditEvent.id) > after,
+            )
+        )
+        if upto is not None:
+            stmt = stmt.where(col(AuditEvent.id) <= upto)
+        for row in session.execute(stmt):
+            payload = (row[5] if data else None) or {}
+            event = FigureEvent(
+                trigger=row[3],
+                on=london_date(row[4]),
+                override=bool(payload.get(the_rules.override_field)),
+                recommendations=len(payload.get(the_rules.recommendations_field) or ()),
+            )
+            out.append((row[0], row[1], row[2], row[4], event))
+    return out
+
+
 def load_histories(session: Session, *, area_id: str) -> list[CaseHistory]:
-    """Each case's events that the figures count, oldest first, in one read of the trail."""
-    workflow_name, rules = _counted_workflow()
-    wanted = _triggers(rules)
-    with_data = set(rules.threshold_met) | set(rules.recommendations_recorded)
-    stmt = (
-        select(
-            col(AuditEvent.case_id),
-            col(Case.locality_id),
-            col(AuditEvent.trigger),
-            col(AuditEvent.occurred_at),
-        )
-        .join(Case, col(Case.id) == col(AuditEvent.case_id))
-        .where(
-            col(Case.area_id) == area_id,
-            col(Case.workflow_name) == workflow_name,
-            col(AuditEvent.trigger).in_(wanted - with_data),
-        )
-    )
-    rows = [(*r, None) for r in session.execute(stmt)]
-    data_stmt = (
-        select(
-            col(AuditEvent.case_id),
-            col(Case.locality_id),
-            col(AuditEvent.trigger),
-            col(AuditEvent.occurred_at),
-            col(AuditEvent.data),
-        )
-        .join(Case, col(Case.id) == col(AuditEvent.case_id))
-        .where(
-            col(Case.area_id) == area_id,
-            col(Case.workflow_name) == workflow_name,
-            col(AuditEvent.trigger).in_(with_data),
-        )
-    )
-    rows += list(session.execute(data_stmt))
-    return _histories(rows, rules)
-
-
-def _histories(rows: list[Any], rules: Any) -> list[CaseHistory]:
-    events: dict[int, list[tuple[Any, FigureEvent]]] = defaultdict(list)
-    localities: dict[int, str] = {}
-    for case_id, locality, trigger, at, data in rows:
-        localities[case_id] = locality
-        data = data or {}
-        event = FigureEvent(
-            trigger=trigger,
-            on=london_date(at),
-            override=bool(data.get(rules.override_field)),
-            recommendations=len(data.get(rules.recommendations_field) or ()),
-        )
-        events[case_id].append((at, event))
-    return [
-        CaseHistory(localities[cid], tuple(e for _, e in sorted(evs, key=lambda p: p[0])))
-        for cid, evs in events.items()
-    ]
+    """Each case's counted events, oldest first (the whole trail, uncached)."""
+    cases: dict[int, tuple[str, list[tuple[Any, int, FigureEvent]]]] = {}
+    for audit_id, case_id, locality, at, event in load_events(session, area_id=area_id):
+        cases.setdefault(case_id, (locality, []))[1].append((at, audit_id, event))
+    return [_history((loc, sorted(evs, key=lambda e: (e[0], e[1])))) for loc, evs in cases.values()]
 
 
 def _triggers(rules: Any) -> set[str]:

@@ -176,3 +176,36 @@ def test_bad_area_or_year_is_refused_naming_the_field(
     with session_factory() as s, pytest.raises(error) as caught:
         figures_service.statutory_figures(s, area_id=area, year=year, today=date(2026, 7, 1))
     assert caught.value.field == field
+
+
+def test_counts_kept_up_to_date_row_by_row_equal_a_fresh_count(
+    history: Cases, session_factory: SessionFactory
+) -> None:
+    def both() -> tuple[dict, dict]:
+        with session_factory() as s:
+            kept = figures_service.year_tallies(s, area_id="llr")
+            fresh = figures_service.figures.count_histories(
+                figures_service.load_histories(s, area_id="llr"), figures_service.rules()
+            )
+
+        def plain(t: Any) -> dict:
+            return {
+                (y, loc): (+tally.counts, +tally.notes)
+                for y, locs in t.items()
+                for loc, tally in locs.items()
+                if +tally.counts or +tally.notes
+            }
+
+        return plain(kept), plain(fresh)
+
+    kept, fresh = both()
+    assert kept == fresh
+    # A case already counted changes: a new decision and a withdrawal after it.
+    late = history.new("2026-07-01T12:00", locality="melton", incidents=1)
+    assert both()[0] == both()[1]
+    history.fire(late, "2026-07-02T10:00", "acknowledge", "melton_jag_chair")
+    history.fire(late, "2026-07-03T10:00", "threshold_not_met", "melton_jag_chair",
+                 {"reasons": "One incident."})  # fmt: skip
+    kept, fresh = both()
+    assert kept == fresh
+    assert kept[(2026, "melton")][0]["threshold_not_met"] == 2
