@@ -93,6 +93,8 @@ def test_the_page_and_csv(app: Any, session: Session, clock: FixedClock, staff: 
     csv_text = me.get("/staff/equalities.csv?year=2026").text
     assert "What is your sex?,Female,12" in csv_text
     me.get("/staff/equalities?year=abc", status=422)
+    assert 'href="/staff/equalities"' in me.get("/staff").text
     other = browser_for(app, session, clock, "melton.manager@example.org")
     other.sign_in()
+    assert 'href="/staff/equalities"' not in other.get("/staff").text
     other.get("/staff/equalities", status=403)
