@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import case as case_
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -326,28 +327,35 @@ def _months(start: date, end: date) -> list[str]:
 
 
 def recommendations(session: Session, s: Scope) -> dict[str, Any]:
-    """Issued recommendations by status, how many are past their date, and completion."""
+    """Issued recommendations by status, how many are past their date, and completion
+    (counted in the database: one row per status comes back)."""
     rec = Recommendation
+    late = case_(
+        (col(rec.status).in_(("open", "accepted")) & (col(rec.due_on) < s.today), 1), else_=0
+    )
+    regard = case_((col(rec.had_regard) | col(rec.status).in_(("done", "declined")), 1), else_=0)
     stmt = _in_scope(
-        select(col(rec.status), col(rec.due_on), col(rec.had_regard))
+        select(col(rec.status), func.count(), func.sum(late), func.sum(regard))
         .join(Case, col(Case.id) == col(rec.case_id))
-        .where(col(rec.issued_at).is_not(None), col(rec.status) != "withdrawn"),
+        .where(col(rec.issued_at).is_not(None), col(rec.status) != "withdrawn")
+        .group_by(col(rec.status)),
         s,
     )
     statuses: Counter[str] = Counter()
-    overdue = regard = 0
-    for status, due_on, had_regard in session.execute(stmt):
-        statuses[status] += 1
-        overdue += status in ("open", "accepted") and due_on is not None and due_on < s.today
-        regard += bool(had_regard) or status in ("done", "declined")
+    overdue = regarded = 0
+    for status, n, n_late, n_regard in session.execute(stmt):
+        statuses[status] += int(n)
+        overdue += int(n_late or 0)
+        regarded += int(n_regard or 0)
     issued = sum(statuses.values())
+    done = statuses["done"] + statuses["declined"]
     return {
         "issued": issued,
         "statuses": dict(statuses),
         "overdue": overdue,
-        "completed": statuses["done"] + statuses["declined"],
-        "completed_share": perf.share(statuses["done"] + statuses["declined"], issued),
-        "regard_share": perf.share(regard, issued),
+        "completed": done,
+        "completed_share": perf.share(done, issued),
+        "regard_share": perf.share(regarded, issued),
     }
 
 

@@ -160,3 +160,23 @@ def test_other_staff_get_no_dashboard_link_and_a_403(
     me.sign_in()
     assert 'href="/staff/dashboard"' not in me.get("/staff").text
     me.get("/staff/dashboard", status=403)
+
+
+def test_recommendation_progress_is_counted(
+    history: Cases, session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    from sqlmodel import select as select_
+
+    from engine.models import Case, Recommendation
+
+    with session_factory() as s:
+        ref = s.exec(
+            select_(Case.reference).join(Recommendation, Recommendation.case_id == Case.id)
+        ).one()
+    # The spanning review's one recommendation (no due date) is declined with a reason.
+    data = {"recommendation": 1, "status": "declined", "note": "Considered; not possible."}
+    history.fire(ref, "2026-07-01T12:00", "recommendation_updated", "contact", data)
+    r = board(session_factory, history).recommendations
+    assert (r["issued"], r["completed"], r["completed_share"]) == (1, 1, 100.0)
+    assert r["regard_share"] == 100.0
+    assert r["statuses"] == {"declined": 1} and r["overdue"] == 0
