@@ -102,7 +102,9 @@ def _context(session: Session, area_id: str, year: int, today: date) -> list[tup
 
 def _year(year: Any, today: date) -> int:
     text = str(year).strip()
-    if not (text.isdigit() and len(text) == 4) or not FIRST_YEAR <= int(text) <= today.year:
+    if not (text.isascii() and text.isdigit() and len(text) == 4) or not (
+        FIRST_YEAR <= int(text) <= today.year
+    ):
         raise InvalidInput(
             f"Enter a year from {FIRST_YEAR} to {today.year}, as four digits.", field="year"
         )

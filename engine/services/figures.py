@@ -241,7 +241,7 @@ def _area(area_id: Any) -> registry.AreaConfig:
 
 def _year(year: Any, today: date) -> int:
     text = str(year).strip()
-    if not (text.isdigit() and len(text) == 4):
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
         raise InvalidInput(
             "Enter the year the financial year begins in, as four digits, like 2026.",
             field="year",

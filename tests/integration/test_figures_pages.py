@@ -52,8 +52,19 @@ def test_the_api_answers_the_fixed_shape(client: TestClient, history: Cases) -> 
         ({"area": "llr"}, 422, "year"),
         ({"year": "2026"}, 422, "area"),
         ({"area": "llr", "year": "2026" * 5}, 422, "year"),
+        ({"area": "llr", "year": "²⁰²⁶"}, 422, "year"),
+        ({"area": "llr", "year": "٢٠٢٦"}, 422, "year"),
     ],
-    ids=["unknown_area", "not_a_year", "future_year", "no_year", "no_area", "too_long"],
+    ids=[
+        "unknown_area",
+        "not_a_year",
+        "future_year",
+        "no_year",
+        "no_area",
+        "too_long",
+        "superscript_digits",
+        "arabic_indic_digits",
+    ],
 )
 def test_bad_area_or_year_is_a_problem_naming_the_field(
     client: TestClient, params: dict[str, str], status: int, field: str
