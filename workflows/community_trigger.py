@@ -12,6 +12,7 @@ from engine.definitions import (
     DeadlineRule,
     MessageRule,
     NoNulModel,
+    StatutoryFigureRules,
     TransitionDef,
     WorkflowDef,
 )
@@ -703,6 +704,20 @@ MESSAGES = (
     MessageRule("withdrawn", "withdrawal_confirmation", "applicant"),
 )
 
+# The s.104 figures: the application is received when submitted; "threshold not met"
+# includes refusals on a stated ground (the Act knows only met or not met); a review is
+# carried out when its outcome is issued to the applicant.
+FIGURES = StatutoryFigureRules(
+    received=("submit",),
+    threshold_met=("threshold_met",),
+    threshold_not_met=("threshold_not_met", "application_rejected"),
+    rejected=("application_rejected",),
+    review_completed=("response_issued",),
+    recommendations_recorded=("jag_report_recorded",),
+    withdrawn=("withdrawn",),
+    appeal_upheld=("appeal_upheld",),
+)
+
 COMMUNITY_TRIGGER = WorkflowDef(
     name="community_trigger",
     version=1,
@@ -717,4 +732,5 @@ COMMUNITY_TRIGGER = WorkflowDef(
     messages=MESSAGES,
     recipients=("applicant", "appeal_chair", "contact", "csp_chair"),
     roles=ROLES,
+    figures=FIGURES,
 )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 
 from engine import case_search, queries, registry, worklists
 from engine.errors import InvalidInput, NotFound
-from engine.services import case_views, idempotency
+from engine.services import case_views, figures, idempotency
 from engine.services.applications import ApplicationIn
 from engine.services.cases import record_event
 from engine.services.intake import submit_application
@@ -18,6 +18,7 @@ from web.api.schemas import (
     ApplicationOut,
     EventIn,
     EventOut,
+    FiguresOut,
     ThresholdCheckIn,
     ThresholdCheckOut,
 )
@@ -208,6 +209,26 @@ def get_overdue(
     `step` (a deadline's name), each given any number of times, keep only those."""
     items = worklists.overdue(session, actor=actor, today=clock.today())
     return {"items": worklists.chosen(items, localities=localities, steps=steps)}
+
+
+@router.get("/figures", response_model=FiguresOut, tags=["public"])
+def get_figures(
+    session: SessionDep,
+    clock: ClockDep,
+    area: Annotated[str, Query(min_length=1, max_length=40, description="The area, e.g. llr")],
+    year: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=10,
+            description="The financial year, named by the year it begins: 2026 is April 2026 "
+            "to March 2027.",
+        ),
+    ],
+) -> dict[str, Any]:
+    """The four s.104 figures for one financial year, per locality and for the area."""
+    found = figures.statutory_figures(session, area_id=area, year=year, today=clock.today())
+    return found.as_json()
 
 
 @router.get("/workflows/{name}", tags=["public"])
