@@ -39,7 +39,10 @@ def capture(engine: Engine) -> Iterator[Captured]:
 
     def listener(_conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any, many: bool):
         if not statement.lstrip().upper().startswith(_TRANSACTION_WORDS):
-            captured.statements.append((statement, params, many))
+            # SQLAlchemy's "insertmanyvalues" sends a batch of an executemany as one
+            # multi-row execute with flat parameters: replay what the driver was sent.
+            rows = many and bool(params) and isinstance(params[0], list | tuple | dict)
+            captured.statements.append((statement, list(params) if rows else params, rows))
 
     event.listen(engine, "before_cursor_execute", listener)
     try:

@@ -242,17 +242,44 @@ def report(db: Database, result: dict[str, Any], iterations: int, warmup: int) -
     )
     print(f"   {result['load']}")
     name = f"transition.py {db.kind}"
-    record(name, "workflow step, median", trig.median, "ms", "bare commit", bare.median,
-           ratio, f"<= {CEILING}x", ratio <= CEILING)
+    record(
+        name,
+        "workflow step, median",
+        trig.median,
+        "ms",
+        "bare commit",
+        bare.median,
+        ratio,
+        f"<= {CEILING}x",
+        ratio <= CEILING,
+    )
     rep = result["replay"].median
-    record(name, "workflow step, median", trig.median, "ms", "raw replay of its SQL", rep,
-           trig.median / rep, "(ceiling: no target)", None)
+    record(
+        name,
+        "workflow step, median",
+        trig.median,
+        "ms",
+        "raw replay of its SQL",
+        rep,
+        trig.median / rep,
+        "(ceiling: no target)",
+        None,
+    )
     if result["spiff"] is None:
         print("   SpiffWorkflow peer skipped: not installed (pip install -e '.[peers]')")
         return
     peer = result["spiff"].median
-    record(name, "workflow step, median", trig.median, "ms", "SpiffWorkflow step", peer,
-           trig.median / peer, "< 1.0x", trig.median < peer)
+    record(
+        name,
+        "workflow step, median",
+        trig.median,
+        "ms",
+        "SpiffWorkflow step",
+        peer,
+        trig.median / peer,
+        "< 1.0x",
+        trig.median < peer,
+    )
 
 
 def main() -> None:
