@@ -28,6 +28,7 @@ RESULTS = HERE / "results" / "latest.md"
 SCRIPTS = [
     ("transition.py", ["--quick"], []),
     ("public_pages.py", ["--seconds", "3"], []),
+    ("submit_workers.py", ["--seconds", "3"], []),
     ("staff_pages.py", ["--cases", "2000", "--reports", "100000", "--seconds", "3"], ["--reuse"]),
     ("dispatch.py", ["--messages", "300"], []),
     ("sweep.py", ["--sizes", "10000,100000", "--rounds", "7"], ["--reuse"]),
