@@ -185,10 +185,8 @@ def post_event(
         actor=actor,
         expected_version=body.version,
     )
-    detail = queries.case_detail(session, reference=reference, actor=actor, clock=clock)
-    return EventOut(
-        reference=case.reference, state=case.state, version=case.version, events=detail["events"]
-    )
+    events = queries.events_now(session, case=case, actor=actor, clock=clock)
+    return EventOut(reference=case.reference, state=case.state, version=case.version, events=events)
 
 
 @router.get("/work", tags=["staff"])
