@@ -116,6 +116,18 @@ def test_the_success_banner_names_only_the_workflows_own_events(
     assert "govuk-notification-banner--success" not in page and "made-up" not in page
 
 
+def test_the_success_banner_is_a_heading_not_its_own_markup_as_text(
+    app: Any, session: Session, clock: FixedClock, journey: Journey
+) -> None:
+    contact = as_user(app, session, clock, journey.staff["contact"].email)
+    page = contact.get(f"/staff/cases/{journey.ref}?recorded=acknowledge").text
+    assert (
+        '<p class="govuk-notification-banner__heading">Recorded: Acknowledge the application.'
+        in page
+    )
+    assert "&lt;p" not in page
+
+
 def _to_report(journey: Journey) -> None:
     journey.fire("threshold_met", "jag_chair", {"reasons": "Three incidents."})
     journey.fire(
