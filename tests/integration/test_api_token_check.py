@@ -29,7 +29,7 @@ def test_a_token_gives_its_users_actor_in_one_statement(
         seen.clear()
         event.listen(db_engine, "before_cursor_execute", count)
         try:
-            actor = actor_for_token(session, member.token)
+            actor = actor_for_token(session, member.token, clock=clock)
         finally:
             event.remove(db_engine, "before_cursor_execute", count)
         assert [s for s in seen if not s.lstrip().upper().startswith("BEGIN")] == seen[-1:]
@@ -45,7 +45,7 @@ def test_a_user_without_grants_still_signs_in_with_no_roles(
     assert user is not None
     session.exec(delete(RoleGrant).where(RoleGrant.user_id == user.id))  # type: ignore[call-overload]
     session.commit()
-    actor = actor_for_token(session, staff["csp_chair"].token)
+    actor = actor_for_token(session, staff["csp_chair"].token, clock=clock)
     assert actor.user_id == user.id and actor.grants == ()
     assert actor == load_actor(session, user)
 
@@ -66,4 +66,4 @@ def test_a_dead_token_is_refused(session: Session, clock: FixedClock, what: str)
         token = token + "x"
     session.commit()
     with pytest.raises(NotAuthenticated):
-        actor_for_token(session, token)
+        actor_for_token(session, token, clock=clock)

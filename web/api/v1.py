@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.dependencies.models import Dependant
 
 from engine import case_search, queries, registry, worklists
 from engine.errors import InvalidInput, NotFound
@@ -26,6 +27,27 @@ from web.deps import ClockDep, SessionDep, StaffActor
 from web.security import rate_limited
 
 router = APIRouter(prefix="/api/v1")
+
+
+async def known_query(request: Request) -> None:
+    """Refuse a query parameter the route does not take: a misspelt filter (`?localty=`)
+    would otherwise be ignored and the caller shown more than they asked for."""
+    route = request.scope["route"]
+    taken = _query_names(route.dependant)
+    if unknown := sorted(k for k in request.query_params if k not in taken):
+        name = unknown[0][:40] or "query"
+        raise InvalidInput(f"This route takes no query parameter {name!r}.", field=name)
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+# After the caller's token in each signature, so a request without one still gets 401.
+KnownQuery = Annotated[None, Depends(known_query)]
 
 
 @router.post(
@@ -123,6 +145,7 @@ def find_cases(
     session: SessionDep,
     clock: ClockDep,
     actor: StaffActor,
+    _known: KnownQuery,
     q: Annotated[str, Query(max_length=100)] = "",
     localities: Annotated[list[str], Query(alias="locality", max_length=100)] = [],  # noqa: B006
     states: Annotated[list[str], Query(alias="state", max_length=100)] = [],  # noqa: B006
@@ -200,6 +223,7 @@ def get_overdue(
     session: SessionDep,
     clock: ClockDep,
     actor: StaffActor,
+    _known: KnownQuery,
     localities: Annotated[list[str], Query(alias="locality", max_length=100)] = [],  # noqa: B006
     steps: Annotated[list[str], Query(alias="step", max_length=100)] = [],  # noqa: B006
 ) -> dict[str, Any]:
@@ -213,6 +237,7 @@ def get_overdue(
 def get_figures(
     session: SessionDep,
     clock: ClockDep,
+    _known: KnownQuery,
     area: Annotated[str, Query(min_length=1, max_length=40, description="The area, e.g. llr")],
     year: Annotated[
         str,
