@@ -46,6 +46,19 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
+# Only a written date: pydantic would also take a number as seconds since 1970.
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _iso_date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value[:10]!r} is not a real date (YYYY-MM-DD).", field=name) from None
+
+
 # After the caller's token in each signature, so a request without one still gets 401.
 KnownQuery = Annotated[None, Depends(known_query)]
 
@@ -150,8 +163,8 @@ def find_cases(
     localities: Annotated[list[str], Query(alias="locality", max_length=100)] = [],  # noqa: B006
     states: Annotated[list[str], Query(alias="state", max_length=100)] = [],  # noqa: B006
     overdue: bool = False,
-    received_from: date | None = None,
-    received_to: date | None = None,
+    received_from: Annotated[str | None, Query(pattern=ISO_DATE, description="YYYY-MM-DD")] = None,
+    received_to: Annotated[str | None, Query(pattern=ISO_DATE, description="YYYY-MM-DD")] = None,
     sort: Annotated[str, Query(max_length=20)] = "received",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> dict[str, Any]:
@@ -164,8 +177,8 @@ def find_cases(
         localities=tuple(localities),
         states=tuple(states),
         overdue=overdue,
-        received_from=received_from,
-        received_to=received_to,
+        received_from=_iso_date(received_from, "received_from"),
+        received_to=_iso_date(received_to, "received_to"),
         sort=sort,
         page=page,
     )
