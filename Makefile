@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help install assets db run test check lint bench clean
+.PHONY: help install assets db run test check lint bench bench-quick clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -64,10 +64,15 @@ test: install ## run the whole test suite (SQLite, or PostgreSQL when DATABASE_U
 check: install ## ruff format check and lint
 	$(BIN)/ruff check engine workflows web notifications tests bench
 
-bench: install ## run the benchmarks (prints numbers; see bench/README)
-	$(BIN)/python bench/transition.py
-	$(BIN)/python bench/threshold.py
-	$(BIN)/python bench/staff_pages.py
+# The peer engines (SpiffWorkflow) are optional: a script says it skipped them if absent.
+bench: install ## run every benchmark, write bench/results/latest.md (ARGS=--quick: ~5 min)
+	$(BIN)/python bench/run_all.py $(ARGS)
+
+bench-quick: install ## every benchmark at small sizes (about 5 minutes)
+	$(BIN)/python bench/run_all.py --quick
+
+bench-peers: install ## install the peer engines the benchmarks compare with
+	$(BIN)/python -m pip install --quiet -e '.[peers]'
 
 clean: ## remove the virtualenv, local database and front-end assets
 	rm -rf $(VENV) var node_modules web/static

@@ -4,6 +4,11 @@
 
 Without --database-url a fresh SQLite file is used; with a PostgreSQL URL a throw-away
 schema is created and dropped. Target: >= 200 messages/s.
+
+The ceiling (issue 15): per message, one SMTP send of a message of the same size over one
+kept connection with smtplib, plus one commit of a one-row UPDATE of that message's outbox
+row on the same engine: what sending and marking each message costs with nothing else
+around it. Target: dispatch >= 0.7x that rate.
 """
 
 from __future__ import annotations
@@ -19,7 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _ceilings import record  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
@@ -88,7 +95,31 @@ def queue(engine, n: int) -> None:  # type: ignore[no-untyped-def]
         conn.execute(insert(OutboxMessage), rows)
 
 
-def run(engine, n: int, port: int, sink) -> float:  # type: ignore[no-untyped-def]  # type: ignore[no-untyped-def]
+def ceiling(engine, n: int, port: int) -> float:  # type: ignore[no-untyped-def]
+    """Seconds for n x (smtplib send + one-row UPDATE commit), after the dispatch run."""
+    import smtplib
+    from email.message import EmailMessage
+
+    body = "You have a deadline: Acknowledge the application, due 3 March 2026. " * 12
+    mark = text("UPDATE outbox_message SET attempts = attempts + 1 WHERE id = :id")
+    with engine.connect() as conn:
+        ids = [r[0] for r in conn.execute(text("SELECT id FROM outbox_message ORDER BY id"))]
+    smtp = smtplib.SMTP("127.0.0.1", port)
+    started = time.perf_counter()
+    for i in range(n):
+        msg = EmailMessage()
+        msg["From"], msg["To"] = "ct@example.org", f"person{i}@example.org"
+        msg["Subject"] = "Reminder: CT-2026-000001"
+        msg.set_content(body)
+        smtp.send_message(msg)
+        with engine.begin() as conn:
+            conn.execute(mark, {"id": ids[i % len(ids)]})
+    elapsed = time.perf_counter() - started
+    smtp.quit()
+    return elapsed
+
+
+def run(engine, n: int, port: int, sink) -> tuple[float, float]:  # type: ignore[no-untyped-def]  # type: ignore[no-untyped-def]
     upgrade(engine)
     queue(engine, n)
     channel = SmtpChannel(Settings(smtp_port=port))
@@ -97,7 +128,7 @@ def run(engine, n: int, port: int, sink) -> float:  # type: ignore[no-untyped-de
     elapsed = time.perf_counter() - started
     channel.close()
     assert sent == n == sink.value, (sent, n, sink.value)
-    return elapsed
+    return elapsed, ceiling(engine, n, port)
 
 
 def main() -> None:
@@ -123,10 +154,23 @@ def main() -> None:
     finally:
         stop.set()
         relay.join(30)
-    rate = args.messages / elapsed
+    elapsed, bare = elapsed
+    rate, bare_rate = args.messages / elapsed, args.messages / bare
     verdict = "ok" if rate >= 200 else "BELOW TARGET"
     print(
         f"{label}: {args.messages} messages in {elapsed:.2f} s = {rate:.0f} messages/s ({verdict})"
+    )
+    print(f"{label}: SMTP send + one commit per message: {bare_rate:.0f} messages/s")
+    record(
+        f"dispatch.py {label}",
+        "outbox dispatch",
+        rate,
+        "msg/s",
+        "SMTP send + one commit",
+        bare_rate,
+        rate / bare_rate,
+        ">= 0.7x",
+        rate / bare_rate >= 0.7,
     )
 
 

@@ -13,8 +13,14 @@ keep-alive HTTP/1.1 connections on 127.0.0.1 by a small asyncio client in this p
    their own, docs/personal-data.md) from 32 connections, each with answers
    of its own, on a fresh SQLite file. Against: one-row INSERT + COMMIT in a loop with the
    engine's own pragmas (WAL, synchronous=FULL) on a file in the same folder.
-   Target: >= 30% of the raw commit rate, p99 <= 250 ms. Printed beside it: the same submit
-   from one connection (each one alone: what one submit costs the server process).
+   Printed beside it: the same submit from one connection (each one alone: what one submit
+   costs the server process), and the one-row commit rate, for context.
+   The ceiling (issue 15): the replay of the submit's own statements. Before the load, a
+   twin copy of the database takes REPLAYS submits in this process (the real app, driven
+   through ASGI) with a `before_cursor_execute` listener capturing each one's statements;
+   each is then replayed with the raw sqlite3 driver in one BEGIN IMMEDIATE ... COMMIT on a
+   second copy taken before them, one after the other: the rate the same writes reach with
+   no ORM, engine or web framework. Target: >= 30% of the replay's rate, p99 <= 250 ms.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _ceilings import Captured, capture, raw_sqlite, record, replay_sqlite  # noqa: E402
 from _common import (  # noqa: E402
     HttpRun,
     free_port,
@@ -56,6 +63,7 @@ SECRET = os.environ.get("BENCH_SECRET") or secrets.token_hex(16)
 START_TARGET = 0.10
 SUBMIT_TARGET = 0.30
 P99_LIMIT_MS = 250.0
+REPLAYS = 60
 
 
 # --- the servers (run with --serve) --------------------------------------------------------
@@ -225,9 +233,16 @@ def prepare_sessions(database_url: str, count: int) -> list[str]:
     return tokens
 
 
+def masked_csrf(token: str) -> str:
+    """The form's CSRF token: a MAC of the cookie under the app's secret, its first 16 bytes
+    under a random mask, as the page carries it (web/security.py)."""
+    real = hmac.new(SECRET.encode(), b"csrf:" + token.encode(), hashlib.sha256).digest()[:16]
+    mask = secrets.token_bytes(16)
+    return (mask + bytes(a ^ b for a, b in zip(real, mask, strict=True))).hex()
+
+
 def submission(token: str) -> bytes:
-    # The form's CSRF token: a MAC of the cookie under the app's secret (web/security.py).
-    csrf = hmac.new(SECRET.encode(), b"csrf:" + token.encode(), hashlib.sha256).hexdigest()
+    csrf = masked_csrf(token)
     body = f"csrf_token={csrf}&declaration=yes".encode()
     head = (
         f"POST /apply/check HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ct_session={token}\r\n"
@@ -264,9 +279,48 @@ def count_cases(database_url: str) -> int:
     return found
 
 
+def capture_submits(folder: Path, tokens: list[str]) -> list[Captured]:
+    """Each token's submit, run in this process on a copy of the database, as statements."""
+    from starlette.testclient import TestClient
+
+    os.environ["BENCH_SECRET"] = SECRET
+    app = ctengine_app(f"sqlite:///{folder / 'capture.db'}")
+    captured = []
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        for token in tokens:
+            client.cookies.clear()
+            with capture(app.state.engine) as one:
+                answer = client.post(
+                    "/apply/check",
+                    data={"csrf_token": masked_csrf(token), "declaration": "yes"},
+                    headers={"Cookie": f"ct_session={token}"},
+                    follow_redirects=False,
+                )
+            if answer.status_code != 303:
+                raise RuntimeError(f"the captured submit answered {answer.status_code}")
+            captured.append(one)
+    app.state.engine.dispose()
+    return captured
+
+
+def replay_rate(folder: Path, captured: list[Captured]) -> tuple[float, int]:
+    """Submits per second when their captured statements are replayed raw, one at a time."""
+    conn = raw_sqlite(folder / "replay.db")
+    spent = sum(replay_sqlite(conn, one) for one in captured)
+    found = conn.execute("SELECT count(*) FROM case_record").fetchone()[0]
+    conn.close()
+    if found != len(captured):
+        raise RuntimeError(f"the replay made {found} cases for {len(captured)} submits")
+    return len(captured) / spent, len(captured[0].statements)
+
+
 def bench_submit(database_url: str, folder: Path, seconds: float, connections: int) -> bool:
     raw = raw_commit_rate(folder)
     tokens = prepare_sessions(database_url, int(max(raw, 500) * seconds * 0.6) + 200)
+    db_file = Path(database_url.split("///", 1)[1])
+    for twin in ("capture.db", "replay.db"):
+        shutil.copyfile(db_file, folder / twin)
+    replayed, statements = replay_rate(folder, capture_submits(folder, tokens[:REPLAYS]))
     pending = iter(tokens)
 
     def requests() -> bytes | None:
@@ -304,8 +358,37 @@ def bench_submit(database_url: str, folder: Path, seconds: float, connections: i
         f"  p50 {a.median:6.1f} ms  p99 {a.p99:6.1f} ms  statuses {dict(api.statuses)}"
     )
     ok = ratio >= SUBMIT_TARGET and s.p99 <= P99_LIMIT_MS and cases == sent == len(run.latencies)
+    fair = run.rate / replayed
     print(
-        f"  submit / raw commit = {ratio:.1%} (target >= {SUBMIT_TARGET:.0%}), "
+        f"  replay of the submit's own {statements} statements, raw sqlite3, one transaction"
+        f" each: {replayed:8.0f} submits/s"
+    )
+    record(
+        "public_pages.py sqlite",
+        f"submit rate, {connections} connections",
+        run.rate,
+        "/s",
+        "raw replay of its SQL",
+        replayed,
+        fair,
+        f">= {SUBMIT_TARGET:.0%}",
+        fair >= SUBMIT_TARGET,
+    )
+    record(
+        "public_pages.py sqlite",
+        f"submit p99, {connections} connections",
+        s.p99,
+        "ms",
+        "limit",
+        P99_LIMIT_MS,
+        s.p99 / P99_LIMIT_MS,
+        f"<= {P99_LIMIT_MS:.0f} ms",
+        s.p99 <= P99_LIMIT_MS,
+    )
+    ok = fair >= SUBMIT_TARGET and s.p99 <= P99_LIMIT_MS and cases == sent == len(run.latencies)
+    print(
+        f"  submit / replay = {fair:.1%} (target >= {SUBMIT_TARGET:.0%}; / one-row commit"
+        f" {ratio:.1%}), "
         f"p99 {s.p99:.1f} ms (limit {P99_LIMIT_MS:.0f}), {cases} cases for {sent} sent "
         f"-> {_verdict(ok)}"
     )

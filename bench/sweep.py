@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _ceilings import record  # noqa: E402
 from _common import (  # noqa: E402
     PG_URL,
     Database,
@@ -276,6 +277,28 @@ def measure(db: Database, size: int, rounds: int, reuse: bool) -> None:
         f" p95 {b.p95:5.2f} ms; sweep = {s.median / b.median:.0f}x a bare commit"
     )
     print(f"  CPU time of this process in the sweep: median {c.median:.1f} ms")
+    record(
+        f"sweep.py {db.kind}",
+        f"sweep 1k due, {size:,} future, median",
+        s.median,
+        "ms",
+        "limit",
+        ceiling,
+        s.median / ceiling,
+        f"<= {ceiling:.0f} ms",
+        s.median <= ceiling,
+    )
+    record(
+        f"sweep.py {db.kind}",
+        f"sweep 1k due, {size:,} future, median",
+        s.median,
+        "ms",
+        "bare commit",
+        b.median,
+        s.median / b.median,
+        "(ceiling: no target)",
+        None,
+    )
     print(
         f"  worker start-up {startup[0]:.2f} s (in-process {startup[1]:.2f} s;"
         f" ceiling {STARTUP_CEILING_S:.0f} s); {load_line()} after",

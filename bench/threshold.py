@@ -35,6 +35,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
+from _ceilings import record
 from _common import (
     PG_URL,
     Database,
@@ -247,6 +248,30 @@ def report(db: Database, load_s: float, size: str, result: dict[str, Any], warmu
         print(f"   {label:<40}{s.n:>6}{s.median:>11.3f}{s.p95:>9.3f}{s.p99:>9.3f}{s.mean:>9.3f}")
     print(f"   median: {verdict(total.median, MEDIAN_CEILING_MS)}")
     print(f"   p95:    {verdict(total.p95, P95_CEILING_MS)}")
+    base = result["baseline"].median
+    name = f"threshold.py {db.kind}"
+    record(
+        name,
+        "threshold check, median",
+        total.median,
+        "ms",
+        "limit",
+        MEDIAN_CEILING_MS,
+        total.median / MEDIAN_CEILING_MS,
+        f"<= {MEDIAN_CEILING_MS} ms",
+        total.median <= MEDIAN_CEILING_MS,
+    )
+    record(
+        name,
+        "threshold check, median",
+        total.median,
+        "ms",
+        "session + SELECT 1",
+        base,
+        total.median / base,
+        "(ceiling: no target)",
+        None,
+    )
 
 
 def print_plan(db: Database) -> None:

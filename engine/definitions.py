@@ -13,7 +13,15 @@ from pydantic import BaseModel
 
 from engine.inputs import NoNulModel
 
-__all__ = ["DeadlineRule", "MessageRule", "NoNulModel", "TransitionDef", "WorkflowDef", "validate"]
+__all__ = [
+    "DeadlineRule",
+    "MessageRule",
+    "NoNulModel",
+    "StatutoryFigureRules",
+    "TransitionDef",
+    "WorkflowDef",
+    "validate",
+]
 
 DEADLINE_KINDS = ("duty", "window")
 DIRECTIONS = (1, -1)
@@ -104,6 +112,26 @@ class MessageRule:
 
 
 @dataclass(frozen=True)
+class StatutoryFigureRules:
+    """Which of a workflow's events count toward the four figures s.104 makes areas publish
+    (engine/figures.py holds the counting rules; the workflow says which events are which)."""
+
+    received: tuple[str, ...]
+    threshold_met: tuple[str, ...]
+    threshold_not_met: tuple[str, ...]
+    # Of the "not met" decisions, those that refused the application on a stated ground.
+    rejected: tuple[str, ...]
+    review_completed: tuple[str, ...]
+    recommendations_recorded: tuple[str, ...]
+    withdrawn: tuple[str, ...]
+    appeal_upheld: tuple[str, ...]
+    # The threshold decision's field that is given only when the JAG departs from the
+    # computed result: on a "met" decision, a review at the area's discretion.
+    override_field: str = "override_reason"
+    recommendations_field: str = "recommendations"
+
+
+@dataclass(frozen=True)
 class WorkflowDef:
     name: str
     version: int
@@ -118,6 +146,7 @@ class WorkflowDef:
     messages: tuple[MessageRule, ...] = ()
     recipients: tuple[str, ...] = ("applicant",)
     roles: tuple[str, ...] = field(default=())
+    figures: StatutoryFigureRules | None = None
 
     def transition(self, trigger: str, source: str) -> TransitionDef | None:
         """The first transition for a trigger from a state (its routed alternatives share

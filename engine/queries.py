@@ -29,6 +29,14 @@ def case_detail(session: Session, *, reference: str, actor: Actor, clock: Clock)
     return _case_detail(session, machine.load_case(session, reference), actor, clock)
 
 
+def events_now(session: Session, *, case: Case, actor: Actor, clock: Clock) -> list[str]:
+    """The events the actor may fire now on a case the machine has just moved (and so
+    already checked their access to): what `case_detail` lists, without reading the case's
+    people, incidents, history and documents again."""
+    options = machine.event_options(session, case=case, actor=actor, today=clock.today())
+    return [o.trigger for o in options if o.ok]
+
+
 def _case_detail(session: Session, case: Case, actor: Actor, clock: Clock) -> dict[str, Any]:
     reference = case.reference
     roles = roles_on_case(

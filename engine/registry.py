@@ -70,6 +70,8 @@ class AreaConfig:
     re_review_response_final: bool = True
     # Where to go once a decision is final: `ombudsman`, `pcc` (one sentence each).
     signposting: dict[str, str] = field(default_factory=dict)
+    # The `[performance]` table: the managers' dashboard's RAG thresholds (engine/performance.py).
+    performance: dict[str, Any] = field(default_factory=dict)
 
     def timescale(self, name: str, locality_id: str) -> Timescale:
         """The locality's own timescale where it sets one, else the area's."""
@@ -137,6 +139,7 @@ def parse_area(raw: dict[str, Any]) -> AreaConfig:
         ),
         re_review_response_final=bool(appeal.get("re_review_response_final", True)),
         signposting={k: str(v) for k, v in raw.get("signposting", {}).items()},
+        performance=dict(raw.get("performance", {})),
     )
 
 

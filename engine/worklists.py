@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,7 @@ from engine.role_holders import holders, unheld_flag
 
 AMBER_WORKING_DAYS = 2
 LIMIT = 500
+PAGE_SIZE = 50  # My work's lines per page
 
 
 def rag(due_on: date, today: date) -> str:
@@ -141,8 +143,8 @@ def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def my_work(session: Session, *, actor: Actor, today: date) -> list[dict[str, Any]]:
-    """The work queue, plus deadlines the actor's step meets (a CSP chair's response), explained.
+def _queue_rows(session: Session, *, actor: Actor, today: date) -> tuple[list[Any], Any]:
+    """The work queue, plus deadlines the actor's step meets (a CSP chair's response).
 
     The lines of `work_queue` and the steps due, from one statement per grant: the open
     duties of the grant's locality, those its role owns, and those another role owns that
@@ -176,12 +178,43 @@ def my_work(session: Session, *, actor: Actor, today: date) -> list[dict[str, An
     # Most urgent first; on a tie, the actor's own duties before the steps due, as before.
     found.sort(key=lambda f: (f[0].due_on, f[0].reference, not f[1]))
     seen: set[int] = set()
-    out = []
+    rows = []
     for row, _own in found:
         if row.id not in seen:  # one line per deadline: a case may hold several of a kind
             seen.add(row.id)
-            out.append(_line(row, today, amber, labels))
-    return out
+            rows.append(row)
+    return rows, (amber, labels)
+
+
+def my_work(session: Session, *, actor: Actor, today: date) -> list[dict[str, Any]]:
+    """The whole work queue, explained (see `_queue_rows`)."""
+    rows, (amber, labels) = _queue_rows(session, actor=actor, today=today)
+    return [_line(row, today, amber, labels) for row in rows]
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of My work: its lines, the queue's length and the page's place in it."""
+
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def my_work_page(
+    session: Session, *, actor: Actor, today: date, page: int = 1, per_page: int = PAGE_SIZE
+) -> QueuePage:
+    """One page of the work queue, most urgent first: only that page's lines are explained
+    and worded, so a long queue costs little more than a short one. A page past the end
+    gives the last page."""
+    rows, (amber, labels) = _queue_rows(session, actor=actor, today=today)
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(1, page), pages)
+    shown = rows[(page - 1) * per_page : page * per_page]
+    items = [_line(row, today, amber, labels) for row in shown]
+    return QueuePage(items, len(rows), page, pages, per_page)
 
 
 # Roles that own every case of their locality from the day it arrives (LLR: the CSP chair),

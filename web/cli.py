@@ -28,10 +28,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff users and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for staff.", no_args_is_help=True)
 case_app = typer.Typer(help="Look at cases.", no_args_is_help=True)
+report_app = typer.Typer(help="Reports for the partnership board.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(case_app, name="case")
+app.add_typer(report_app, name="report")
 
 
 def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
@@ -231,6 +233,34 @@ def case_export(
                 _fail(exc)
             (folder / name).write_bytes(content)
             typer.echo(str(folder / name))
+
+
+@report_app.command("board")
+def report_board(
+    area: str = typer.Option(..., help="The area, e.g. llr"),
+    month: str = typer.Option(..., help="The month the report ends with, YYYY-MM"),
+    out: str = typer.Option(..., help="The folder to write the HTML and PDF into"),
+) -> None:
+    """Write the monthly CSP board report (the managers' dashboard) as HTML and PDF."""
+    from pathlib import Path
+
+    from web.board_report import write_board_report
+
+    clock = SystemClock()
+    with _sessions(Settings())() as session:
+        try:
+            written = write_board_report(
+                session,
+                area_id=area,
+                month=month,
+                out=Path(out),
+                today=clock.today(),
+                written=clock.now().strftime("%-d %B %Y %H:%M UTC"),
+            )
+        except EngineError as exc:
+            _fail(exc)
+    typer.echo(f"wrote {written.html}")
+    typer.echo(f"wrote {written.pdf}")
 
 
 @app.command("diagrams")

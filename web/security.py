@@ -326,9 +326,10 @@ async def checked_form(request: Request) -> FormData:
         # No form here takes a file: a text field sent as one is refused, not stringified.
         await form.close()
         raise HTTPException(status_code=400, detail="A field was sent as a file.")
+    # The mask taken off (a token that is not hex of the right length unmasks to nothing).
     sent = _unmasked(str(form.get(CSRF_FIELD, "")))
     expected = csrf_token(request)[: 2 * _CSRF_BYTES]
-    if found.is_new or not sent or not hmac.compare_digest(sent, expected):
+    if found.is_new or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
         raise CsrfFailed()
     return form
 

@@ -12,6 +12,7 @@ from engine.definitions import (
     DeadlineRule,
     MessageRule,
     NoNulModel,
+    StatutoryFigureRules,
     TransitionDef,
     WorkflowDef,
 )
@@ -362,18 +363,6 @@ TRANSITIONS = (
         ReviewArrangementData,
         ("record_review_arrangement",),
     ),
-    # After an upheld appeal the JAG looks again: it may arrange a new meeting (its papers
-    # have the same clock as the first).
-    TransitionDef(
-        "review_meeting_arranged",
-        (S.under_review,),
-        S.review_scheduled,
-        ("jag_chair",),
-        "Arrange the review meeting",
-        ("re_review", "meeting_date_not_in_past", "reason_when_victim_not_invited"),
-        ReviewArrangementData,
-        ("record_review_arrangement",),
-    ),
     TransitionDef(
         "jag_papers_sent",
         (S.review_scheduled,),
@@ -401,6 +390,18 @@ TRANSITIONS = (
         ("changes_only_on_re_review",),
         JagReportData,
         ("record_recommendations",),
+    ),
+    # After an upheld appeal the JAG looks again: it may arrange a new meeting (its papers
+    # have the same clock as the first). Listed after the report, the usual next step.
+    TransitionDef(
+        "review_meeting_arranged",
+        (S.under_review,),
+        S.review_scheduled,
+        ("jag_chair",),
+        "Arrange the review meeting",
+        ("re_review", "meeting_date_not_in_past", "reason_when_victim_not_invited"),
+        ReviewArrangementData,
+        ("record_review_arrangement",),
     ),
     # The response: open to appeal, unless it follows a re-review and the area makes that
     # final; a final response goes on to monitoring, or closes the case when every
@@ -703,6 +704,20 @@ MESSAGES = (
     MessageRule("withdrawn", "withdrawal_confirmation", "applicant"),
 )
 
+# The s.104 figures: the application is received when submitted; "threshold not met"
+# includes refusals on a stated ground (the Act knows only met or not met); a review is
+# carried out when its outcome is issued to the applicant.
+FIGURES = StatutoryFigureRules(
+    received=("submit",),
+    threshold_met=("threshold_met",),
+    threshold_not_met=("threshold_not_met", "application_rejected"),
+    rejected=("application_rejected",),
+    review_completed=("response_issued",),
+    recommendations_recorded=("jag_report_recorded",),
+    withdrawn=("withdrawn",),
+    appeal_upheld=("appeal_upheld",),
+)
+
 COMMUNITY_TRIGGER = WorkflowDef(
     name="community_trigger",
     version=1,
@@ -717,4 +732,5 @@ COMMUNITY_TRIGGER = WorkflowDef(
     messages=MESSAGES,
     recipients=("applicant", "appeal_chair", "contact", "csp_chair"),
     roles=ROLES,
+    figures=FIGURES,
 )

@@ -315,7 +315,8 @@ def _hasher_verify(stored: str, password: str) -> bool:
 def _code_step(secret: str, code: str, now: datetime) -> int | None:
     """The TOTP time step the code belongs to, or None when it is not a current code."""
     digits = "".join(code.split())
-    if not secret or len(digits) != 6 or not digits.isdigit():
+    # isascii too: str.isdigit accepts other scripts' digits, which no authenticator sends.
+    if not secret or len(digits) != 6 or not (digits.isascii() and digits.isdigit()):
         return None
     totp, current = pyotp.TOTP(secret), int(now.timestamp()) // TOTP_STEP_SECONDS
     # One step either side forgives a phone clock that is a little out.

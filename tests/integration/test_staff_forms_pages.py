@@ -54,6 +54,15 @@ def test_an_empty_threshold_decision_gets_a_gov_uk_message_not_the_librarys(
     assert summary_links(page) == ["#reasons"]
 
 
+def test_the_jag_meeting_date_is_asked_for_in_words_not_from_its_field_name(
+    app: Any, session: Session, clock: FixedClock, journey: Journey
+) -> None:
+    chair = as_user(app, session, clock, journey.staff["jag_chair"].email)
+    form = chair.get(f"/staff/cases/{journey.ref}/events/threshold_met").text
+    assert "Date of the JAG meeting that decided (optional)" in form
+    assert "Jag meeting on" not in form
+
+
 def test_a_bad_date_is_reported_with_every_other_error_in_page_order(
     app: Any, session: Session, session_factory: SessionFactory, clock: FixedClock, journey: Journey
 ) -> None:
@@ -114,6 +123,18 @@ def test_the_success_banner_names_only_the_workflows_own_events(
     contact = as_user(app, session, clock, journey.staff["contact"].email)
     page = contact.get(f"/staff/cases/{journey.ref}?recorded=<script>made-up").text
     assert "govuk-notification-banner--success" not in page and "made-up" not in page
+
+
+def test_the_success_banner_is_a_heading_not_its_own_markup_as_text(
+    app: Any, session: Session, clock: FixedClock, journey: Journey
+) -> None:
+    contact = as_user(app, session, clock, journey.staff["contact"].email)
+    page = contact.get(f"/staff/cases/{journey.ref}?recorded=acknowledge").text
+    assert (
+        '<p class="govuk-notification-banner__heading">Recorded: Acknowledge the application.'
+        in page
+    )
+    assert "&lt;p" not in page
 
 
 def _to_report(journey: Journey) -> None:

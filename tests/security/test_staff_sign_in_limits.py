@@ -188,3 +188,13 @@ def test_ctengine_tokens_revoke(request: pytest.FixtureRequest) -> None:
     with make_session_factory(engine)() as s, pytest.raises(NotAuthenticated):
         actor_for_token(s, token, clock=SystemClock())
     engine.dispose()
+
+
+def test_digits_of_another_script_are_a_wrong_code_not_an_error(
+    session: Session, clock: FixedClock, staff: dict
+) -> None:
+    email = staff["contact"].email
+    auth.set_password(session, clock=clock, email=email, password=PASSWORD)
+    pending = auth.check_password(session, clock=clock, email=email, password=PASSWORD)
+    with pytest.raises(NotAuthenticated):
+        auth.check_code(session, clock=clock, pending_token=pending, code="١٢٣٤٥٦")

@@ -312,3 +312,14 @@ def test_the_readability_measure_tells_plain_words_from_hard_ones() -> None:
         "constitutes an authoritative interpretation of multi-agency responsibilities."
     )
     assert reading_age([hard]) > 18
+
+
+def test_no_two_sentences_run_together_in_a_message_to_the_victim(
+    sent: list[tuple[OutboxMessage, Outgoing]],
+) -> None:
+    """A sentence ending at a line end in a template ("…at contact@example.org.") must not be
+    glued to the next one ("….You can phone them") when the template's blocks are trimmed."""
+    glued = re.compile(r"[a-z0-9)]\.[A-Z]")
+    for row, out in sent:
+        if row.recipient_role == "applicant" and out.kind != "sms":
+            assert not glued.search(out.rendered.text), (row.message, out.rendered.text)

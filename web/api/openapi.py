@@ -37,7 +37,7 @@ WHY = {
     400: "The body could not be read (not UTF-8, or not JSON).",
     401: "No API token, or one that is not valid, revoked or expired.",
     403: "The caller holds no role that may do this (staff of another locality).",
-    404: "No such case (or one the caller may not know exists), or no such workflow.",
+    404: "No such case (or one the caller may not know exists), workflow, area or year.",
     409: "The version is stale, or the event is not allowed in the case's state now.",
     413: "The body is larger than the limit.",
     422: "The input is not valid; `field` names the first input at fault.",
@@ -59,6 +59,7 @@ ROUTE_ERRORS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/api/v1/cases/{reference}/events"): (400, 401, 403, 404, 409, 413, 422),
     ("get", "/api/v1/work"): (401,),
     ("get", "/api/v1/overdue"): (401, 403, 422),
+    ("get", "/api/v1/figures"): (404, 422),
     ("get", "/api/v1/workflows/{name}"): (404,),
 }
 

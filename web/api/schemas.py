@@ -73,3 +73,19 @@ class EventOut(BaseModel):
     state: str
     version: int
     events: list[str]
+
+
+class FigureCountsOut(BaseModel):
+    """The four figures s.104 makes every area publish."""
+
+    applications: int
+    threshold_not_met: int
+    reviews: int
+    reviews_with_recommendations: int
+
+
+class FiguresOut(BaseModel):
+    area: str
+    year: int = Field(description="The financial year beginning in April of this year.")
+    localities: dict[str, FigureCountsOut]
+    total: FigureCountsOut

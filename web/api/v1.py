@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.dependencies.models import Dependant
 
 from engine import case_search, queries, registry, worklists
 from engine.errors import InvalidInput, NotFound
-from engine.services import case_views, idempotency
+from engine.services import case_views, figures, idempotency
 from engine.services.applications import ApplicationIn
 from engine.services.cases import record_event
 from engine.services.intake import submit_application
@@ -18,6 +19,7 @@ from web.api.schemas import (
     ApplicationOut,
     EventIn,
     EventOut,
+    FiguresOut,
     ThresholdCheckIn,
     ThresholdCheckOut,
 )
@@ -25,6 +27,40 @@ from web.deps import ClockDep, SessionDep, StaffActor
 from web.security import rate_limited
 
 router = APIRouter(prefix="/api/v1")
+
+
+async def known_query(request: Request) -> None:
+    """Refuse a query parameter the route does not take: a misspelt filter (`?localty=`)
+    would otherwise be ignored and the caller shown more than they asked for."""
+    route = request.scope["route"]
+    taken = _query_names(route.dependant)
+    if unknown := sorted(k for k in request.query_params if k not in taken):
+        name = unknown[0][:40] or "query"
+        raise InvalidInput(f"This route takes no query parameter {name!r}.", field=name)
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+# Only a written date: pydantic would also take a number as seconds since 1970.
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _iso_date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{value[:10]!r} is not a real date (YYYY-MM-DD).", field=name) from None
+
+
+# After the caller's token in each signature, so a request without one still gets 401.
+KnownQuery = Annotated[None, Depends(known_query)]
 
 
 @router.post(
@@ -122,12 +158,13 @@ def find_cases(
     session: SessionDep,
     clock: ClockDep,
     actor: StaffActor,
+    _known: KnownQuery,
     q: Annotated[str, Query(max_length=100)] = "",
     localities: Annotated[list[str], Query(alias="locality", max_length=100)] = [],  # noqa: B006
     states: Annotated[list[str], Query(alias="state", max_length=100)] = [],  # noqa: B006
     overdue: bool = False,
-    received_from: date | None = None,
-    received_to: date | None = None,
+    received_from: Annotated[str | None, Query(pattern=ISO_DATE, description="YYYY-MM-DD")] = None,
+    received_to: Annotated[str | None, Query(pattern=ISO_DATE, description="YYYY-MM-DD")] = None,
     sort: Annotated[str, Query(max_length=20)] = "received",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> dict[str, Any]:
@@ -140,8 +177,8 @@ def find_cases(
         localities=tuple(localities),
         states=tuple(states),
         overdue=overdue,
-        received_from=received_from,
-        received_to=received_to,
+        received_from=_iso_date(received_from, "received_from"),
+        received_to=_iso_date(received_to, "received_to"),
         sort=sort,
         page=page,
     )
@@ -184,10 +221,8 @@ def post_event(
         actor=actor,
         expected_version=body.version,
     )
-    detail = queries.case_detail(session, reference=reference, actor=actor, clock=clock)
-    return EventOut(
-        reference=case.reference, state=case.state, version=case.version, events=detail["events"]
-    )
+    events = queries.events_now(session, case=case, actor=actor, clock=clock)
+    return EventOut(reference=case.reference, state=case.state, version=case.version, events=events)
 
 
 @router.get("/work", tags=["staff"])
@@ -201,6 +236,7 @@ def get_overdue(
     session: SessionDep,
     clock: ClockDep,
     actor: StaffActor,
+    _known: KnownQuery,
     localities: Annotated[list[str], Query(alias="locality", max_length=100)] = [],  # noqa: B006
     steps: Annotated[list[str], Query(alias="step", max_length=100)] = [],  # noqa: B006
 ) -> dict[str, Any]:
@@ -208,6 +244,27 @@ def get_overdue(
     `step` (a deadline's name), each given any number of times, keep only those."""
     items = worklists.overdue(session, actor=actor, today=clock.today())
     return {"items": worklists.chosen(items, localities=localities, steps=steps)}
+
+
+@router.get("/figures", response_model=FiguresOut, tags=["public"])
+def get_figures(
+    session: SessionDep,
+    clock: ClockDep,
+    _known: KnownQuery,
+    area: Annotated[str, Query(min_length=1, max_length=40, description="The area, e.g. llr")],
+    year: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=10,
+            description="The financial year, named by the year it begins: 2026 is April 2026 "
+            "to March 2027.",
+        ),
+    ],
+) -> dict[str, Any]:
+    """The four s.104 figures for one financial year, per locality and for the area."""
+    found = figures.statutory_figures(session, area_id=area, year=year, today=clock.today())
+    return found.as_json()
 
 
 @router.get("/workflows/{name}", tags=["public"])

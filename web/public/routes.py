@@ -12,7 +12,16 @@ from engine import registry
 from engine.errors import NotFound
 from engine.services import public_info, public_status
 from web.deps import ClockDep, SessionDep
-from web.public import apply, incidents, other_reporters, precheck, status_lookup, submit, support
+from web.public import (
+    apply,
+    figures,
+    incidents,
+    other_reporters,
+    precheck,
+    status_lookup,
+    submit,
+    support,
+)
 from web.public.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -72,6 +81,7 @@ def public_router() -> APIRouter:
     for part in (
         status_lookup.router,
         router,
+        figures.router,
         support.router,
         precheck.router,
         submit.router,

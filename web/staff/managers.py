@@ -15,14 +15,12 @@ from starlette.responses import Response
 from engine import ledger, reminders
 from engine.errors import InvalidTransition, NotFound
 from engine.services import case_views
-from web.deps import ClockDep, SessionDep, SignedInStaff
+from web.deps import MAX_ROW_ID, ClockDep, SessionDep, SignedInStaff
 from web.public.templating import redirect
 from web.security import checked_form
 from web.staff.routes import render
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
-# Outbox ids are 64-bit integers; a longer string of digits is no message of ours.
-MAX_ID_DIGITS = 18
 STATUS_TAGS = {
     "sent": ("Sent", "govuk-tag--green"),
     "scheduled": ("Planned", "govuk-tag--blue"),
@@ -83,7 +81,9 @@ async def retry(
     message_id: str, request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
 ) -> Response:
     await checked_form(request)
-    if not message_id.isdigit() or len(message_id) > MAX_ID_DIGITS:
+    # Outbox ids are integer columns: a bigger number (or no number) is no message of ours.
+    digits = message_id.isascii() and message_id.isdigit() and len(message_id) <= 10
+    if not digits or int(message_id) > MAX_ROW_ID:
         raise NotFound(f"There is no message {message_id[:20]}.")
     try:
         ledger.retry_dead_letter(session, message_id=int(message_id), actor=actor, clock=clock)

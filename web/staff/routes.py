@@ -160,15 +160,41 @@ async def logout(request: Request, session: SessionDep) -> Response:
 
 @router.get("")
 def my_work(
-    request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+    request: Request,
+    actor: SignedInStaff,
+    session: SessionDep,
+    clock: ClockDep,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    items = queue_lines(worklists.my_work(session, actor=actor, today=clock.today()))
-    cases = worklists.locality_cases(session, actor=actor, today=clock.today())
-    return render(
-        request,
-        "staff/my_work.html",
-        {"actor": actor, "items": items, "locality_cases": cases, "nav": "work"},
-    )
+    found = worklists.my_work_page(session, actor=actor, today=clock.today(), page=page)
+    context = {
+        "actor": actor,
+        "items": queue_lines(found.items),
+        "nav": "work",
+        "locality_cases": worklists.locality_cases(session, actor=actor, today=clock.today()),
+        "queue": found,
+        "pagination": _queue_pagination(found),
+    }
+    return render(request, "staff/my_work.html", context)
+
+
+def _queue_pagination(found: worklists.QueuePage) -> dict[str, Any]:
+    """GOV.UK pagination for My work: numbered pages, previous and next."""
+    first = (found.page - 1) * found.per_page + 1
+    out: dict[str, Any] = {
+        "items": [
+            {"number": n, "href": f"/staff?page={n}", "current": n == found.page}
+            for n in range(1, found.pages + 1)
+        ],
+        "landmarkLabel": "My work pages",
+        "first": first,
+        "last": first + len(found.items) - 1,
+    }
+    if found.page > 1:
+        out["previous"] = {"href": f"/staff?page={found.page - 1}"}
+    if found.page < found.pages:
+        out["next"] = {"href": f"/staff?page={found.page + 1}"}
+    return out
 
 
 # MOJ badges: red overdue, amber due within a few working days, green on track.

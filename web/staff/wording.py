@@ -82,6 +82,11 @@ BY_NAME: dict[str, Words] = {
     ),
     "meeting_date": Words("Date of the review meeting", "the date of the review meeting"),
     "held_on": Words("Date the meeting was held", "the date the meeting was held"),
+    "jag_meeting_on": Words(
+        "Date of the JAG meeting that decided",
+        "the date of the JAG meeting that decided",
+        "Leave it empty only for a chair's decision between meetings, where the area allows one.",
+    ),
     "attendees": Words(
         "Attendees",
         "at least one person invited, with their organisation",
