@@ -73,6 +73,16 @@ def test_a_meeting_held_on_another_day_is_confirmed_in_words(
     assert "Confirm other date" not in form
 
 
+def test_my_work_words_the_stage_and_locality_as_the_case_page_does(
+    app: Any, session: Session, clock: FixedClock, journey: Journey
+) -> None:
+    chair = as_user(app, session, clock, journey.staff["jag_chair"].email)
+    queue = chair.get("/staff").text.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    assert "Acknowledged, waiting for the threshold decision" in queue
+    assert "Leicester City" in queue
+    assert "Acknowledged<" not in queue  # not the state's code, capitalised
+
+
 def test_a_bad_date_is_reported_with_every_other_error_in_page_order(
     app: Any, session: Session, session_factory: SessionFactory, clock: FixedClock, journey: Journey
 ) -> None:
