@@ -63,6 +63,26 @@ def test_the_jag_meeting_date_is_asked_for_in_words_not_from_its_field_name(
     assert "Jag meeting on" not in form
 
 
+def test_a_meeting_held_on_another_day_is_confirmed_in_words(
+    app: Any, session: Session, session_factory: SessionFactory, clock: FixedClock, journey: Journey
+) -> None:
+    journey.fire("threshold_met", "jag_chair", {"reasons": "Three incidents."})
+    chair = as_user(app, session, clock, journey.staff["jag_chair"].email)
+    form = chair.get(f"/staff/cases/{journey.ref}/events/review_meeting_held").text
+    assert "Yes, it was held on the date above, not the day it was arranged for" in form
+    assert "Confirm other date" not in form
+
+
+def test_my_work_words_the_stage_and_locality_as_the_case_page_does(
+    app: Any, session: Session, clock: FixedClock, journey: Journey
+) -> None:
+    chair = as_user(app, session, clock, journey.staff["jag_chair"].email)
+    queue = chair.get("/staff").text.split("<tbody", 1)[1].split("</tbody>", 1)[0]
+    assert "Acknowledged, waiting for the threshold decision" in queue
+    assert "Leicester City" in queue
+    assert "Acknowledged<" not in queue  # not the state's code, capitalised
+
+
 def test_a_bad_date_is_reported_with_every_other_error_in_page_order(
     app: Any, session: Session, session_factory: SessionFactory, clock: FixedClock, journey: Journey
 ) -> None:

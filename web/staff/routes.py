@@ -201,6 +201,24 @@ def _queue_pagination(found: worklists.QueuePage) -> dict[str, Any]:
 RAG_BADGES = {"red": "moj-badge--red", "amber": "ct-badge--amber", "green": "moj-badge--green"}
 
 
+def _locality_name(locality: str) -> str:
+    """The locality as the area data names it ("Leicester City"), as every other list does."""
+    try:
+        found = registry.locality_area(locality).localities.get(locality)
+    except LookupError:
+        found = None
+    return found.name if found else do_title(locality)
+
+
+def _state_label(state: str) -> str:
+    """The stage in the workflow's own words ("JAG report with the CSP chair"), never its code."""
+    for name in registry.workflow_names():
+        label = registry.workflow(name).state_labels.get(state)
+        if label:
+            return label
+    return state.replace("_", " ").capitalize()
+
+
 def queue_lines(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """My work's lines with the words each cell shows, worked out here in one pass rather
     than by a chain of template filters per cell (the page's cost grows with the queue).
@@ -212,9 +230,9 @@ def queue_lines(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for item in items:
         locality, state, due = item["locality"], item["state"], item["due_date"]
         if locality not in places:
-            places[locality] = do_title(locality)  # as the template filter `title`
+            places[locality] = _locality_name(locality)
         if state not in states:
-            states[state] = state.replace("_", " ").capitalize()
+            states[state] = _state_label(state)
         if due not in days:
             days[due] = short_date(due)
         line = dict(item)

@@ -82,6 +82,10 @@ BY_NAME: dict[str, Words] = {
     ),
     "meeting_date": Words("Date of the review meeting", "the date of the review meeting"),
     "held_on": Words("Date the meeting was held", "the date the meeting was held"),
+    "confirm_other_date": Words(
+        "Yes, it was held on the date above, not the day it was arranged for",
+        "that the meeting was held on another day than arranged",
+    ),
     "jag_meeting_on": Words(
         "Date of the JAG meeting that decided",
         "the date of the JAG meeting that decided",
