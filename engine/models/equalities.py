@@ -9,7 +9,21 @@ from sqlmodel import Field, SQLModel
 NO_ROWID = {"sqlite_with_rowid": False}
 
 
-class EqualitiesHeld(SQLModel, table=True):
+class EqualitiesAnswers(SQLModel):
+    """The optional answers themselves, the same columns whether held or released."""
+
+    age: str | None = Field(default=None, max_length=30)
+    sex: str | None = Field(default=None, max_length=30)
+    gender_identity_same: str | None = Field(default=None, max_length=30)
+    sexual_orientation: str | None = Field(default=None, max_length=30)
+    disability: str | None = Field(default=None, max_length=30)
+    ethnicity: str | None = Field(default=None, max_length=30)
+    religion: str | None = Field(default=None, max_length=30)
+    marital_status: str | None = Field(default=None, max_length=30)
+    pregnancy: str | None = Field(default=None, max_length=30)
+
+
+class EqualitiesHeld(EqualitiesAnswers, table=True):
     """One applicant's answers waiting to be released with others (engine.services.equalities).
 
     Written after the case has committed, in a transaction of its own, with no case id, no
@@ -24,18 +38,9 @@ class EqualitiesHeld(SQLModel, table=True):
     area_id: str = Field(max_length=40)
     locality_id: str = Field(max_length=60)
     period: str = Field(max_length=7, description="YYYY-MM the application was made")
-    age: str | None = Field(default=None, max_length=30)
-    sex: str | None = Field(default=None, max_length=30)
-    gender_identity_same: str | None = Field(default=None, max_length=30)
-    sexual_orientation: str | None = Field(default=None, max_length=30)
-    disability: str | None = Field(default=None, max_length=30)
-    ethnicity: str | None = Field(default=None, max_length=30)
-    religion: str | None = Field(default=None, max_length=30)
-    marital_status: str | None = Field(default=None, max_length=30)
-    pregnancy: str | None = Field(default=None, max_length=30)
 
 
-class EqualitiesResponse(SQLModel, table=True):
+class EqualitiesResponse(EqualitiesAnswers, table=True):
     """One applicant's optional answers as released, reported only as totals.
 
     No case id, no foreign key and no timestamp: a batch of at least the area's release
@@ -50,12 +55,3 @@ class EqualitiesResponse(SQLModel, table=True):
     area_id: str = Field(max_length=40, index=True)
     locality_id: str | None = Field(default=None, max_length=60)
     period: str = Field(max_length=7, description="YYYY-MM, YYYY-Qn or YYYY")
-    age: str | None = Field(default=None, max_length=30)
-    sex: str | None = Field(default=None, max_length=30)
-    gender_identity_same: str | None = Field(default=None, max_length=30)
-    sexual_orientation: str | None = Field(default=None, max_length=30)
-    disability: str | None = Field(default=None, max_length=30)
-    ethnicity: str | None = Field(default=None, max_length=30)
-    religion: str | None = Field(default=None, max_length=30)
-    marital_status: str | None = Field(default=None, max_length=30)
-    pregnancy: str | None = Field(default=None, max_length=30)
