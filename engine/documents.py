@@ -194,7 +194,7 @@ def _pack_application(pdf: _Pdf, session: Session, case: Case) -> None:
             ("Involvement wanted in the review", (case.involvement or "").replace("_", " ")),
         ]
     )
-    for p in _case_rows(session, Party, case):
+    for p in case_rows(session, Party, case):
         who = p.kind.replace("_", " ").capitalize()
         pdf.pairs([(who, p.name + (f" ({p.role.replace('_', ' ')})" if p.role else ""))])
     for label, text in (
@@ -205,8 +205,8 @@ def _pack_application(pdf: _Pdf, session: Session, case: Case) -> None:
     ):
         if text:
             pdf.pairs([(label, text)])
-    reports = _case_rows(session, Report, case)
-    for i in _case_rows(session, Incident, case):
+    reports = case_rows(session, Report, case)
+    for i in case_rows(session, Incident, case):
         pdf.heading(f"Incident {i.seq}: {_short_date(i.occurred_on)}", 3)
         if i.place:
             pdf.pairs([("Where", i.place)])
@@ -251,7 +251,7 @@ def _pack_chronology(
     pdf.heading("3. Chronology", 2)
     events = [
         (a.occurred_at, a.trigger, a.actor_label, a.reason)
-        for a in _case_rows(session, AuditEvent, case)
+        for a in case_rows(session, AuditEvent, case)
     ]
     # The event making this pack is recorded in the same transaction, after its effects.
     events.append((now, trigger, _user_name(session, actor_user_id) or "", None))
@@ -309,7 +309,7 @@ def _pack_report(pdf: _Pdf, session: Session, case: Case) -> None:
 
 def _pack_action_plan(pdf: _Pdf, session: Session, case: Case) -> None:
     pdf.heading("6. The action plan", 2)
-    recs = _case_rows(session, Recommendation, case)
+    recs = case_rows(session, Recommendation, case)
     if not recs:
         pdf.paragraph("The review made no recommendations.")
     for r in recs:
@@ -440,7 +440,8 @@ def _latest_event(session: Session, case: Case, *triggers: str) -> AuditEvent | 
     ).first()
 
 
-def _case_rows(session: Session, table: Any, case: Case) -> list[Any]:
+def case_rows(session: Session, table: Any, case: Case) -> list[Any]:
+    """The case's rows of `table` as model objects in id order (reports and subject access)."""
     return list(
         session.exec(select(table).where(table.case_id == case.id).order_by(col(table.id))).all()
     )

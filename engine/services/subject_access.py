@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from engine import documents, machine, queries, registry
 from engine.access import Actor
 from engine.clock import Clock
+from engine.documents import case_rows
 from engine.models import Case, CaseRetention, Document, OutboxMessage, Party, Recommendation
 from engine.services import case_views
 
@@ -46,14 +47,14 @@ def bundle(session: Session, *, reference: str, actor: Actor, clock: Clock) -> d
         "about": ABOUT.format(reference=reference),
         "what_we_hold": {
             "case": _case(case, detail, area.localities),
-            "people": [_person(p) for p in _all(session, Party, case)],
+            "people": [_person(p) for p in case_rows(session, Party, case)],
             "incidents": detail["incidents"],
-            "recommendations": [_rec(r) for r in _all(session, Recommendation, case)],
+            "recommendations": [_rec(r) for r in case_rows(session, Recommendation, case)],
         },
         "where_it_came_from": _sources(case, detail),
         "shared_with": {
-            "messages": [_message(m) for m in _all(session, OutboxMessage, case)],
-            "documents": [_document(d) for d in _all(session, Document, case)],
+            "messages": [_message(m) for m in case_rows(session, OutboxMessage, case)],
+            "documents": [_document(d) for d in case_rows(session, Document, case)],
             "bodies": "The relevant bodies of the community safety partnership for "
             f"{area.localities[case.locality_id].name}, who review the case together.",
         },
@@ -77,10 +78,6 @@ def _require_exporter(session: Session, *, reference: str, actor: Actor) -> Case
         if any(g.area_id == case.area_id for g in actor.grants):
             return case
     return case_views.require_case_manager(session, reference=reference, actor=actor)
-
-
-def _all(session: Session, table: Any, case: Case) -> list[Any]:
-    return list(session.exec(select(table).where(table.case_id == case.id).order_by(table.id)))
 
 
 def _case(case: Case, detail: dict[str, Any], localities: dict[str, Any]) -> dict[str, Any]:
