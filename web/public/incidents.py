@@ -24,18 +24,26 @@ router = APIRouter(include_in_schema=False)
 SUMMARY = "/apply/incidents"
 
 
-def _incident(answers: dict[str, Any], number: int) -> dict[str, Any]:
-    incidents = answers.get("incidents") or []
-    if not 1 <= number <= len(incidents):
+def nth(items: list[Any] | None, number: int) -> dict[str, Any]:
+    """A copy of the `number`th (from 1) of `items`; a number in no list is a 404."""
+    items = items or []
+    if not 1 <= number <= len(items):
         raise HTTPException(404, "Page not found")
-    return dict(incidents[number - 1])
+    return dict(items[number - 1])
+
+
+def _incident(answers: dict[str, Any], number: int) -> dict[str, Any]:
+    return nth(answers.get("incidents"), number)
 
 
 def _report(incident: dict[str, Any], number: int) -> dict[str, Any]:
-    reports = incident.get("reports") or []
-    if not 1 <= number <= len(reports):
-        raise HTTPException(404, "Page not found")
-    return dict(reports[number - 1])
+    return nth(incident.get("reports"), number)
+
+
+def put_incident(answers: dict[str, Any], number: int, incident: dict[str, Any]) -> None:
+    answers["incidents"] = [
+        incident if n == number else i for n, i in enumerate(answers["incidents"], start=1)
+    ]
 
 
 def _after(request: Request, state: FormState, returning: bool) -> Response:
@@ -248,10 +256,34 @@ def _report_page(
     errors: Errors | None = None,
     returning: bool = False,
 ) -> Response:
-    incident = _incident(state.answers, number)
+    return question_page(
+        request,
+        state,
+        clock,
+        "public/apply/report.html",
+        number,
+        values,
+        errors,
+        returning,
+        report_number=report_number,
+    )
+
+
+def question_page(
+    request: Request,
+    state: FormState,
+    clock: Clock,
+    template: str,
+    number: int,
+    values: dict[str, Any],
+    errors: Errors | None,
+    returning: bool,
+    **extra: Any,
+) -> Response:
+    """A question about one thing under incident `number` (a report, another reporter)."""
     return show(
         request,
-        "public/apply/report.html",
+        template,
         "incidents",
         state,
         clock,
@@ -259,12 +291,12 @@ def _report_page(
         values=values,
         errors=errors,
         number=number,
-        report_number=report_number,
-        incident=incident,
+        incident=_incident(state.answers, number),
         agencies=AGENCIES,
         agency_hints=AGENCY_HINTS,
         date_error=forms.date_error_for(errors or Errors(), "date"),
         back_url=flow.CHECK_ANSWERS if returning else SUMMARY,
+        **extra,
     )
 
 
@@ -295,23 +327,39 @@ def report(
 
 
 def _save_report(form: Any, clock: Clock, number: int, report_number: int | None) -> Any:
+    too_many = ("agency", "You can add up to 20 reports for one incident")
+    return saving_one(
+        form, clock, number, report_number, "reports", flow.MAX_REPORTS, too_many, parse_report
+    )
+
+
+def saving_one(
+    form: Any,
+    clock: Clock,
+    number: int,
+    one: int | None,
+    key: str,
+    most: int,
+    too_many: tuple[str, str],
+    parse: Any,
+) -> Any:
+    """The change adding (`one` None) or changing one of incident `number`'s `key` list."""
+
     def change(answers: dict[str, Any]) -> dict[str, Any]:
         incident = _incident(answers, number)
-        reports = list(incident.get("reports") or [])
-        current = _report(incident, report_number) if report_number else None
-        if current is None and len(reports) >= flow.MAX_REPORTS:
-            raise Refused({"agency": "You can add up to 20 reports for one incident"}, answers)
-        updated, errors = parse_report(form, clock.today(), incident, current)
+        items = list(incident.get(key) or [])
+        current = nth(items, one) if one else None
+        if current is None and len(items) >= most:
+            raise Refused(dict([too_many]), answers)
+        updated, errors = parse(form, clock.today(), incident, current)
         if errors:
             raise Refused(errors, answers)
-        if report_number:
-            reports[report_number - 1] = updated
+        if one:
+            items[one - 1] = updated
         else:
-            reports.append(updated)
-        incident["reports"] = reports
-        answers["incidents"] = [
-            incident if n == number else i for n, i in enumerate(answers["incidents"], start=1)
-        ]
+            items.append(updated)
+        incident[key] = items
+        put_incident(answers, number, incident)
         return answers
 
     return change

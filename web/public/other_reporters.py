@@ -5,18 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from engine.clock import Clock
 from engine.services.form_sessions import FormState
 from web.deps import ClockDep, SessionDep
-from web.public import flow, forms
-from web.public.answers import AGENCIES, AGENCY_HINTS
-from web.public.apply import CheckedForm, Return, guard, show
+from web.public import forms
+from web.public.apply import CheckedForm, Return, guard
 from web.public.forms import Errors
 from web.public.incident_forms import parse_other
-from web.public.incidents import SUMMARY, _after, _incident
+from web.public.incidents import (
+    _after,
+    _incident,
+    _remove_page,
+    nth,
+    put_incident,
+    question_page,
+    saving_one,
+)
 from web.public.pages import YES_NO
 from web.public.state import Refused, load, save
 from web.public.templating import short_date
@@ -27,10 +33,7 @@ MAX_OTHERS = 20
 
 
 def _other(incident: dict[str, Any], number: int) -> dict[str, Any]:
-    others = incident.get("others") or []
-    if not 1 <= number <= len(others):
-        raise HTTPException(404, "Page not found")
-    return dict(others[number - 1])
+    return nth(incident.get("others"), number)
 
 
 def _page(
@@ -42,22 +45,8 @@ def _page(
     errors: Errors | None = None,
     returning: bool = False,
 ) -> Response:
-    return show(
-        request,
-        "public/apply/other_reporter.html",
-        "incidents",
-        state,
-        clock,
-        returning=returning,
-        values=values,
-        errors=errors,
-        number=number,
-        incident=_incident(state.answers, number),
-        agencies=AGENCIES,
-        agency_hints=AGENCY_HINTS,
-        date_error=forms.date_error_for(errors or Errors(), "date"),
-        back_url=flow.CHECK_ANSWERS if returning else SUMMARY,
-    )
+    template = "public/apply/other_reporter.html"
+    return question_page(request, state, clock, template, number, values, errors, returning)
 
 
 @router.get("/apply/incidents/{number}/others/new")
@@ -85,26 +74,8 @@ def other(
 
 
 def _saving(form: Any, clock: Clock, number: int, other: int | None) -> Any:
-    def change(answers: dict[str, Any]) -> dict[str, Any]:
-        incident = _incident(answers, number)
-        others = list(incident.get("others") or [])
-        current = _other(incident, other) if other else None
-        if current is None and len(others) >= MAX_OTHERS:
-            raise Refused({"name": "You can add up to 20 other people for one incident"}, answers)
-        updated, errors = parse_other(form, clock.today(), incident, current)
-        if errors:
-            raise Refused(errors, answers)
-        if other:
-            others[other - 1] = updated
-        else:
-            others.append(updated)
-        incident["others"] = others
-        answers["incidents"] = [
-            incident if n == number else i for n, i in enumerate(answers["incidents"], start=1)
-        ]
-        return answers
-
-    return change
+    too_many = ("name", "You can add up to 20 other people for one incident")
+    return saving_one(form, clock, number, other, "others", MAX_OTHERS, too_many, parse_other)
 
 
 def _save(
@@ -161,23 +132,6 @@ def confirm_remove(
     return _remove_page(request, state, clock, _question(state.answers, number, other))
 
 
-def _remove_page(
-    request: Request, state: FormState, clock: Clock, question: str, errors: Errors | None = None
-) -> Response:
-    return show(
-        request,
-        "public/apply/remove.html",
-        "incidents",
-        state,
-        clock,
-        returning=False,
-        values={},
-        errors=errors,
-        question=question,
-        back_url=SUMMARY,
-    )
-
-
 @router.post("/apply/incidents/{number}/others/{other}/remove")
 def remove(
     number: int,
@@ -199,9 +153,7 @@ def remove(
             _other(incident, other)
             del others[other - 1]
             incident["others"] = others
-            answers["incidents"] = [
-                incident if n == number else i for n, i in enumerate(answers["incidents"], start=1)
-            ]
+            put_incident(answers, number, incident)
         return answers
 
     try:
