@@ -56,6 +56,10 @@ def opened_by(
             start = anchor_date(rule, data, today)
             amount = scale.amount * rule.direction
             due = workdays.due_date(start, amount, scale.unit)
+            if amount < 0 and due < today:
+                # A meeting arranged sooner than the lead time: the papers are due today,
+                # never on a day already gone (that would be "overdue" at the next sweep).
+                due = today
             owner = rule.owner_for(new_state) if new_state else rule.owner_role
             opened.append(NewDeadline(rule.name, rule.kind, owner, start, amount, scale.unit, due))
     return opened

@@ -806,3 +806,28 @@ def test_the_api_refuses_a_bad_arrangement_naming_the_field(
     )
     assert response.status_code < 300, response.text
     assert flow.counts()[1] == date(2026, 3, 19)
+
+
+# --- a meeting sooner than the papers lead time (issue 10) ---------------------------------
+
+
+def test_a_meeting_sooner_than_the_lead_time_makes_the_papers_due_today_not_overdue(
+    flow: Flow,
+) -> None:
+    flow.to_review()  # Mon 2 Mar 2026
+    flow.fire("review_meeting_arranged", "jag_chair", {**MEETING, "meeting_date": "2026-03-04"})
+    [papers] = flow.deadlines("jag_papers")
+    assert papers.due_on == date(2026, 3, 2)  # today, not Thu 26 Feb
+    assert (papers.start_on, papers.amount) == (date(2026, 3, 4), -3)
+    before = {m.id for m in flow.outbox()}
+    sweep_deadlines(flow.sessions, clock=flow.clock)
+    new = [m for m in flow.outbox() if m.id not in before and m.deadline_id == papers.id]
+    assert "deadline_overdue_escalation" not in {m.message for m in new}
+    assert [d.status for d in flow.deadlines("jag_papers")] == ["open"]
+
+
+def test_the_arrange_form_tells_the_chair_papers_are_due_today_when_the_meeting_is_close() -> None:
+    from workflows.community_trigger import ReviewArrangementData
+
+    hint = ReviewArrangementData.model_fields["meeting_date"].description or ""
+    assert "the papers are due today" in hint
