@@ -831,3 +831,70 @@ def test_the_arrange_form_tells_the_chair_papers_are_due_today_when_the_meeting_
 
     hint = ReviewArrangementData.model_fields["meeting_date"].description or ""
     assert "the papers are due today" in hint
+
+
+# --- a meeting held on another day than arranged (issue 10) --------------------------------
+
+
+def _held(flow: Flow, on: str) -> None:
+    flow.fire(
+        "review_meeting_held",
+        "jag_chair",
+        {"held_on": on, "attendees": ["Police"], "victim_involvement": "attend"}
+        | {"confirm_other_date": True},
+    )
+
+
+def test_papers_still_open_are_settled_against_an_earlier_day_the_meeting_was_held(
+    flow: Flow,
+) -> None:
+    flow.to_review()  # Mon 2 Mar; arranged for Thu 19 Mar, papers due Mon 16 Mar
+    flow.fire("review_meeting_arranged", "jag_chair", MEETING)
+    flow.clock.advance(days=10)  # Thu 12 Mar: held a week early, papers never recorded
+    _held(flow, "2026-03-12")
+    [papers] = flow.deadlines("jag_papers")
+    # Due 3 working days before the day it was held (Mon 9 Mar), so missed as of that day.
+    assert papers.status == "late"
+    assert papers.label is not None and "due Monday 9 March 2026" in papers.label
+    assert papers.closed_by == "review_meeting_held"
+    assert papers.label is not None
+    assert "missed" in papers.label and "Thursday 12 March 2026" in papers.label
+    assert "arranged for Thursday 19 March 2026" in papers.label
+    with flow.sessions() as s:
+        schedule = s.get(DeadlineSchedule, papers.id)
+    assert schedule is not None and schedule.next_action_on is None
+
+
+def test_papers_for_a_meeting_brought_forward_are_never_due_before_the_day_they_were_set(
+    flow: Flow,
+) -> None:
+    flow.to_review()  # Mon 2 Mar
+    flow.fire("review_meeting_arranged", "jag_chair", {**MEETING, "meeting_date": "2026-03-04"})
+    # Arranged at two days' notice: papers due today (Mon 2 Mar).
+    flow.clock.advance(days=1)  # Tue 3 Mar: the meeting was brought forward to today
+    _held(flow, "2026-03-03")
+    [papers] = flow.deadlines("jag_papers")
+    # Counted back from Tue 3 Mar would be Thu 26 Feb, before the clock was set: due Mon 2
+    # Mar, the day it was set, so missed as of the meeting, against the day it was held.
+    assert papers.status == "late"
+    assert papers.label is not None and "due Monday 2 March 2026" in papers.label
+
+
+def test_papers_due_on_the_day_the_meeting_was_held_are_met(flow: Flow) -> None:
+    flow.to_review()  # Mon 2 Mar
+    flow.fire("review_meeting_arranged", "jag_chair", {**MEETING, "meeting_date": "2026-03-04"})
+    _held(flow, "2026-03-02")  # held the same day it was set, not on Wed 4 Mar
+    [papers] = flow.deadlines("jag_papers")
+    assert papers.status == "met"
+    assert papers.label is not None and "met" in papers.label
+
+
+def test_papers_still_open_when_held_later_are_settled_against_the_day_held(flow: Flow) -> None:
+    flow.to_review()  # Mon 2 Mar; arranged for Thu 19 Mar, papers due Mon 16 Mar
+    flow.fire("review_meeting_arranged", "jag_chair", MEETING)
+    flow.clock.advance(days=22)  # Tue 24 Mar: held five days later than arranged
+    _held(flow, "2026-03-24")
+    [papers] = flow.deadlines("jag_papers")
+    assert papers.status == "late"
+    assert papers.label is not None and "due Thursday 19 March 2026" in papers.label
+    assert papers.label is not None and "Tuesday 24 March 2026" in papers.label
