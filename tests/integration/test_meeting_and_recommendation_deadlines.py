@@ -898,3 +898,11 @@ def test_papers_still_open_when_held_later_are_settled_against_the_day_held(flow
     assert papers.status == "late"
     assert papers.label is not None and "due Thursday 19 March 2026" in papers.label
     assert papers.label is not None and "Tuesday 24 March 2026" in papers.label
+
+
+def test_the_staff_arrange_form_shows_the_papers_due_today_hint() -> None:
+    from web.staff.forms import fields_for
+    from workflows.community_trigger import ReviewArrangementData
+
+    fields = {f.name: f for f in fields_for(ReviewArrangementData, "review_meeting_arranged")}
+    assert "the papers are due today" in fields["meeting_date"].hint
