@@ -906,3 +906,14 @@ def test_the_staff_arrange_form_shows_the_papers_due_today_hint() -> None:
 
     fields = {f.name: f for f in fields_for(ReviewArrangementData, "review_meeting_arranged")}
     assert "the papers are due today" in fields["meeting_date"].hint
+
+
+def test_the_case_page_explains_papers_due_today_for_a_close_meeting(flow: Flow) -> None:
+    flow.to_review()  # Mon 2 Mar
+    flow.fire("review_meeting_arranged", "jag_chair", {**MEETING, "meeting_date": "2026-03-04"})
+    with flow.sessions() as s:
+        detail = queries.staff_case_page(
+            s, reference=flow.ref, actor=flow.staff["jag_chair"].actor, clock=flow.clock
+        )
+    [papers] = [d for d in detail["deadlines"] if d["name"] == "jag_papers"]
+    assert "due the day it was arranged, Monday 2 March 2026" in papers["why"]
