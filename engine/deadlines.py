@@ -56,6 +56,10 @@ def opened_by(
             start = anchor_date(rule, data, today)
             amount = scale.amount * rule.direction
             due = workdays.due_date(start, amount, scale.unit)
+            if amount < 0 and due < today:
+                # A meeting arranged sooner than the lead time: the papers are due today,
+                # never on a day already gone (that would be "overdue" at the next sweep).
+                due = today
             owner = rule.owner_for(new_state) if new_state else rule.owner_role
             opened.append(NewDeadline(rule.name, rule.kind, owner, start, amount, scale.unit, due))
     return opened
@@ -124,3 +128,36 @@ def rule_named(wf: WorkflowDef, name: str) -> DeadlineRule:
         if rule.name == name:
             return rule
     raise LookupError(f"workflow {wf.name!r} has no deadline {name!r}")
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A counted-back clock closed against the day its meeting was really held."""
+
+    due_on: date
+    status: str
+    label: str
+
+
+def settled_on_held_day(
+    *, label: str, arranged: date, held: date, amount: int, unit: str, opened_on: date
+) -> Settled:
+    """Papers still open when the meeting is held on another day than arranged: met or
+    missed as of the day it was held, against a due date counted back from that day (never
+    before the day the clock was set), so nothing shows late against a meeting that did not
+    happen. The label gives the reason and that due date on the case page; the row keeps
+    the dates it was set with, so the ledger still shows the reminders planned for them."""
+    due = max(workdays.due_date(held, amount, unit), opened_on)
+    # Not recorded as sent before the meeting: missed if they were due before it; due on
+    # the meeting day itself (a meeting sooner than the lead time), they went to it.
+    status = "late" if due < held else "met"
+    word = "missed" if status == "late" else "met"
+    reason = (
+        f"{label}: {word}, due {_long(due)} for the meeting held on"
+        f" {_long(held)} (arranged for {_long(arranged)})"
+    )
+    return Settled(due, status, reason[:200])
+
+
+def _long(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"

@@ -356,6 +356,7 @@ def _move_deadlines(
     data: BaseModel | None = None,
 ) -> None:
     today, now = clock.today(), clock.now()
+    _settle_on_held_day(session, wf, case, trigger, data, now)
     met, ended = deadlines.closing_plan(wf, trigger=trigger, new_state=case.state)
     if met or ended:
         # One UPDATE closes them all; the status depends on the due date, so SQL decides it.
@@ -383,6 +384,49 @@ def _move_deadlines(
         [Deadline(case_id=case.id, opened_at=now, opened_by=trigger, **n.__dict__) for n in opened],
     )
     _hand_over(session, wf, case)
+
+
+def _settle_on_held_day(
+    session: Session,
+    wf: WorkflowDef,
+    case: Case,
+    trigger: str,
+    data: BaseModel | None,
+    now: datetime,
+) -> None:
+    """A meeting held on another day than arranged settles the clocks counted back from it
+    against the day it was held, before the plain close below would cancel them against
+    the date arranged."""
+    held = getattr(data, "held_on", None)
+    if held is None:
+        return
+    counted_back = {r.name: r for r in wf.deadlines if r.anchor and r.direction < 0}
+    rows = session.exec(
+        select(Deadline).where(
+            Deadline.case_id == case.id,
+            Deadline.status == "open",
+            Deadline.name.in_(list(counted_back)),  # type: ignore[attr-defined]
+        )
+    ).all()
+    closed = []
+    for d in rows:
+        if d.start_on == held:
+            continue  # held on the day arranged: the plain close applies
+        settled = deadlines.settled_on_held_day(
+            label=d.label or counted_back[d.name].label,
+            arranged=d.start_on,
+            held=held,
+            amount=d.amount,
+            unit=d.unit,
+            opened_on=london_date(d.opened_at),
+        )
+        d.status, d.label = settled.status, settled.label
+        d.closed_at, d.closed_by = now, trigger
+        session.add(d)
+        closed.append(d)
+    if closed:
+        session.flush()
+        bulk.end_schedules(session, [d.id for d in closed])
 
 
 def _hand_over(session: Session, wf: WorkflowDef, case: Case) -> None:

@@ -338,6 +338,13 @@ def _report_findings(incidents: list[dict[str, Any]], assessment: dict[str, Any]
 def _why_due(deadline: dict[str, Any]) -> str:
     try:
         start = date.fromisoformat(deadline["start_date"])
+        due = date.fromisoformat(deadline["due_date"])
+        if due > workdays.due_date(start, deadline["amount"], deadline["unit"]):
+            # Counted back to a day already gone when it was set: due the day it was set.
+            return (
+                f"The meeting was arranged sooner than the time allowed for the papers, "
+                f"so they were due the day it was arranged, {due:%A} {due.day} {due:%B %Y}."
+            )
         return workdays.explain_due_date(start, deadline["amount"], deadline["unit"])
     except (ValueError, TypeError):
         return ""

@@ -118,7 +118,12 @@ TAKING_PART = ("attend", "representative", "impact_statement")
 
 
 class ReviewArrangementData(_Data):
-    meeting_date: date = Field(description="The day the review meeting will be held.")
+    meeting_date: date = Field(
+        description=(
+            "The day the review meeting will be held. The papers are due 3 working days"
+            " before it; if the meeting is sooner than that, the papers are due today."
+        )
+    )
     # The applicant reads these in their invitation (review_meeting_arranged).
     meeting_time: time | None = Field(default=None, description="For example, 14:00.")
     meeting_place: str | None = Field(

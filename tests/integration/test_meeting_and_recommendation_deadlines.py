@@ -806,3 +806,114 @@ def test_the_api_refuses_a_bad_arrangement_naming_the_field(
     )
     assert response.status_code < 300, response.text
     assert flow.counts()[1] == date(2026, 3, 19)
+
+
+# --- a meeting sooner than the papers lead time (issue 10) ---------------------------------
+
+
+def test_a_meeting_sooner_than_the_lead_time_makes_the_papers_due_today_not_overdue(
+    flow: Flow,
+) -> None:
+    flow.to_review()  # Mon 2 Mar 2026
+    flow.fire("review_meeting_arranged", "jag_chair", {**MEETING, "meeting_date": "2026-03-04"})
+    [papers] = flow.deadlines("jag_papers")
+    assert papers.due_on == date(2026, 3, 2)  # today, not Thu 26 Feb
+    assert (papers.start_on, papers.amount) == (date(2026, 3, 4), -3)
+    before = {m.id for m in flow.outbox()}
+    sweep_deadlines(flow.sessions, clock=flow.clock)
+    new = [m for m in flow.outbox() if m.id not in before and m.deadline_id == papers.id]
+    assert "deadline_overdue_escalation" not in {m.message for m in new}
+    assert [d.status for d in flow.deadlines("jag_papers")] == ["open"]
+
+
+def test_the_arrange_form_tells_the_chair_papers_are_due_today_when_the_meeting_is_close() -> None:
+    from workflows.community_trigger import ReviewArrangementData
+
+    hint = ReviewArrangementData.model_fields["meeting_date"].description or ""
+    assert "the papers are due today" in hint
+
+
+# --- a meeting held on another day than arranged (issue 10) --------------------------------
+
+
+def _held(flow: Flow, on: str) -> None:
+    flow.fire(
+        "review_meeting_held",
+        "jag_chair",
+        {"held_on": on, "attendees": ["Police"], "victim_involvement": "attend"}
+        | {"confirm_other_date": True},
+    )
+
+
+def test_papers_still_open_are_settled_against_an_earlier_day_the_meeting_was_held(
+    flow: Flow,
+) -> None:
+    flow.to_review()  # Mon 2 Mar; arranged for Thu 19 Mar, papers due Mon 16 Mar
+    flow.fire("review_meeting_arranged", "jag_chair", MEETING)
+    flow.clock.advance(days=10)  # Thu 12 Mar: held a week early, papers never recorded
+    _held(flow, "2026-03-12")
+    [papers] = flow.deadlines("jag_papers")
+    # Due 3 working days before the day it was held (Mon 9 Mar), so missed as of that day.
+    assert papers.status == "late"
+    assert papers.label is not None and "due Monday 9 March 2026" in papers.label
+    assert papers.closed_by == "review_meeting_held"
+    assert papers.label is not None
+    assert "missed" in papers.label and "Thursday 12 March 2026" in papers.label
+    assert "arranged for Thursday 19 March 2026" in papers.label
+    with flow.sessions() as s:
+        schedule = s.get(DeadlineSchedule, papers.id)
+    assert schedule is not None and schedule.next_action_on is None
+
+
+def test_papers_for_a_meeting_brought_forward_are_never_due_before_the_day_they_were_set(
+    flow: Flow,
+) -> None:
+    flow.to_review()  # Mon 2 Mar
+    flow.fire("review_meeting_arranged", "jag_chair", {**MEETING, "meeting_date": "2026-03-04"})
+    # Arranged at two days' notice: papers due today (Mon 2 Mar).
+    flow.clock.advance(days=1)  # Tue 3 Mar: the meeting was brought forward to today
+    _held(flow, "2026-03-03")
+    [papers] = flow.deadlines("jag_papers")
+    # Counted back from Tue 3 Mar would be Thu 26 Feb, before the clock was set: due Mon 2
+    # Mar, the day it was set, so missed as of the meeting, against the day it was held.
+    assert papers.status == "late"
+    assert papers.label is not None and "due Monday 2 March 2026" in papers.label
+
+
+def test_papers_due_on_the_day_the_meeting_was_held_are_met(flow: Flow) -> None:
+    flow.to_review()  # Mon 2 Mar
+    flow.fire("review_meeting_arranged", "jag_chair", {**MEETING, "meeting_date": "2026-03-04"})
+    _held(flow, "2026-03-02")  # held the same day it was set, not on Wed 4 Mar
+    [papers] = flow.deadlines("jag_papers")
+    assert papers.status == "met"
+    assert papers.label is not None and "met" in papers.label
+
+
+def test_papers_still_open_when_held_later_are_settled_against_the_day_held(flow: Flow) -> None:
+    flow.to_review()  # Mon 2 Mar; arranged for Thu 19 Mar, papers due Mon 16 Mar
+    flow.fire("review_meeting_arranged", "jag_chair", MEETING)
+    flow.clock.advance(days=22)  # Tue 24 Mar: held five days later than arranged
+    _held(flow, "2026-03-24")
+    [papers] = flow.deadlines("jag_papers")
+    assert papers.status == "late"
+    assert papers.label is not None and "due Thursday 19 March 2026" in papers.label
+    assert papers.label is not None and "Tuesday 24 March 2026" in papers.label
+
+
+def test_the_staff_arrange_form_shows_the_papers_due_today_hint() -> None:
+    from web.staff.forms import fields_for
+    from workflows.community_trigger import ReviewArrangementData
+
+    fields = {f.name: f for f in fields_for(ReviewArrangementData, "review_meeting_arranged")}
+    assert "the papers are due today" in fields["meeting_date"].hint
+
+
+def test_the_case_page_explains_papers_due_today_for_a_close_meeting(flow: Flow) -> None:
+    flow.to_review()  # Mon 2 Mar
+    flow.fire("review_meeting_arranged", "jag_chair", {**MEETING, "meeting_date": "2026-03-04"})
+    with flow.sessions() as s:
+        detail = queries.staff_case_page(
+            s, reference=flow.ref, actor=flow.staff["jag_chair"].actor, clock=flow.clock
+        )
+    [papers] = [d for d in detail["deadlines"] if d["name"] == "jag_papers"]
+    assert "due the day it was arranged, Monday 2 March 2026" in papers["why"]

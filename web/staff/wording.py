@@ -80,7 +80,12 @@ BY_NAME: dict[str, Words] = {
         "why your decision differs from the threshold check",
         "Only needed when your decision is not the one the threshold check gives.",
     ),
-    "meeting_date": Words("Date of the review meeting", "the date of the review meeting"),
+    "meeting_date": Words(
+        "Date of the review meeting",
+        "the date of the review meeting",
+        "The papers are due 3 working days before the meeting. If the meeting is sooner than"
+        " that, the papers are due today.",
+    ),
     "held_on": Words("Date the meeting was held", "the date the meeting was held"),
     "confirm_other_date": Words(
         "Yes, it was held on the date above, not the day it was arranged for",
