@@ -296,9 +296,10 @@ def test_bad_arrangements_are_refused_naming_the_field_and_nothing_is_stored(
 def test_a_meeting_today_is_allowed(flow: Flow) -> None:
     flow.to_review()
     flow.fire("review_meeting_arranged", "jag_chair", {**MEETING, "meeting_date": "2026-03-02"})
-    # Papers could not go 3 working days before a meeting arranged today: late from the start.
+    # Papers cannot go 3 working days before a meeting arranged today: they are due today,
+    # never a day already past (issue 10: no "overdue" before anyone has heard of the meeting).
     [papers] = flow.deadlines("jag_papers")
-    assert papers.due_on == date(2026, 2, 25)
+    assert papers.due_on == date(2026, 3, 2)
 
 
 @pytest.mark.parametrize("who", ["contact", "csp_chair", "manager", "melton_jag_chair"])
