@@ -17,7 +17,7 @@ from engine.models import Case, Incident, Party, Report
 from engine.threshold import ReportFacts, assess, format_date
 
 if TYPE_CHECKING:
-    from engine.effects import EffectContext
+    from engine.rules import EffectContext
 
 # The key an application's own reports carry until the case has a reference.
 APPLICANT = "applicant"

@@ -20,6 +20,7 @@ __all__ = [
     "StatutoryFigureRules",
     "TransitionDef",
     "WorkflowDef",
+    "WorkflowPackage",
     "validate",
 ]
 
@@ -176,6 +177,31 @@ class WorkflowDef:
     ) -> list[MessageRule]:
         """The messages a trigger sends, given the event's data (as plain values)."""
         return [m for m in self.messages if m.trigger == trigger and m.applies(data)]
+
+
+@dataclass(frozen=True)
+class WorkflowPackage:
+    """What a workflow package (workflows/<name>/) registers with the engine, as `PACKAGE`
+    in its `__init__.py`: the definition and the code its definition names. The engine
+    finds packages through the registry and names no process's states, events or fields.
+    """
+
+    definition: WorkflowDef
+    # Its references: "CT" gives CT-2026-000123; each prefix has its own counter per year.
+    reference_prefix: str
+    # Named guards (engine.rules.Guard) and effects (callables taking an EffectContext).
+    guards: Mapping[str, Any] = field(default_factory=dict)
+    effects: Mapping[str, Any] = field(default_factory=dict)
+    # Roles a person holds on one case beyond their grants (an appeal chair assigned to it,
+    # a peer reviewer asked to review it): (session, case, user_id) -> set of role names.
+    case_roles: Any = None
+    # Where a message to a recipient role that is not a locality staff role goes:
+    # (session, case, role) -> (address or None, channel).
+    recipient: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.definition.name
 
 
 def validate(wf: WorkflowDef, *, guards: Iterable[str], messages: Iterable[str]) -> list[str]:

@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case as case_
-from sqlmodel import Session, col, select, update
+from sqlmodel import col, select, update
 
 from engine import bulk, deadlines, registry
 from engine.clock import london_date
 from engine.definitions import DeadlineRule
 from engine.errors import InvalidInput
-from engine.models import Case, Deadline, Recommendation
+from engine.models import Deadline, Recommendation
+from engine.rules import EffectContext
 
 # The clock each recommendation with a due date gets (a rule with no timescale).
 RECOMMENDATION_DEADLINE = "recommendation_due"
 RESOLVED = ("done", "declined", "withdrawn")
 # A recipient who accepted or declined a recommendation considered it: had regard to it.
 HAD_REGARD = ("accepted", "declined")
-
-
-@dataclass
-class EffectContext:
-    session: Session
-    case: Case
-    trigger: str
-    data: Any
-    actor_user_id: int | None
-    now: datetime
-    resolved: dict[str, Any]
 
 
 def record_threshold_decision(ctx: EffectContext) -> None:

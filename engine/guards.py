@@ -2,54 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
-
 from sqlmodel import Session, select
 
 from engine import registry
-from engine.models import AuditEvent, Case, Deadline, Recommendation, RoleGrant, User
-from engine.registry import AreaConfig
+from engine.models import AuditEvent, Case, Recommendation, RoleGrant, User
+from engine.rules import OK, Guard, GuardContext, Verdict
 from engine.threshold import format_date
-
-
-@dataclass(frozen=True)
-class Verdict:
-    ok: bool
-    reason: str = ""
-    field: str | None = None
-
-
-OK = Verdict(True)
-
-
-@dataclass
-class GuardContext:
-    """What a guard may look at: the case (read only), the event's data, and today's date."""
-
-    session: Session
-    case: Case
-    area: AreaConfig
-    trigger: str
-    today: date
-    data: Any = None
-    resolved: dict[str, Any] = field(default_factory=dict)
-
-    def open_deadline(self, name: str) -> Deadline | None:
-        return self.session.exec(
-            select(Deadline).where(
-                Deadline.case_id == self.case.id, Deadline.name == name, Deadline.status == "open"
-            )
-        ).first()
-
-
-@dataclass(frozen=True)
-class Guard:
-    check: Callable[[GuardContext], Verdict]
-    needs_data: bool = False
-
 
 # A recommendation is resolved when done, declined (after its recipient had regard to
 # it), or withdrawn by a later JAG report.

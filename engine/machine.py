@@ -15,13 +15,13 @@ from sqlalchemy import case as case_
 from sqlmodel import Session, SQLModel, select
 from transitions import Machine, MachineError
 
-from engine import bulk, deadlines, effects, messages, registry
+from engine import bulk, deadlines, messages, registry
 from engine.access import Actor, appeal_chair_now, require_case_access, roles_on_case
 from engine.clock import Clock, london_date
 from engine.definitions import TransitionDef, WorkflowDef
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleVersion
-from engine.guards import GUARDS, GuardContext, Verdict
 from engine.models import AuditEvent, Case, Deadline, Party, User
+from engine.rules import EffectContext, GuardContext, Verdict
 from engine.sweeps import holders
 
 
@@ -179,8 +179,8 @@ def _apply(
         case.state = machine_for(wf.name).next_state(from_state, trigger, tdef)
         case.updated_at = clock.now()
         for name in tdef.effects:
-            effects.EFFECTS[name](
-                effects.EffectContext(
+            registry.package(wf.name).effects[name](
+                EffectContext(
                     session, case, trigger, parsed, actor.user_id, clock.now(), ctx.resolved
                 )
             )
@@ -249,9 +249,13 @@ def _route(wf: WorkflowDef, state: str, first: TransitionDef, ctx: GuardContext)
     raise InvalidTransition(refusal.reason if refusal else f"{first.trigger} is not possible now.")
 
 
+def _guard(ctx: GuardContext, name: str) -> Any:
+    return registry.package(ctx.case.workflow_name).guards[name]
+
+
 def _first_refusal(names: tuple[str, ...], ctx: GuardContext) -> Verdict:
     for name in names:
-        verdict = GUARDS[name].check(ctx)
+        verdict = _guard(ctx, name).check(ctx)
         if not verdict.ok:
             return verdict
     return Verdict(True)
@@ -259,7 +263,7 @@ def _first_refusal(names: tuple[str, ...], ctx: GuardContext) -> Verdict:
 
 def _check_guards(tdef: TransitionDef, ctx: GuardContext) -> None:
     for name in tdef.guards:
-        verdict = GUARDS[name].check(ctx)
+        verdict = _guard(ctx, name).check(ctx)
         if not verdict.ok:
             if verdict.field:
                 raise InvalidInput(verdict.reason, field=verdict.field)
@@ -707,7 +711,7 @@ def event_options(session: Session, *, case: Case, actor: Actor, today: Any) -> 
 
 def _data_free_verdict(t: TransitionDef, ctx: GuardContext) -> Verdict:
     for name in t.guards:
-        guard = GUARDS[name]
+        guard = _guard(ctx, name)
         if not guard.needs_data:
             verdict = guard.check(ctx)
             if not verdict.ok:

@@ -9,7 +9,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from engine.definitions import WorkflowDef, validate
+from engine.definitions import WorkflowDef, WorkflowPackage, validate
 from engine.reminders import ReminderPolicy
 from engine.retention_rules import RetentionRules
 from engine.threshold import ThresholdRules
@@ -81,19 +81,32 @@ class AreaConfig:
         return self.timescales[name]
 
 
-def workflow(name: str) -> WorkflowDef:
-    from workflows import WORKFLOWS  # the engine's only import of workflows/
+def packages() -> dict[str, WorkflowPackage]:
+    """Every workflow package, by workflow name (discovered once, in workflows/)."""
+    from workflows import PACKAGES  # the engine's only import of workflows/
 
+    return PACKAGES
+
+
+def package(name: str) -> WorkflowPackage:
     try:
-        return WORKFLOWS[name]
+        return packages()[name]
     except KeyError:
         raise LookupError(f"no workflow named {name!r}") from None
 
 
-def workflow_names() -> list[str]:
-    from workflows import WORKFLOWS
+def workflow(name: str) -> WorkflowDef:
+    return package(name).definition
 
-    return sorted(WORKFLOWS)
+
+def workflow_names() -> list[str]:
+    return sorted(packages())
+
+
+def package_for_reference(reference: str) -> WorkflowPackage | None:
+    """The package whose prefix a reference carries ("JAG-2026-000045"), if any."""
+    prefix = reference.split("-", 1)[0]
+    return next((p for p in packages().values() if p.reference_prefix == prefix), None)
 
 
 @cache
@@ -195,15 +208,13 @@ def _timescale(name: str, raw: dict[str, Any]) -> Timescale:
 
 def check_workflow(wf: WorkflowDef) -> list[str]:
     """Structural problems in a workflow, checked against the engine's guards and effects."""
-    from engine.effects import EFFECTS
-    from engine.guards import GUARDS
-
-    problems = validate(wf, guards=GUARDS, messages={m.message for m in wf.messages})
+    pkg = package(wf.name)
+    problems = validate(wf, guards=pkg.guards, messages={m.message for m in wf.messages})
     for t in wf.transitions:
         problems += [
             f"transition {t.trigger!r} has unknown effect {e!r}"
             for e in t.effects
-            if e not in EFFECTS
+            if e not in pkg.effects
         ]
     return problems
 

@@ -19,6 +19,7 @@ from engine.models.form_session import FormSession
 from engine.models.ops import IdempotentRequest, WorkerHeartbeat
 from engine.models.org import Area, Group, Locality, Partnership
 from engine.models.outbox import OutboxMessage
+from engine.models.people import CaseSubject, Person, Place
 from engine.models.privacy import CaseRetention, CaseView, PrivacyEvent
 from engine.models.search import CaseSearchTerm
 from engine.models.staff_audit import StaffAuditEvent
@@ -30,6 +31,7 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseSearchTerm",
+    "CaseSubject",
     "CaseRetention",
     "CaseView",
     "Deadline",
@@ -46,6 +48,8 @@ __all__ = [
     "OutboxMessage",
     "Partnership",
     "Party",
+    "Person",
+    "Place",
     "PrivacyEvent",
     "Recommendation",
     "ReferenceCounter",
