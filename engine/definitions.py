@@ -198,6 +198,9 @@ class WorkflowPackage:
     # Where a message to a recipient role that is not a locality staff role goes:
     # (session, case, role) -> (address or None, channel).
     recipient: Any = None
+    # The table model holding what only this workflow's cases have, keyed by `case_id`
+    # (engine.case_detail reads it with the generic case); None when there is none.
+    detail_model: Any = None
 
     @property
     def name(self) -> str:

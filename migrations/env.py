@@ -6,9 +6,11 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import engine.models  # noqa: F401  (registers every table on the metadata)
+from engine import registry
 from engine.db import make_engine
 from engine.settings import Settings
 
+registry.packages()  # the workflow packages' own tables (their detail models) too
 target_metadata = SQLModel.metadata
 
 

@@ -1,11 +1,9 @@
-"""A Community Trigger case and what belongs to it: parties, incidents, reports, deadlines."""
+"""A case of any workflow and what belongs to it: parties, incidents, reports, deadlines."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
-
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, false, text
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from engine.models.types import utc_column
@@ -26,40 +24,18 @@ class Case(SQLModel, table=True):
     workflow_version: int
     state: str = Field(max_length=60)
     version: int = 1
-    channel: str = Field(default="online", max_length=30)
     submitted_at: datetime = Field(sa_column=utc_column())
     updated_at: datetime = Field(sa_column=utc_column())
-    application_on: date
-    hate_incident: bool = False
-    hate_characteristic: str | None = Field(default=None, max_length=100)
-    route_claimed: str | None = Field(default=None, max_length=40)
-    consent_to_share: bool
-    declaration: bool
-    involvement: str | None = Field(default=None, max_length=40)
-    contact_preference: str = Field(default="email", max_length=20)
-    accessibility_needs: str | None = None
-    impact: str | None = None
-    vulnerabilities: str | None = None
-    outcome_wanted: str | None = None
-    status_token_hash: str = Field(max_length=64, unique=True)
-    # Said with the reference ("CT-2026-000123, code KQ7-M4P"): finds the case on /status
-    # and lets the named contact check a caller on the phone. Migration 0011_letters.
-    status_code: str | None = Field(default=None, max_length=12)
-    # The applicant said texts are safe to receive; without it no text message is sent.
-    texts_safe: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
-    threshold_assessment: dict[str, Any] = Field(
-        default_factory=dict, sa_column=Column(JSON, nullable=False)
-    )
-    threshold_decision: str | None = Field(default=None, max_length=20)
-    response_issued_by: int | None = Field(default=None, foreign_key="app_user.id")
-    appeal_chair_id: int | None = Field(default=None, foreign_key="app_user.id")
     closure_reason: str | None = Field(default=None, max_length=40)
     closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    # The date the JAG chair arranged the review meeting for (None until it is arranged).
-    review_meeting_on: date | None = None
-    # The named point of contact a manager chose for this case; None: the locality's first
-    # appointed contact (engine.documents.named_contact).
+    # The named point of contact a manager chose for this case (any workflow's case has one
+    # owner on the staff side); None: the locality's first appointed contact.
     contact_user_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+# What a workflow keeps about its own cases lives in its package's detail table (keyed by
+# case_record.id, registered as WorkflowPackage.detail_model); the generic case above holds
+# only what every workflow's case has. Migration 0013_detail moved the columns.
 
 
 class ReferenceCounter(SQLModel, table=True):
