@@ -84,3 +84,36 @@ def load(session: Session, reference: str) -> CaseWithDetail | None:
         return CaseWithDetail(case) if case is not None else None
     row = session.exec(_by_reference(model).where(Case.reference == reference)).first()
     return CaseWithDetail(row[0], row[1]) if row is not None else None
+
+
+def cases_where(column: str, value: Any) -> Any:
+    """SQL: the case's id is one whose detail row has `column` equal to `value` (in any
+    workflow whose detail table has that column; false when none has)."""
+    from sqlalchemy import false, or_
+
+    ids = [
+        Case.id.in_(select(m.case_id).where(getattr(m, column) == value))  # type: ignore[union-attr]
+        for m in (p.detail_model for p in registry.packages().values())
+        if m is not None and column in m.model_fields
+    ]
+    return or_(*ids) if ids else false()
+
+
+def load_by_id(session: Session, case_id: int) -> CaseWithDetail | None:
+    case = session.get(Case, case_id)
+    return with_detail(session, case) if case is not None else None
+
+
+def values_of(session: Session, column: str, case_ids: list[int]) -> dict[int, Any]:
+    """`column` of these cases' detail rows, by case id (for workflows whose detail table
+    has that column; a case of another workflow is left out)."""
+    found: dict[int, Any] = {}
+    for package in registry.packages().values():
+        model = package.detail_model
+        if model is None or column not in model.model_fields or not case_ids:
+            continue
+        rows = session.exec(
+            select(model.case_id, getattr(model, column)).where(model.case_id.in_(case_ids))
+        )
+        found.update(dict(rows.all()))  # type: ignore[arg-type]
+    return found

@@ -12,7 +12,7 @@ from sqlalchemy import and_, false, func, intersect, literal, or_, union
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from engine import registry
+from engine import case_detail, registry
 from engine.access import Actor
 from engine.clock import LONDON
 from engine.errors import InvalidInput
@@ -268,7 +268,10 @@ def _visible(actor: Actor) -> Any:
         if g.role == "appeal_chair":
             if actor.user_id is not None:
                 allowed.append(
-                    and_(Case.area_id == g.area_id, col(Case.appeal_chair_id) == actor.user_id)
+                    and_(
+                        Case.area_id == g.area_id,
+                        case_detail.cases_where("appeal_chair_id", actor.user_id),
+                    )
                 )
         elif g.locality_id is None:
             allowed.append(Case.area_id == g.area_id)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from engine import registry, reminders
+from engine import case_detail, registry, reminders
 from engine.access import Actor, appeal_chair_now, require_case_access, roles_on_case
 from engine.clock import Clock
 from engine.errors import InvalidTransition, NotAllowed, NotFound
@@ -176,7 +176,7 @@ def retry_dead_letter(
     row = session.get(OutboxMessage, message_id)
     if row is None:
         raise NotFound(f"There is no message {message_id}.")
-    case = session.get(Case, row.case_id) if row.case_id is not None else None
+    case = case_detail.load_by_id(session, row.case_id) if row.case_id is not None else None
     if not _manages(actor, case):
         if actor.roles & MANAGER_ROLES:  # another area's or locality's: not theirs to know of
             raise NotFound(f"There is no message {message_id}.")

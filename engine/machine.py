@@ -17,6 +17,7 @@ from transitions import Machine, MachineError
 
 from engine import bulk, deadlines, messages, registry
 from engine.access import Actor, appeal_chair_now, require_case_access, roles_on_case
+from engine.case_detail import CaseWithDetail
 from engine.clock import Clock, london_date
 from engine.definitions import TransitionDef, WorkflowDef
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleVersion
@@ -102,18 +103,49 @@ _CASES = Case.__table__  # type: ignore[attr-defined]
 _CASE_BY_REF = select(_CASES).where(_CASES.c.reference == bindparam("ref"))
 
 
-def load_case(session: Session, reference: str) -> Case:
+def load_case(session: Session, reference: str) -> CaseWithDetail:
     return _load(session, _CASE_BY_REF, reference)[0]
 
 
-def _load(session: Session, statement: Any, reference: str) -> tuple[Case, Any]:
+def _load(session: Session, statement: Any, reference: str) -> tuple[CaseWithDetail, Any]:
     if not REFERENCE.fullmatch(reference):
         raise NotFound(f"There is no case {reference!r}.")
-    row = session.connection().execute(statement, {"ref": reference}).mappings().first()
+    package = registry.package_for_reference(reference)
+    model = package.detail_model if package is not None else None
+    row = (
+        session.connection()
+        .execute(_with_detail(statement, model), {"ref": reference})
+        .mappings()
+        .first()
+    )
     if row is None:
         raise NotFound(f"There is no case {reference}.")
     # A plain snapshot, not a session-tracked row: the machine writes it back itself.
-    return Case(**{key: row[key] for key in _CASES.c.keys()}), row
+    case = Case(**{key: row[key] for key in _CASES.c.keys()})
+    if model is None:
+        return CaseWithDetail(case), row
+    detail = model(**{key: row[f"d_{key}"] for key in model.__table__.c.keys()})
+    return CaseWithDetail(case, detail), row
+
+
+@cache
+def _with_detail(statement: Any, model: Any) -> Any:
+    """The statement with the workflow's detail row joined on (its columns prefixed d_)."""
+    if model is None:
+        return statement
+    table = model.__table__
+    return statement.add_columns(*(c.label(f"d_{c.key}") for c in table.c)).join_from(
+        _CASES, table, table.c.case_id == _CASES.c.id
+    )
+
+
+def _snapshot(case: CaseWithDetail) -> dict[str, Any]:
+    detail = case.detail
+    values = {("case", key): getattr(case.case, key) for key in _CASES.c.keys()}
+    if detail is not None:
+        keys = type(detail).__table__.c.keys()  # type: ignore[attr-defined]
+        values |= {("detail", key): getattr(detail, key) for key in keys}
+    return values
 
 
 def fire_trigger(
@@ -147,7 +179,7 @@ def _apply(
 ) -> Case:
     # One round trip fetches the case and where its applicant wants letters sent.
     case, row = _load(session, _CASE_AND_APPLICANT_BY_REF, case_ref)
-    before = {key: getattr(case, key) for key in _CASES.c.keys()}
+    before = _snapshot(case)
     wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
     if case.workflow_version != wf.version:
         # A changed definition reaches open cases only through a data migration.
@@ -300,14 +332,19 @@ _CLOSE_DEADLINES = (
 
 
 def _write_case(
-    session: Session, case: Case, before: dict[str, Any], expected_version: int
+    session: Session,
+    case: CaseWithDetail,
+    before: dict[tuple[str, str], Any],
+    expected_version: int,
 ) -> None:
     """Write the case's changes only if nobody else has moved it: one guarded UPDATE.
 
     On PostgreSQL a rival transaction blocks on the row lock, then finds the version moved
     and updates nothing; on SQLite BEGIN IMMEDIATE already serialises writers.
     """
-    changes = {k: getattr(case, k) for k, v in before.items() if getattr(case, k) != v}
+    after = _snapshot(case)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    changes = {key: v for (part, key), v in changed.items() if part == "case"}
     changes["version"] = expected_version + 1
     result = session.connection().execute(
         _GUARDED_CASE_UPDATE, {"w_id": case.id, "w_version": expected_version, **changes}
@@ -317,6 +354,12 @@ def _write_case(
             f"Case {case.reference} was changed by someone else just now. Reload it and try again."
         )
     case.version = expected_version + 1
+    detail = {key: v for (part, key), v in changed.items() if part == "detail"}
+    if detail and case.detail is not None:
+        table = type(case.detail).__table__  # type: ignore[attr-defined]
+        session.connection().execute(
+            table.update().where(table.c.case_id == case.id).values(**detail)
+        )
 
 
 def _audit(

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from engine import registry, reminders
+from engine import case_detail, registry, reminders
 from engine.clock import Clock
 from engine.db import SessionFactory
 from engine.messages import applicant_contact
@@ -69,7 +69,7 @@ _CLAIM_SQL = (
     "SELECT deadline.id, deadline.case_id, deadline.name, deadline.owner_role,"
     " deadline.due_on, deadline_schedule.reminder_step, deadline.label, deadline.start_on,"
     " deadline.amount, case_record.reference, case_record.area_id, case_record.locality_id,"
-    " case_record.workflow_name, case_record.contact_preference, deadline.status"
+    " case_record.workflow_name, deadline.status"
     " FROM deadline_schedule"
     " JOIN deadline ON deadline.id = deadline_schedule.deadline_id"
     " JOIN case_record ON case_record.id = deadline.case_id"
@@ -100,7 +100,6 @@ class _Claimed(NamedTuple):
     area_id: str
     locality_id: str
     workflow_name: str
-    contact_preference: str
     status: str
 
 
@@ -208,6 +207,8 @@ class _Batch:
         self._plans: dict[tuple[Any, ...], _Plan] = {}
         self._holders: dict[tuple[str, str, str], list[tuple[int, str]]] = {}
         self._applicants: dict[int, Party] = {}
+        # How each case's applicant wants to be reached, from its workflow's detail row.
+        self._preferences: dict[int, Any] = {}
 
     def decide(self, rows: list[_Claimed], today: date) -> None:
         plans = []
@@ -454,9 +455,13 @@ class _Batch:
             )
             for party in parties:
                 self._applicants.setdefault(party.case_id, party)
+            chunk = case_ids[start : start + _INSERT_CHUNK]
+            wanted = case_detail.values_of(self.session, "contact_preference", chunk)
+            self._preferences.update(wanted)
 
     def _applicant(self, row: _Claimed, step: str) -> tuple[str, str, str] | None:
-        found = applicant_contact(self._applicants.get(row.case_id), row.contact_preference)
+        preference = self._preferences.get(row.case_id, "email")
+        found = applicant_contact(self._applicants.get(row.case_id), preference)
         if found is None:
             log.warning("case %s: nobody to tell (applicant) for %s", row.reference, step)
             return None

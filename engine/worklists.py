@@ -11,8 +11,9 @@ from sqlalchemy import bindparam, literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from engine import registry, workdays
+from engine import case_detail, registry, workdays
 from engine.access import Actor
+from engine.clock import london_date
 from engine.errors import NotAllowed
 from engine.models import Case, Deadline
 from engine.role_holders import holders, unheld_flag
@@ -236,17 +237,17 @@ def locality_cases(session: Session, *, actor: Actor, today: date) -> list[dict[
                 Case.locality_id,
                 Case.state,
                 Case.workflow_name,
-                Case.application_on,
+                Case.submitted_at,
             )
             .where(Case.area_id == grant.area_id, col(Case.closed_at).is_(None))
-            .order_by(col(Case.application_on).desc(), col(Case.id).desc())
+            .order_by(col(Case.submitted_at).desc(), col(Case.id).desc())
             .limit(LIMIT)
         )
         if grant.locality_id is not None:
             stmt = stmt.where(Case.locality_id == grant.locality_id)
         for row in session.execute(stmt):
             rows[row.id] = row
-    ordered = sorted(rows.values(), key=lambda r: (r.application_on, r.id), reverse=True)
+    ordered = sorted(rows.values(), key=lambda r: (r.submitted_at, r.id), reverse=True)
     return [_case_line(r, today) for r in ordered[:LIMIT]]
 
 
@@ -260,8 +261,8 @@ def _case_line(row: Any, today: date) -> dict[str, Any]:
         "locality_name": locality.name if locality else row.locality_id,
         "state": row.state,
         "state_text": wf.state_labels.get(row.state, row.state),
-        "received_on": row.application_on.isoformat(),
-        "new": row.application_on == today,
+        "received_on": london_date(row.submitted_at).isoformat(),
+        "new": london_date(row.submitted_at) == today,
     }
 
 
@@ -310,7 +311,7 @@ def _appeal_rows(session: Session, actor: Actor) -> list[Any]:
         .join(Case, col(Case.id) == Deadline.case_id)
         .where(
             Deadline.status == "open",
-            Case.appeal_chair_id == actor.user_id,
+            case_detail.cases_where("appeal_chair_id", actor.user_id),
             Deadline.owner_role == "appeal_chair",
         )
     )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from engine import letters, registry
+from engine import case_detail, letters, registry
 from engine.clock import london_date
 from engine.messages import applicant_contact
 from engine.models import Case, Deadline, OutboxMessage, Party
@@ -25,7 +25,7 @@ def outgoing_for(
     session: Session, row: OutboxMessage, *, in_doubt: bool, base_url: str
 ) -> Outgoing:
     """The message as it goes out now: an applicant is reached the way they asked to be."""
-    case = session.get(Case, row.case_id) if row.case_id is not None else None
+    case = case_detail.load_by_id(session, row.case_id) if row.case_id is not None else None
     kind, to, lines = row.channel, row.recipient, ()
     context: dict[str, Any] = dict(row.context)
     if case is not None and row.recipient_role == "applicant":

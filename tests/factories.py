@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from engine import case_detail
 from engine.access import Actor, load_actor
 from engine.clock import Clock
 from engine.models import User
@@ -118,3 +119,10 @@ def case_row(i: int, now: datetime, today: date) -> dict[str, object]:
         "status_token_hash": f"{i:064d}",
         "threshold_assessment": {},
     }
+
+
+def load_case(session: Session, reference: str) -> Any:
+    """The case with its workflow's detail row, read as one (engine.case_detail)."""
+    found = case_detail.load(session, reference)
+    assert found is not None, f"no case {reference}"
+    return found

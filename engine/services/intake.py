@@ -13,8 +13,9 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from engine import case_search, machine, registry
+from engine import case_detail, case_search, machine, registry
 from engine.access import PUBLIC, Actor
+from engine.case_detail import CaseWithDetail
 from engine.case_reports import (
     APPLICANT,
     Applicant,
@@ -66,7 +67,7 @@ class Prepared:
     on SQLite holds the database's only write lock, does nothing but write.
     """
 
-    case: Case  # its reference and id are filled in by write_application
+    case: CaseWithDetail  # its reference and id are filled in by write_application
     year: int
     prefix: str
     parties: list[dict[str, Any]]
@@ -123,7 +124,10 @@ def write_application(session: Session, prepared: Prepared) -> Submitted:
     case = prepared.case
     case.reference = next_reference(session, prepared.prefix, prepared.year)
     conn = session.connection()
-    case.id = conn.execute(_INSERT_CASE, case.model_dump(exclude={"id"})).scalar_one()
+    case.id = conn.execute(_INSERT_CASE, case.case.model_dump(exclude={"id"})).scalar_one()
+    if case.detail is not None:
+        case.detail.case_id = case.id  # type: ignore[attr-defined]
+        conn.execute(type(case.detail).__table__.insert(), case.detail.model_dump())  # type: ignore[attr-defined]
     conn.execute(_PARTY.insert(), [{**p, "case_id": case.id} for p in prepared.parties])
     if terms := case_search.term_rows(case.id, prepared.parties):
         conn.execute(_TERM.insert(), terms)  # the words /staff/cases finds the case by
@@ -256,14 +260,23 @@ def normal_code(text: str) -> str:
 
 def status_code_of(session: Session, reference: str) -> str:
     """The case's status code (shown once to staff who typed the application in)."""
-    found = session.exec(select(Case.status_code).where(Case.reference == reference)).first()
+    found = session.exec(_detail_of(reference, "status_code")).first()
     return found or ""
 
 
 def status_token_matches(session: Session, reference: str, token_hash: str) -> bool:
     """Whether a private status link belongs to this case (shown once after staff entry)."""
-    found = session.exec(select(Case.status_token_hash).where(Case.reference == reference)).first()
+    found = session.exec(_detail_of(reference, "status_token_hash")).first()
     return found is not None and secrets.compare_digest(found, token_hash)
+
+
+def _detail_of(reference: str, column: str) -> Any:
+    model = case_detail.detail_model(WORKFLOW)
+    return (
+        select(getattr(model, column))
+        .join(Case, Case.id == model.case_id)
+        .where(Case.reference == reference)
+    )
 
 
 def enter_application(
@@ -331,14 +344,16 @@ def _check_dates(app: ApplicationIn, today: date) -> None:
             )
 
 
-def _case(app: ApplicationIn, area: registry.AreaConfig, clock: Clock, token_hash: str) -> Case:
+def _case(
+    app: ApplicationIn, area: registry.AreaConfig, clock: Clock, token_hash: str
+) -> CaseWithDetail:
     now, today = clock.now(), clock.today()
     wf = registry.workflow(WORKFLOW)
     hate = app.hate_incident or any(i.hate_incident for i in app.incidents)
     assessment = assess(
         _facts(app), application_date=today, hate_incident=hate, rules=area.threshold
     )
-    return Case(
+    case = Case(
         reference="",
         area_id=area.id,
         locality_id=app.locality,
@@ -346,9 +361,12 @@ def _case(app: ApplicationIn, area: registry.AreaConfig, clock: Clock, token_has
         workflow_version=wf.version,
         state=wf.initial,
         version=1,
-        channel=app.channel,
         submitted_at=now,
         updated_at=now,
+    )
+    detail = case_detail.detail_model(wf.name)(
+        case_id=0,
+        channel=app.channel,
         application_on=today,
         hate_incident=hate,
         hate_characteristic=next(
@@ -367,6 +385,7 @@ def _case(app: ApplicationIn, area: registry.AreaConfig, clock: Clock, token_has
         status_token_hash=token_hash,
         threshold_assessment=assessment.as_dict(),
     )
+    return CaseWithDetail(case, detail)
 
 
 def _facts(app: ApplicationIn) -> list[ReportFacts]:

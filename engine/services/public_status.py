@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from engine import letters, registry
+from engine import case_detail, letters, registry
+from engine.case_detail import CaseWithDetail
 from engine.clock import Clock, london_date
 from engine.errors import NotFound
 from engine.models import AuditEvent, Case, Deadline, Recommendation
@@ -117,7 +118,7 @@ def case_status(
     A link is a bearer secret: it stops working `link_days` after the case closes, so an
     old e-mail or browser history does not open the case for good.
     """
-    case = session.exec(select(Case).where(Case.status_token_hash == hash_token(token))).first()
+    case = _by_token(session, hash_token(token))
     if case is None or _link_expired(case, clock, link_days):
         raise NotFound("There is no case at this address.")
     return _status(session, case, clock)
@@ -137,11 +138,27 @@ def case_status_by_code(session: Session, *, reference: str, code: str, clock: C
 def find_by_code(session: Session, *, reference: str, code: str) -> Case | None:
     """The case whose reference and status code these are, or None."""
     ref = reference.strip().upper()
-    case = session.exec(select(Case).where(Case.reference == ref)).first()
+    case = case_detail.load(session, ref)
     wanted = normal_code(code)
     if case is None or not case.status_code or not wanted:
         return None
     return case if secrets.compare_digest(case.status_code, wanted) else None
+
+
+def _by_token(session: Session, token_hash: str) -> CaseWithDetail | None:
+    """The case whose status link this is (any workflow whose cases have such links)."""
+    for package in registry.packages().values():
+        model = package.detail_model
+        if model is None or "status_token_hash" not in model.model_fields:
+            continue
+        found = session.exec(
+            select(Case, model)
+            .join(model, model.case_id == Case.id)
+            .where(model.status_token_hash == token_hash)
+        ).first()
+        if found is not None:
+            return CaseWithDetail(found[0], found[1])
+    return None
 
 
 def _status(session: Session, case: Case, clock: Clock) -> CaseStatus:

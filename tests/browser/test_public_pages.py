@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from engine import case_detail
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import Case, OutboxMessage
@@ -297,7 +298,7 @@ def test_an_application_from_start_to_status_page(
     assert "We received your application" in tour.page.locator("main").inner_text()
     tour.audit("status")
     with session_factory() as s:
-        case = s.exec(select(Case)).one()
+        case = case_detail.with_detail(s, s.exec(select(Case)).one())
         assert (case.locality_id, case.contact_preference) == ("oadby-and-wigston", "phone")
         assert s.exec(select(OutboxMessage.message)).all() == ["application_received"]
 

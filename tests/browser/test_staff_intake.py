@@ -11,9 +11,10 @@ import pytest
 from sqlmodel import select
 
 from engine.clock import FixedClock
-from engine.models import Case, ReportAudit
+from engine.models import ReportAudit
 from engine.services import complaints
 from tests.browser.test_staff_pages import World, open_tab, sign_in, world
+from tests.factories import load_case
 
 pytestmark = pytest.mark.browser
 __all__ = ["open_tab", "world"]  # the shared fixtures, used by name below
@@ -53,7 +54,7 @@ def test_a_point_of_contact_enters_an_application_and_records_a_second_complaint
     assert "/status/" in link
     t.audit("apply-done")
     with world.sessions() as s:
-        case = s.exec(select(Case).where(Case.reference == reference)).one()
+        case = load_case(s, reference)
         assert case.channel == "phone"
 
     t.click("link", "Record a complaint")

@@ -13,11 +13,11 @@ from sqlmodel import select
 from engine.access import load_actor
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.models import Case, User
+from engine.models import User
 from engine.services import auth
 from engine.services.cases import record_event
 from tests.browser.test_public_pages import WIDTHS, Tour
-from tests.factories import make_case, make_staff
+from tests.factories import load_case, make_case, make_staff
 
 pytestmark = pytest.mark.browser
 PASSWORD = "browser-password-1"
@@ -47,7 +47,7 @@ class World:
 
     def fire(self, ref: str, event: str, who: str, data: dict[str, Any] | None) -> None:
         with self.sessions() as s:
-            case = s.exec(select(Case).where(Case.reference == ref)).one()
+            case = load_case(s, ref)
             user = s.exec(select(User).where(User.email == self.staff[who].email)).one()
             record_event(
                 s,
@@ -61,7 +61,7 @@ class World:
 
     def state(self, ref: str) -> str:
         with self.sessions() as s:
-            return s.exec(select(Case).where(Case.reference == ref)).one().state
+            return load_case(s, ref).state
 
 
 @pytest.fixture

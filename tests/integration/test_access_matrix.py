@@ -24,7 +24,7 @@ from engine.models import Case, Document, OutboxMessage, User
 from engine.services import auth
 from engine.services.cases import record_event
 from engine.services.staff import add_user, create_token
-from tests.factories import make_case
+from tests.factories import load_case, make_case
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
@@ -183,14 +183,14 @@ def build_world(session: Session, clock: FixedClock) -> dict[str, str]:
     }
     refs["appeal-leicester"] = _appeal_case(session, clock)
     refs["dead"] = str(_dead_letter(session, clock, refs["new-leicester"]))
-    appeal = session.exec(select(Case).where(Case.reference == refs["appeal-leicester"])).one()
+    appeal = load_case(session, refs["appeal-leicester"])
     refs["doc"] = str(session.exec(select(Document.id).where(Document.case_id == appeal.id)).one())
     return refs
 
 
 def _dead_letter(session: Session, clock: FixedClock, ref: str) -> int:
     """A message that failed for good on a Leicester case."""
-    case = session.exec(select(Case).where(Case.reference == ref)).one()
+    case = load_case(session, ref)
     row = OutboxMessage(
         case_id=case.id,
         message="application_received",
@@ -286,7 +286,7 @@ def test_each_route_and_event_answers_as_the_rules_say(
 
 
 def _version(session: Session, ref: str) -> int:
-    return session.exec(select(Case).where(Case.reference == ref)).one().version
+    return load_case(session, ref).version
 
 
 def test_a_hidden_case_answers_exactly_like_a_missing_one(

@@ -14,8 +14,8 @@ from sqlmodel import select
 
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.models import AuditEvent, Case, OutboxMessage
-from tests.factories import StaffMember, application_body, make_staff
+from engine.models import AuditEvent, OutboxMessage
+from tests.factories import StaffMember, application_body, load_case, make_staff
 from tests.http_checks import API, never_a_server_error, problem
 from workflows.community_trigger import ROLES, CommunityTriggerState
 
@@ -73,7 +73,7 @@ def fire(
 
 def audit_rows(session_factory: SessionFactory, ref: str) -> int:
     with session_factory() as s:
-        case = s.exec(select(Case).where(Case.reference == ref)).one()
+        case = load_case(s, ref)
         return s.exec(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == case.id)
         ).one()

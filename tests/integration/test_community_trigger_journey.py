@@ -12,7 +12,7 @@ from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import AuditEvent, Case, Deadline, OutboxMessage, Recommendation
 from engine.services.cases import record_event
-from tests.factories import StaffMember, make_case, make_staff
+from tests.factories import StaffMember, load_case, make_case, make_staff
 
 
 class Journey:
@@ -39,7 +39,7 @@ class Journey:
             )
 
     def case(self, s: Any) -> Case:
-        return s.exec(select(Case).where(Case.reference == self.ref)).one()
+        return load_case(s, self.ref)
 
     def snapshot(self) -> dict[str, Any]:
         with self.sessions() as s:

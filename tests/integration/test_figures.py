@@ -7,15 +7,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlmodel import select
 
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.errors import InvalidInput, NotFound
-from engine.models import Case
 from engine.services import figures as figures_service
 from engine.services.cases import record_event
-from tests.factories import StaffMember, make_case, make_staff
+from tests.factories import StaffMember, load_case, make_case, make_staff
 
 
 def at(text: str) -> datetime:
@@ -36,7 +34,7 @@ class Cases:
     def fire(self, ref: str, when: str, event: str, who: str, data: Any = None) -> None:
         self.clock.set(at(when))
         with self.sessions() as s:
-            case = s.exec(select(Case).where(Case.reference == ref)).one()
+            case = load_case(s, ref)
             record_event(
                 s,
                 clock=self.clock,

@@ -18,7 +18,7 @@ from engine.services.cases import record_event
 from engine.services.public_status import case_status
 from engine.sweeps import sweep_deadlines
 from notifications.addresses import outgoing_for
-from tests.factories import StaffMember, make_case, make_staff
+from tests.factories import StaffMember, load_case, make_case, make_staff
 
 MEETING = {
     "meeting_date": "2026-03-19",  # Thursday: papers due Monday 16 March
@@ -68,7 +68,7 @@ class Flow:
             )
 
     def case(self, s: Session) -> Case:
-        return s.exec(select(Case).where(Case.reference == self.ref)).one()
+        return load_case(s, self.ref)
 
     def deadlines(self, name: str | None = None) -> list[Deadline]:
         with self.sessions() as s:

@@ -18,7 +18,7 @@ from engine.models import AuditEvent, Case, OutboxMessage, User
 from engine.services import named_contact
 from engine.services.staff import add_user
 from notifications.outbox import dispatch_once
-from tests.factories import make_case, make_staff
+from tests.factories import load_case, make_case, make_staff
 from tests.integration.test_outbox import RecordingChannel
 from tests.integration.test_staff_login import Staff, browser_for
 
@@ -49,13 +49,13 @@ def ids(factory: SessionFactory) -> dict[str, int]:
 
 def case_row(factory: SessionFactory, ref: str) -> Case:
     with factory() as s:
-        return s.exec(select(Case).where(Case.reference == ref)).one()
+        return load_case(s, ref)
 
 
 def written(factory: SessionFactory, ref: str) -> tuple[int, int, int]:
     """(case version, audit rows, outbox rows) of a case."""
     with factory() as s:
-        case = s.exec(select(Case).where(Case.reference == ref)).one()
+        case = load_case(s, ref)
         audits = s.exec(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.case_id == case.id)
         ).one()
@@ -233,7 +233,7 @@ def test_a_disabled_chosen_contact_falls_back_to_the_locality_contact(
         robin.active = False
         s.add(robin)
         s.commit()
-        case = s.exec(select(Case).where(Case.reference == ref)).one()
+        case = load_case(s, ref)
         assert documents.named_contact(s, case) == {
             "name": "Contact",
             "email": "contact@example.org",

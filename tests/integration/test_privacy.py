@@ -31,7 +31,7 @@ from engine.models import (
 )
 from engine.services import complaints, retention
 from engine.services.complaints import ComplaintIn
-from tests.factories import make_case, make_staff
+from tests.factories import load_case, make_case, make_staff
 from tests.integration.test_staff_cases import signed_in
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
@@ -48,7 +48,7 @@ def ref(session: Session, clock: FixedClock, staff: dict) -> str:
 
 
 def case_of(s: Session, ref: str) -> Case:
-    return s.exec(select(Case).where(Case.reference == ref)).one()
+    return load_case(s, ref)
 
 
 def add_document(session_factory: SessionFactory, ref: str, clock: FixedClock) -> int:

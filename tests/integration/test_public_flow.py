@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from engine import case_detail
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import (
@@ -160,7 +161,7 @@ def test_an_application_sent_online_opens_a_case_and_queues_the_receipt(
     assert visitor.next("/apply/check", {"declaration": "yes"}) == "/apply/confirmation"
 
     with session_factory() as s:
-        case = s.exec(select(Case)).one()
+        case = case_detail.with_detail(s, s.exec(select(Case)).one())
         assert (case.reference, case.state, case.channel) == (
             "CT-2026-000001",
             "submitted",
@@ -216,7 +217,7 @@ def test_the_status_token_is_stored_only_as_a_hash(
     token = re.search(r"/status/([A-Za-z0-9_-]{43})", visitor.get("/apply/confirmation").text)
     assert token is not None
     with session_factory() as s:
-        case = s.exec(select(Case)).one()
+        case = case_detail.with_detail(s, s.exec(select(Case)).one())
         assert token.group(1) not in case.status_token_hash
         assert len(case.status_token_hash) == 64
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from engine import case_detail
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import Case, FormSession, OutboxMessage
@@ -239,7 +240,7 @@ def test_html_in_an_answer_is_kept_as_text_and_always_escaped(
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;" in page
     visitor.next("/apply/check", {"declaration": "yes"})
     with session_factory() as s:
-        assert s.exec(select(Case)).one().impact == script
+        assert case_detail.with_detail(s, s.exec(select(Case)).one()).impact == script
 
 
 def test_control_characters_are_dropped_not_stored(

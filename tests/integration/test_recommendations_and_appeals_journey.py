@@ -21,7 +21,7 @@ from engine.sweeps import sweep_deadlines
 from engine.worklists import locality_cases
 from notifications.addresses import outgoing_for
 from notifications.outbox import dispatch_once
-from tests.factories import StaffMember, make_case, make_staff
+from tests.factories import StaffMember, load_case, make_case, make_staff
 from tests.integration.test_outbox import RecordingChannel
 
 REPORT = {
@@ -57,7 +57,7 @@ class Journey:
             )
 
     def case(self, s: Session) -> Case:
-        return s.exec(select(Case).where(Case.reference == self.ref)).one()
+        return load_case(s, self.ref)
 
     def state(self) -> str:
         with self.sessions() as s:

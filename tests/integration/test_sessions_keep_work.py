@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.models import Case, StaffDraft
+from engine.models import StaffDraft
+from tests.factories import load_case
 from tests.integration.test_community_trigger_journey import Journey
 from tests.integration.test_public_flow import Visitor
 from tests.integration.test_staff_login import PASSWORD, Staff, browser_for
@@ -97,7 +98,7 @@ def as_user(app: Any, session: Session, clock: FixedClock, email: str) -> Staff:
 
 def version(sessions: SessionFactory, ref: str) -> str:
     with sessions() as s:
-        return str(s.exec(select(Case).where(Case.reference == ref)).one().version)
+        return str(load_case(s, ref).version)
 
 
 def test_staff_pages_carry_the_idle_warning_and_keep_alive_extends_it(

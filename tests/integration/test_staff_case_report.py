@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.models import Case, Incident, Party
+from engine.models import Incident, Party
+from tests.factories import load_case
 from tests.integration.test_community_trigger_journey import Journey
 from tests.integration.test_staff_login import browser_for
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteD
 
 def _victim_words(session_factory: SessionFactory, ref: str) -> None:
     with session_factory() as s:
-        case = s.exec(select(Case).where(Case.reference == ref)).one()
+        case = load_case(s, ref)
         case.impact = "I cannot sleep.\n\nMy children are <b>scared</b>."
         case.outcome_wanted = "The noise to stop after 11pm."
         case.contact_preference, case.texts_safe = "phone", True

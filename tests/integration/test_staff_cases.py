@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import AuditEvent, Case
-from tests.factories import make_case, make_staff
+from tests.factories import load_case, make_case, make_staff
 from tests.integration.test_staff_login import Staff, browser_for
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
@@ -35,7 +35,7 @@ def signed_in(app: Any, session: Session, clock: FixedClock, staff: dict, who: s
 
 def case_row(session_factory: SessionFactory, ref: str) -> Case:
     with session_factory() as s:
-        return s.exec(select(Case).where(Case.reference == ref)).one()
+        return load_case(s, ref)
 
 
 def test_my_work_lists_the_case_with_its_deadline(
@@ -151,7 +151,7 @@ def test_a_second_person_acting_on_an_old_version_sees_what_changed(
     assert "This case changed since you opened it" in page.text
     assert "Acknowledge by Contact" in page.text
     with session_factory() as s:
-        case = s.exec(select(Case).where(Case.reference == ref)).one()
+        case = load_case(s, ref)
         events = s.exec(select(AuditEvent).where(AuditEvent.case_id == case.id)).all()
     assert [e.trigger for e in events].count("acknowledge") == 1
 

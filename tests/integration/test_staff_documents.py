@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import Case, Document, OutboxMessage
+from tests.factories import load_case
 from tests.integration.test_community_trigger_journey import Journey
 from tests.integration.test_staff_login import Staff, browser_for
 from tests.unit.test_documents import to_response
@@ -64,12 +65,12 @@ def as_user(app: Any, session: Session, clock: FixedClock, email: str) -> Staff:
 
 def case_now(session_factory: SessionFactory, ref: str) -> Case:
     with session_factory() as s:
-        return s.exec(select(Case).where(Case.reference == ref)).one()
+        return load_case(s, ref)
 
 
 def documents_of(session_factory: SessionFactory, ref: str) -> list[Document]:
     with session_factory() as s:
-        case = s.exec(select(Case).where(Case.reference == ref)).one()
+        case = load_case(s, ref)
         return list(
             s.exec(
                 select(Document).where(Document.case_id == case.id).order_by(col(Document.id))

@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 
 from engine import case_search
 from engine.clock import FixedClock
-from engine.models import Case, CaseSearchTerm
+from engine.models import CaseSearchTerm
 from engine.services.cases import record_event
-from tests.factories import make_case, make_staff
+from tests.factories import load_case, make_case, make_staff
 from tests.integration.test_staff_login import Staff, browser_for
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
@@ -55,7 +55,7 @@ def test_the_words_of_a_case_are_kept_at_intake(session: Session, clock: FixedCl
         clock,
         **person("Sam O'Brien-Smith", "LE1 5AB", "12 Oak Road, Leicester", "s@x.org"),
     ).reference
-    case = session.exec(select(Case).where(Case.reference == ref)).one()
+    case = load_case(session, ref)
     terms = set(session.exec(select(CaseSearchTerm.term).where(CaseSearchTerm.case_id == case.id)))
     assert {"sam", "o", "brien", "smith", "le1", "5ab", "le15ab", "12", "oak", "road"} <= terms
     assert "leicester" in terms and not any(t != t.lower() for t in terms)

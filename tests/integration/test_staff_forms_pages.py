@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.models import Case, Recommendation
+from engine.models import Recommendation
+from tests.factories import load_case
 from tests.integration.test_community_trigger_journey import Journey
 from tests.integration.test_staff_login import Staff, browser_for
 
@@ -32,7 +33,7 @@ def as_user(app: Any, session: Session, clock: FixedClock, email: str) -> Staff:
 
 def version(sessions: SessionFactory, ref: str) -> str:
     with sessions() as s:
-        return str(s.exec(select(Case).where(Case.reference == ref)).one().version)
+        return str(load_case(s, ref).version)
 
 
 @pytest.fixture

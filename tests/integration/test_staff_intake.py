@@ -16,7 +16,7 @@ from engine.db import SessionFactory
 from engine.models import AuditEvent, Case, OutboxMessage, Party, Report, ReportAudit
 from engine.services import complaints
 from engine.services.intake import complainant_key, hash_token
-from tests.factories import make_case, make_staff
+from tests.factories import load_case, make_case, make_staff
 from tests.integration.test_staff_cases import signed_in
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
@@ -123,7 +123,7 @@ def test_staff_enter_an_application_for_each_channel(
     assert token not in contact.get(f"/staff/cases/{ref}").text
 
     with session_factory() as s:
-        case = s.exec(select(Case).where(Case.reference == ref)).one()
+        case = load_case(s, ref)
         assert case.channel == channel and case.status_token_hash == hash_token(token)
         assert case.hate_incident and case.contact_preference == "phone"
         audit = s.exec(select(AuditEvent).where(AuditEvent.case_id == case.id)).one()

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from engine import case_detail
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import Case
@@ -43,7 +44,7 @@ def test_the_public_form_asks_whether_texts_are_safe(
     assert ("texts are safe" in check) is stored
     visitor.post("/apply/check", {"declaration": "yes"})
     with session_factory() as s:
-        case = s.exec(select(Case)).one()
+        case = case_detail.with_detail(s, s.exec(select(Case)).one())
     assert (case.contact_preference, case.texts_safe) == ("phone", stored)
     assert case.status_code and re.fullmatch(r"[A-Z2-9]{3}-[A-Z2-9]{3}", case.status_code)
 
@@ -65,6 +66,6 @@ def test_staff_intake_asks_whether_texts_are_safe_and_shows_the_code_once(
     done = contact.post("/staff/applications/new", application_form(texts_safe=answer))
     shown = contact.get(done.headers["location"]).text
     with session_factory() as s:
-        case = s.exec(select(Case)).one()
+        case = case_detail.with_detail(s, s.exec(select(Case)).one())
     assert case.texts_safe is stored
     assert f'<strong id="status-code">{case.status_code}</strong>' in shown

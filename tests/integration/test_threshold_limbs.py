@@ -14,7 +14,7 @@ from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import AuditEvent, Case, Incident, Report, ReportAudit
 from engine.services import complaints
-from tests.factories import StaffMember, application_body, make_staff
+from tests.factories import StaffMember, application_body, load_case, make_staff
 from tests.http_checks import API, never_a_server_error, problem
 from tests.integration.test_api import bearer, fire
 
@@ -45,7 +45,7 @@ def stored(session_factory: SessionFactory) -> dict[str, int]:
 
 def case_of(session_factory: SessionFactory, ref: str) -> Case:
     with session_factory() as s:
-        return s.exec(select(Case).where(Case.reference == ref)).one()
+        return load_case(s, ref)
 
 
 def apply(client: TestClient, body: dict[str, Any]) -> str:

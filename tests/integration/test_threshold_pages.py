@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlmodel import Session, select
 
+from engine import case_detail
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import Case, Report
@@ -45,7 +46,7 @@ def staff(session: Session, clock: FixedClock):  # type: ignore[no-untyped-def]
 
 def only_case(session_factory: SessionFactory) -> Case:
     with session_factory() as s:
-        return s.exec(select(Case)).one()
+        return case_detail.with_detail(s, s.exec(select(Case)).one())
 
 
 # --- /check ---------------------------------------------------------------------------------------

@@ -19,11 +19,11 @@ from engine import registry
 from engine.clock import FixedClock
 from engine.db import make_engine, make_session_factory
 from engine.errors import EngineError
-from engine.models import AuditEvent, Case, Deadline, OutboxMessage, Recommendation
+from engine.models import AuditEvent, Deadline, OutboxMessage, Recommendation
 from engine.services.cases import record_event
 from engine.services.org import sync_areas
 from tests.conftest import on_postgres
-from tests.factories import STAFF, make_case, make_staff
+from tests.factories import STAFF, load_case, make_case, make_staff
 
 WF = registry.workflow("community_trigger")
 STATES = {s.value for s in WF.states}
@@ -103,7 +103,7 @@ def test_community_trigger_invariants_hold_for_any_sequence_of_events(
 
         def _counts(self) -> dict[str, Any]:
             with self.sessions() as s:
-                case = s.exec(select(Case).where(Case.reference == self.ref)).one()
+                case = load_case(s, self.ref)
 
                 def n(table: Any) -> int:
                     return s.exec(

@@ -9,15 +9,15 @@ from sqlmodel import select
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.errors import EngineError
-from engine.models import Case, RoleGrant
+from engine.models import RoleGrant
 from engine.services.cases import record_event
 from engine.services.staff import add_user
-from tests.factories import make_case, make_staff
+from tests.factories import load_case, make_case, make_staff
 
 
 def _fire(sessions: SessionFactory, clock: FixedClock, ref: str, event: str, actor, data=None):  # type: ignore[no-untyped-def]
     with sessions() as s:
-        version = s.exec(select(Case).where(Case.reference == ref)).one().version
+        version = load_case(s, ref).version
         return record_event(
             s,
             clock=clock,
@@ -71,7 +71,7 @@ def test_a_chair_with_grants_in_two_places_cannot_hear_the_appeal_against_their_
         )
     assert refused.value.field == "data.appeal_chair_email"
     with session_factory() as s:
-        case = s.exec(select(Case).where(Case.reference == ref)).one()
+        case = load_case(s, ref)
         assert case.state == "appeal_lodged" and case.appeal_chair_id is None
 
 

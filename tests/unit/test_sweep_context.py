@@ -27,7 +27,6 @@ def _row(**changes: object) -> _Claimed:
         area_id="llr",
         locality_id="leicester",
         workflow_name="community_trigger",
-        contact_preference="email",
         status="open",
     )
     return row._replace(**changes)

@@ -11,9 +11,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import JSON, Column, false
-from sqlmodel import Field, Session, SQLModel, select
-
-from engine.models import Case
+from sqlmodel import Field, SQLModel
 
 
 class CommunityTriggerCase(SQLModel, table=True):
