@@ -199,7 +199,8 @@ class WorkflowPackage:
     # (session, case, role) -> (address or None, channel).
     recipient: Any = None
     # The table model holding what only this workflow's cases have, keyed by `case_id`
-    # (engine.case_detail reads it with the generic case); None when there is none.
+    # (engine.case_detail reads it with the generic case); None when there is none. Its
+    # `anonymised_values()` gives what anonymising a case writes over the row.
     detail_model: Any = None
 
     @property

@@ -4,7 +4,6 @@ the figures kept countable, legal holds respected, every change audited."""
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from engine import registry
+from engine import case_detail, registry
 from engine.access import Actor
 from engine.clock import Clock
 from engine.errors import InvalidInput
@@ -210,18 +209,13 @@ def _scrub_case(session: Session, case_id: int, now: datetime) -> dict[str, int]
             .values(action=REMOVED, owner=None, note=None)
         ),
     }
-    session.execute(
-        update(Case)
-        .where(col(Case.id) == case_id)
-        .values(
-            accessibility_needs=None,
-            impact=None,
-            vulnerabilities=None,
-            outcome_wanted=None,
-            # The private status link stops working: nothing personal is left behind it.
-            status_token_hash="anonymised:" + secrets.token_hex(20),
+    workflow = session.exec(select(Case.workflow_name).where(Case.id == case_id)).one()
+    model = case_detail.detail_model(workflow)
+    if model is not None:
+        # The workflow's detail row loses what it holds about people (its own list).
+        session.execute(
+            update(model).where(model.case_id == case_id).values(**model.anonymised_values())
         )
-    )
     counts["audit_events"] = _scrub_audit(session, case_id)
     counts["messages"] = _scrub_messages(session, case_id)
     counts["documents"] = _replace_documents(session, case_id, now)

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from engine import case_detail
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import Case, EqualitiesHeld, EqualitiesResponse, FormSession
@@ -98,7 +99,7 @@ def test_answers_changed_in_another_tab_while_sending_are_the_ones_sent(
         done = form_sessions.submit(s, clock=clock, token=TOKEN, build=build)
     assert seen == ["I cannot sleep.", "It got worse."]
     with session_factory() as s:
-        case = s.get(Case, done.case_id)
+        case = case_detail.load_by_id(s, done.case_id)
         assert case is not None and case.impact == "It got worse."
     assert count(session_factory, Case) == 1
     # Held for release with others (engine.services.equalities): one, not two.

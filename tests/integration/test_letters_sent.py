@@ -22,11 +22,12 @@ from sqlmodel import select
 from engine import letters
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.models import Case, OutboxMessage
+from engine.models import OutboxMessage
 from engine.settings import Settings
 from notifications.channels.log import LogChannel
 from notifications.channels.smtp import SmtpChannel
 from notifications.outbox import dispatch_once
+from tests.factories import load_case
 from tests.integration.test_channels_smtp import SmtpSink, smtp_server  # noqa: F401
 from tests.integration.test_community_trigger_journey import Journey
 from tests.unit.test_documents import to_appeal_papers, to_response
@@ -197,7 +198,7 @@ def test_the_letter_emailed_is_the_letter_previewed_with_its_pdf_attached(
     # the case, the date and the reference.
     text = plain.get_content()
     with session_factory() as s:
-        code = s.exec(select(Case.status_code).where(Case.reference == j.ref)).one()
+        code = load_case(s, j.ref).status_code
     assert code and re.fullmatch(r"[A-Z2-9]{3}-[A-Z2-9]{3}", code)
     for must in (
         "Contact is your named contact",
@@ -287,7 +288,7 @@ def test_a_posted_letter_is_the_pdf_written_beside_the_message(
         party = s.exec(select(Party).where(Party.case_id == case.id)).first()
         assert party is not None
         party.address, party.postcode = "1 High Street, Leicester", "LE1 1AA"
-        s.add_all([case, party])
+        s.add_all([case.case, case.detail, party])
         s.commit()
     j.fire("acknowledge", "contact")
     j.fire("threshold_not_met", "jag_chair", {"reasons": "One incident."})

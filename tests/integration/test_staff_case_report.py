@@ -32,7 +32,7 @@ def _victim_words(session_factory: SessionFactory, ref: str) -> None:
         incident = s.exec(select(Incident).where(Incident.case_id == case.id)).first()
         assert incident is not None
         incident.place = "Stairwell of 10 Mill Lane"
-        s.add_all([case, applicant, incident])
+        s.add_all([case.case, case.detail, applicant, incident])
         s.commit()
 
 

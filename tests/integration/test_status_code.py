@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.models import Case
 from engine.services.intake import normal_code
+from tests.factories import load_case
 from tests.integration.test_community_trigger_journey import Journey
 from tests.integration.test_public_flow import Visitor
 from tests.integration.test_staff_login import browser_for
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteD
 
 def _code(session_factory: SessionFactory, ref: str) -> str:
     with session_factory() as s:
-        code = s.exec(select(Case.status_code).where(Case.reference == ref)).one()
+        code = load_case(s, ref).status_code
     assert code is not None
     return code
 

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from sqlmodel import col, select
 
 from engine import documents, workdays
+from engine.case_detail import CaseWithDetail
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import AuditEvent, Case, Deadline, Document, EqualitiesResponse
@@ -293,7 +294,7 @@ def test_a_case_with_no_contact_in_its_locality_names_the_role(
             "name": "Contact",
             "email": "contact@example.org",
         }
-        other = Case(**{**case.model_dump(), "locality_id": "rutland"})
+        other = CaseWithDetail(Case(**{**case.model_dump(), "locality_id": "rutland"}), case.detail)
         assert documents.named_contact(s, other) is None
         context = documents.response_letter_context(
             s, other, response="Done.", issued_on=date(2026, 3, 2), signed_by="A Chair"

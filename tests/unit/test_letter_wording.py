@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from engine import letters
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.models import Case, OutboxMessage
+from engine.models import OutboxMessage
 from engine.pdf import html_blocks
 from engine.services import named_contact
 from engine.services.staff import add_user
@@ -31,6 +31,7 @@ from tests.factories import make_case
 from tests.integration.test_community_trigger_journey import Journey
 from tests.readability import reading_age, syllables
 from tests.unit.test_documents import to_appeal_papers, to_response
+from workflows.community_trigger.models import CommunityTriggerCase
 
 MEETING = {
     "meeting_date": "2026-03-26",
@@ -171,7 +172,14 @@ def sent(
 
 def _code(session_factory: SessionFactory, case_id: int | None) -> str:
     with session_factory() as s:
-        return s.exec(select(Case.status_code).where(Case.id == case_id)).one() or ""
+        return (
+            s.exec(
+                select(CommunityTriggerCase.status_code).where(
+                    CommunityTriggerCase.case_id == case_id
+                )
+            ).one()
+            or ""
+        )
 
 
 def test_every_message_template_is_sent_at_some_step(

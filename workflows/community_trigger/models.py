@@ -7,6 +7,7 @@ Migration 0013_detail moved these columns out of case_record.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Any
 
@@ -46,6 +47,18 @@ class CommunityTriggerCase(SQLModel, table=True):
     appeal_chair_id: int | None = Field(default=None, foreign_key="app_user.id")
     # The date the JAG chair arranged the review meeting for (None until it is arranged).
     review_meeting_on: date | None = None
+
+    @staticmethod
+    def anonymised_values() -> dict[str, Any]:
+        """What anonymising a case (engine.services.retention) writes over this row."""
+        return {
+            "accessibility_needs": None,
+            "impact": None,
+            "vulnerabilities": None,
+            "outcome_wanted": None,
+            # The private status link stops working: nothing personal is left behind it.
+            "status_token_hash": "anonymised:" + secrets.token_hex(20),
+        }
 
 
 DETAIL_FIELDS = tuple(k for k in CommunityTriggerCase.model_fields if k != "case_id")
