@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -15,6 +15,7 @@ from engine.inputs import NoNulModel
 
 __all__ = [
     "DeadlineRule",
+    "LetterKit",
     "MessageRule",
     "NoNulModel",
     "StatutoryFigureRules",
@@ -88,7 +89,7 @@ class MessageRule:
     `when` limits it to events whose data has one of the listed values in a field, e.g.
     (("victim_involvement", ("attend", "representative")),); every pair must match.
 
-    `letter` names a decision letter (engine/templates/letters/<letter>.html): the message
+    `letter` names a decision letter (the package's letter templates, <letter>.html): the message
     then carries that letter, its words in the e-mail and its PDF attached or posted.
     `shows` lists the event's fields the applicant reads in it, which staff forms mark.
     """
@@ -180,6 +181,19 @@ class WorkflowDef:
 
 
 @dataclass(frozen=True)
+class LetterKit:
+    """A workflow's letters (engine/letters.py renders and sends them)."""
+
+    # The folder of <letter>.html templates (an importlib.resources Traversable); names
+    # starting with `_` are parts, not letters. engine/templates/letters/ fills in the rest.
+    templates: Any
+    # What a letter may say: (session, case, *, letter, trigger, data, issued_on,
+    # signed_by) -> the template's context (it must hold `reference` and `issued_on`).
+    context: Callable[..., dict[str, Any]]
+    titles: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class WorkflowPackage:
     """What a workflow package (workflows/<name>/) registers with the engine, as `PACKAGE`
     in its `__init__.py`: the definition and the code its definition names. The engine
@@ -198,6 +212,8 @@ class WorkflowPackage:
     # Where a message to a recipient role that is not a locality staff role goes:
     # (session, case, role) -> (address or None, channel).
     recipient: Any = None
+    # Its letters: templates, titles and what each says (None: it sends no letters).
+    letters: LetterKit | None = None
 
     @property
     def name(self) -> str:

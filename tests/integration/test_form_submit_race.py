@@ -17,8 +17,8 @@ from sqlmodel import select
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import Case, EqualitiesHeld, EqualitiesResponse, FormSession
-from engine.services import form_sessions
 from web.public import answers as summary
+from workflows.community_trigger.services import form_sessions
 
 TOKEN = "t" * 43
 

@@ -10,10 +10,8 @@ from fastapi.dependencies.models import Dependant
 
 from engine import case_search, queries, registry, worklists
 from engine.errors import InvalidInput, NotFound
-from engine.services import case_views, figures, idempotency
-from engine.services.applications import ApplicationIn
+from engine.services import case_views, figures
 from engine.services.cases import record_event
-from engine.services.intake import submit_application
 from engine.threshold import ReportFacts, assess
 from web.api.schemas import (
     ApplicationOut,
@@ -25,6 +23,9 @@ from web.api.schemas import (
 )
 from web.deps import ClockDep, SessionDep, StaffActor
 from web.security import rate_limited
+from workflows.community_trigger.services import idempotency
+from workflows.community_trigger.services.applications import ApplicationIn
+from workflows.community_trigger.services.intake import submit_application
 
 router = APIRouter(prefix="/api/v1")
 

@@ -15,7 +15,11 @@ from sqlmodel import Session, select
 
 from engine import case_search, machine, registry
 from engine.access import PUBLIC, Actor
-from engine.case_reports import (
+from engine.clock import Clock
+from engine.errors import InvalidInput, NotAllowed
+from engine.models import Case, CaseSearchTerm, Incident, Party, ReferenceCounter, Report
+from engine.threshold import ReportFacts, assess
+from workflows.community_trigger.case_reports import (
     APPLICANT,
     Applicant,
     check_report_date,
@@ -23,11 +27,11 @@ from engine.case_reports import (
     contact_text,
     reporter_key,
 )
-from engine.clock import Clock
-from engine.errors import InvalidInput, NotAllowed
-from engine.models import Case, CaseSearchTerm, Incident, Party, ReferenceCounter, Report
-from engine.services.applications import STAFF_CHANNELS, ApplicationIn, PersonIn
-from engine.threshold import ReportFacts, assess
+from workflows.community_trigger.services.applications import (
+    STAFF_CHANNELS,
+    ApplicationIn,
+    PersonIn,
+)
 
 WORKFLOW = "community_trigger"
 
