@@ -77,6 +77,10 @@ class DeadlineRule:
     # (state, role) pairs: while the case is in that state the clock is that role's work,
     # because only they can record what meets it (the CSP chair issues the response).
     owner_in: tuple[tuple[str, str], ...] = ()
+    # For a clock counted back from its anchor: the field of an event's data that says the
+    # day the anchor really happened ("held_on" of a meeting held on another day). The clock
+    # is then settled against that day, before the plain close would cancel it.
+    settled_by: str | None = None
 
     def owner_for(self, state: str) -> str:
         return dict(self.owner_in).get(state, self.owner_role)
@@ -207,11 +211,20 @@ class WorkflowPackage:
     guards: Mapping[str, Any] = field(default_factory=dict)
     effects: Mapping[str, Any] = field(default_factory=dict)
     # Roles a person holds on one case beyond their grants (an appeal chair assigned to it,
-    # a peer reviewer asked to review it): (session, case, user_id) -> set of role names.
+    # a peer reviewer asked to review it): (session, case, user_id, *, now=True) -> set of
+    # role names; with now=False, the roles they were ever given on it (so a page can tell
+    # "not yours any more", 403, from "no such case", 404).
     case_roles: Any = None
-    # Where a message to a recipient role that is not a locality staff role goes:
-    # (session, case, role) -> (address or None, channel).
+    # Roles a grant gives only on the cases `case_roles` names (not on the whole locality).
+    case_held_roles: tuple[str, ...] = ()
+    # Where a message to a recipient goes: (session or None, case, role, applicant) ->
+    # (address or None, channel), or None when the role is a locality staff role (every
+    # active holder in the case's locality is then written to). `applicant` is the
+    # applicant's addresses (email, address, phone attributes) when fetched with the case,
+    # else None; with session None (planning a new case) it must not touch the database.
     recipient: Any = None
+    # What its staff case page shows besides the engine's detail: (session, case) -> dict.
+    staff_view: Any = None
     # Its letters: templates, titles and what each says (None: it sends no letters).
     letters: LetterKit | None = None
 

@@ -596,6 +596,7 @@ DEADLINES = (
         # Counted back from the meeting: N working days before the date arranged.
         anchor="meeting_date",
         direction=-1,
+        settled_by="held_on",
     ),
     DeadlineRule(
         "appeal_window",

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from engine import case_search, machine, registry
+from engine import case_search, case_start, registry
 from engine.access import PUBLIC, Actor
 from engine.clock import Clock
 from engine.errors import InvalidInput, NotAllowed
@@ -77,7 +77,7 @@ class Prepared:
     incidents: list[dict[str, Any]]
     reports: list[tuple[int, dict[str, Any]]]  # (index of its incident, row)
     complainant_key: str | None
-    start: machine.StartPlan  # the first audit row, deadlines and receipt
+    start: case_start.StartPlan  # the first audit row, deadlines and receipt
     token: str
 
 
@@ -109,7 +109,7 @@ def prepare_application(
         ],
         reports=_report_rows(application),
         complainant_key=complainant_key(email=a.email, name=a.name, postcode=a.postcode),
-        start=machine.plan_start(
+        start=case_start.plan_start(
             case=case,
             actor=actor,
             clock=clock,
@@ -148,7 +148,7 @@ def write_application(session: Session, prepared: Prepared) -> Submitted:
         for n, row in prepared.reports
     ]
     conn.execute(_REPORT.insert(), reports)
-    machine.write_start(session, case=case, plan=prepared.start)
+    case_start.write_start(session, case=case, plan=prepared.start)
     return Submitted(case.reference, prepared.token, case.id)
 
 
