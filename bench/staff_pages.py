@@ -13,8 +13,9 @@ database). The data, in a schema of its own (`bench_<random>`, dropped at the en
 `--reuse` a fixed `bench_staff_pages`, kept between runs and loaded only once):
 
 - migrated with `engine.migrate.upgrade`; the demo organisation and users
-  (`engine.services.demo`): LLR's nine localities, a contact, JAG chair and CSP chair of
-  Leicester, an appeal chair of Melton, a manager and an admin, and the five demo cases;
+  (`workflows.community_trigger.services.demo`): LLR's nine localities, a contact, JAG
+  chair and CSP chair of Leicester, an appeal chair of Melton, a manager and an admin,
+  and the five demo cases;
 - 17 template cases, each driven through the real engine (`submit_application`, then
   `record_event` as the right person, on a fixed clock) to one point of the process: every
   open state, and closed by each route (resolved after monitoring, threshold not met and
@@ -291,7 +292,7 @@ def make_templates(factory: Any) -> dict[str, int]:
     from engine.clock import FixedClock
     from engine.models import User
     from engine.services.cases import record_event
-    from engine.services.intake import submit_application
+    from workflows.community_trigger.services.intake import submit_application
 
     ids = {}
     for n, (name, _w, incidents, steps) in enumerate(OPEN_TEMPLATES + CLOSED_TEMPLATES):
@@ -322,7 +323,7 @@ def make_templates(factory: Any) -> dict[str, int]:
 
 
 def _application(n: int, incidents: int, today: date) -> Any:
-    from engine.services.applications import ApplicationIn
+    from workflows.community_trigger.services.applications import ApplicationIn
 
     agencies = ("police", "council", "housing")
     return ApplicationIn.model_validate(
@@ -629,7 +630,7 @@ def prepare(pg_url: str, schema: str, cases: int, reports: int, reuse: bool) -> 
     from engine.clock import SystemClock
     from engine.db import make_engine, make_session_factory
     from engine.migrate import upgrade
-    from engine.services.demo import load_demo_data
+    from workflows.community_trigger.services.demo import load_demo_data
 
     admin = make_engine(pg_url, pool_size=1)
     with admin.begin() as conn:
@@ -791,7 +792,7 @@ def sign_in(pg_url: str, schema: str, email: str, count: int) -> list[str]:
     from engine.db import make_engine, make_session_factory
     from engine.models import User
     from engine.services import auth
-    from engine.services.demo import DEMO_PASSWORD
+    from workflows.community_trigger.services.demo import DEMO_PASSWORD
 
     engine = make_engine(pg_url, schema=schema)
     clock = SystemClock()

@@ -67,9 +67,9 @@ from engine.clock import FixedClock
 from engine.db import SessionFactory, make_session_factory
 from engine.machine import fire_trigger
 from engine.models import Case, User
-from engine.services.applications import ApplicationIn
-from engine.services.intake import submit_application
 from engine.services.staff import add_user
+from workflows.community_trigger.services.applications import ApplicationIn
+from workflows.community_trigger.services.intake import submit_application
 
 CEILING = 1.5
 TRIGGER = "acknowledge"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from engine import registry
 from engine.errors import NotAllowed, NotFound
 from engine.models import Case, RoleGrant, User
 
@@ -41,34 +43,55 @@ def load_actor(session: Session, user: User) -> Actor:
     return Actor(user_id=user.id, label=user.name, grants=grants)
 
 
-# The states in which an appeal is with its independent chair. Their access to the case
-# starts when the papers are sent and ends with their decision (upheld or not).
-APPEAL_WITH_CHAIR = frozenset({"appeal_papers_sent"})
+def held_per_case() -> frozenset[str]:
+    """Roles a grant gives only on the cases a workflow assigns to the person (an appeal
+    chair on the appeals given to them), never on a whole locality."""
+    return frozenset(r for p in registry.packages().values() for r in p.case_held_roles)
 
 
-def appeal_chair_now(case: Case) -> int | None:
-    """The appeal chair who holds the role on the case now: only while it is with them."""
-    return case.appeal_chair_id if case.state in APPEAL_WITH_CHAIR else None
+def case_roles(
+    session: Session | None, case: Case, user_id: int | None, *, now: bool = True
+) -> set[str]:
+    """The roles the case's workflow gives this person on this case beyond their grants
+    (`WorkflowPackage.case_roles`); with now=False, those they were ever given on it."""
+    hook = registry.package(case.workflow_name).case_roles
+    if user_id is None or hook is None:
+        return set()
+    return set(hook(session, case, user_id, now=now))
 
 
 def roles_on_case(
-    actor: Actor, *, area_id: str, locality_id: str, appeal_chair_id: int | None
+    actor: Actor, *, area_id: str, locality_id: str, on_case: Iterable[str] = ()
 ) -> set[str]:
-    """The roles an actor holds on one case.
+    """The roles an actor holds on one case: the grants of its area and locality, and of
+    the roles held per case (held_per_case) only those `on_case` names (see case_roles).
 
     An appeal chair holds the role only on appeals assigned to them; assignment already
     refuses a chair from the case's own locality or partnership.
     """
+    held, assigned = held_per_case(), set(on_case)
     roles: set[str] = set()
     for g in actor.grants:
         if g.area_id != area_id:
             continue
-        if g.role == "appeal_chair":
-            if actor.user_id is not None and actor.user_id == appeal_chair_id:
+        if g.role in held:
+            if g.role in assigned:
                 roles.add(g.role)
         elif g.locality_id is None or g.locality_id == locality_id:
             roles.add(g.role)
     return roles
+
+
+def roles_for_case(
+    session: Session | None, actor: Actor, case: Case, *, now: bool = True
+) -> set[str]:
+    """roles_on_case for a loaded case, asking its workflow who is assigned to it."""
+    return roles_on_case(
+        actor,
+        area_id=case.area_id,
+        locality_id=case.locality_id,
+        on_case=case_roles(session, case, actor.user_id, now=now),
+    )
 
 
 def require_case_access(actor: Actor, roles: set[str], reference: str, *, area_id: str) -> None:
@@ -83,7 +106,8 @@ def require_case_access(actor: Actor, roles: set[str], reference: str, *, area_i
     """
     if roles:
         return
-    if any(g.area_id == area_id and g.role != "appeal_chair" for g in actor.grants):
+    held = held_per_case()
+    if any(g.area_id == area_id and g.role not in held for g in actor.grants):
         raise NotAllowed(f"You do not have access to case {reference}.")
     raise NotFound(hidden_case_message(reference))
 

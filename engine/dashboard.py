@@ -362,7 +362,7 @@ def recommendations(session: Session, s: Scope) -> dict[str, Any]:
 def second_report_prompts(session: Session, s: Scope) -> list[dict[str, Any]]:
     """Per locality and month: people who made a second report within six months (the
     prompt was shown), and how many were told about the case review ("I have explained")."""
-    from engine.services.complaints import EXPLAINED, PROMPT_SHOWN
+    from engine.person_reports import EXPLAINED, PROMPT_SHOWN
 
     stmt = select(
         col(ReportAudit.locality_id), col(ReportAudit.action), col(ReportAudit.occurred_at)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -15,6 +15,7 @@ from engine.inputs import NoNulModel
 
 __all__ = [
     "DeadlineRule",
+    "LetterKit",
     "MessageRule",
     "NoNulModel",
     "StatutoryFigureRules",
@@ -76,6 +77,10 @@ class DeadlineRule:
     # (state, role) pairs: while the case is in that state the clock is that role's work,
     # because only they can record what meets it (the CSP chair issues the response).
     owner_in: tuple[tuple[str, str], ...] = ()
+    # For a clock counted back from its anchor: the field of an event's data that says the
+    # day the anchor really happened ("held_on" of a meeting held on another day). The clock
+    # is then settled against that day, before the plain close would cancel it.
+    settled_by: str | None = None
 
     def owner_for(self, state: str) -> str:
         return dict(self.owner_in).get(state, self.owner_role)
@@ -88,7 +93,7 @@ class MessageRule:
     `when` limits it to events whose data has one of the listed values in a field, e.g.
     (("victim_involvement", ("attend", "representative")),); every pair must match.
 
-    `letter` names a decision letter (engine/templates/letters/<letter>.html): the message
+    `letter` names a decision letter (the package's letter templates, <letter>.html): the message
     then carries that letter, its words in the e-mail and its PDF attached or posted.
     `shows` lists the event's fields the applicant reads in it, which staff forms mark.
     """
@@ -180,6 +185,19 @@ class WorkflowDef:
 
 
 @dataclass(frozen=True)
+class LetterKit:
+    """A workflow's letters (engine/letters.py renders and sends them)."""
+
+    # The folder of <letter>.html templates (an importlib.resources Traversable); names
+    # starting with `_` are parts, not letters. engine/templates/letters/ fills in the rest.
+    templates: Any
+    # What a letter may say: (session, case, *, letter, trigger, data, issued_on,
+    # signed_by) -> the template's context (it must hold `reference` and `issued_on`).
+    context: Callable[..., dict[str, Any]]
+    titles: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class WorkflowPackage:
     """What a workflow package (workflows/<name>/) registers with the engine, as `PACKAGE`
     in its `__init__.py`: the definition and the code its definition names. The engine
@@ -193,15 +211,26 @@ class WorkflowPackage:
     guards: Mapping[str, Any] = field(default_factory=dict)
     effects: Mapping[str, Any] = field(default_factory=dict)
     # Roles a person holds on one case beyond their grants (an appeal chair assigned to it,
-    # a peer reviewer asked to review it): (session, case, user_id) -> set of role names.
+    # a peer reviewer asked to review it): (session, case, user_id, *, now=True) -> set of
+    # role names; with now=False, the roles they were ever given on it (so a page can tell
+    # "not yours any more", 403, from "no such case", 404).
     case_roles: Any = None
-    # Where a message to a recipient role that is not a locality staff role goes:
-    # (session, case, role) -> (address or None, channel).
+    # Roles a grant gives only on the cases `case_roles` names (not on the whole locality).
+    case_held_roles: tuple[str, ...] = ()
+    # Where a message to a recipient goes: (session or None, case, role, applicant) ->
+    # (address or None, channel), or None when the role is a locality staff role (every
+    # active holder in the case's locality is then written to). `applicant` is the
+    # applicant's addresses (email, address, phone attributes) when fetched with the case,
+    # else None; with session None (planning a new case) it must not touch the database.
     recipient: Any = None
     # The table model holding what only this workflow's cases have, keyed by `case_id`
     # (engine.case_detail reads it with the generic case); None when there is none. Its
     # `anonymised_values()` gives what anonymising a case writes over the row.
     detail_model: Any = None
+    # What its staff case page shows besides the engine's detail: (session, case) -> dict.
+    staff_view: Any = None
+    # Its letters: templates, titles and what each says (None: it sends no letters).
+    letters: LetterKit | None = None
 
     @property
     def name(self) -> str:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from engine import case_detail, registry, reminders
-from engine.access import Actor, appeal_chair_now, require_case_access, roles_on_case
+from engine.access import Actor, require_case_access, roles_for_case
 from engine.clock import Clock
 from engine.errors import InvalidTransition, NotAllowed, NotFound
 from engine.machine import load_case
@@ -195,22 +195,12 @@ def retry_dead_letter(
 def _manages(actor: Actor, case: Case | None) -> bool:
     if case is None:  # a message with no case: area-wide managers and admins see it
         return any(g.role in MANAGER_ROLES and g.locality_id is None for g in actor.grants)
-    roles = roles_on_case(
-        actor,
-        area_id=case.area_id,
-        locality_id=case.locality_id,
-        appeal_chair_id=appeal_chair_now(case),
-    )
+    roles = roles_for_case(None, actor, case)
     return bool(roles & MANAGER_ROLES)
 
 
 def _require_manager(actor: Actor, case: Case) -> None:
-    roles = roles_on_case(
-        actor,
-        area_id=case.area_id,
-        locality_id=case.locality_id,
-        appeal_chair_id=appeal_chair_now(case),
-    )
+    roles = roles_for_case(None, actor, case)
     # No role at all: refused exactly as the case page refuses (404 where 403 would leak).
     require_case_access(actor, roles, case.reference, area_id=case.area_id)
     if not roles & MANAGER_ROLES:

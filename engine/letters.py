@@ -1,15 +1,17 @@
-"""The decision letters the applicant gets: one template each, the same words everywhere.
+"""The letters a workflow sends: one template each, the same words everywhere.
 
 A workflow's message rule names its letter (`MessageRule.letter`); the words are a Jinja2
-template in engine/templates/letters/<letter>.html. One render of it is what staff preview,
-what the e-mail says (its text and HTML), and what the PDF attached to it (or posted) shows.
-The response letter is stored with its event, as the CSP chair previewed it; every other
+template in the workflow package's letter folder (`WorkflowPackage.letters`, a LetterKit),
+which also says what each letter may say (its context). One render of it is what staff
+preview, what the e-mail says (its text and HTML), and what the PDF attached to it (or
+posted) shows. A letter stored with its event (as previewed) is sent as stored; every other
 letter is rebuilt from its event's audit row when it is sent, with the same function a
 preview uses, so the words cannot drift apart.
 
 Every letter carries its date, the sender's address and phone (the locality's point of
 contact, from the area file), the reference, the named contact and how to reach them, the
-way to the status page (reference and code), and what happens next and by when.
+way to the status page (reference and code). A message that is no letter is posted laid out
+as one (engine/templates/letters/_message.html, which a package's folder may replace).
 """
 
 from __future__ import annotations
@@ -22,44 +24,21 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, FunctionLoader, StrictUndefined
+from jinja2 import ChoiceLoader, Environment, FunctionLoader, StrictUndefined
 from sqlalchemy import desc, or_
 from sqlmodel import Session, col, select
 
-from engine import deadlines, machine, registry, workdays
+from engine import machine, registry
 from engine.access import Actor
 from engine.clock import Clock, london_date
+from engine.definitions import LetterKit
 from engine.errors import NotAllowed, NotFound
-from engine.models import (
-    AuditEvent,
-    Case,
-    Deadline,
-    Document,
-    Party,
-    Recommendation,
-    RoleGrant,
-    User,
-)
+from engine.models import AuditEvent, Case, Deadline, Document, Party, RoleGrant, User
 from engine.pdf import Pdf, blocks_text, html_blocks
 
 HTML = "text/html; charset=utf-8"
 PDF = "application/pdf"
 STATUS_PATH = "/status"
-
-TITLES = {
-    "_message": "Letter",
-    "threshold_met": "Threshold decision letter",
-    "threshold_not_met": "Threshold decision letter",
-    "rejection": "Rejection letter",
-    "response_letter": "Response letter",
-    "appeal_decision": "Appeal decision letter",
-    "closure": "Closure letter",
-}
-APPEAL_GROUNDS = {
-    "process_not_considered": "a relevant process, policy or protocol was not considered",
-    "facts_not_considered": "relevant facts were not considered",
-}
-UNIT_WORDS = {"working_days": "working day", "calendar_days": "day"}
 _DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _MONTHS = (
     "January February March April May June July August September October November December"
@@ -105,11 +84,30 @@ def paragraphs(text: str | None) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
 
 
+def kit(workflow_name: str) -> LetterKit:
+    """The workflow's letters: its template folder, titles and what a letter may say."""
+    found = registry.package(workflow_name).letters
+    if found is None:
+        raise LookupError(f"workflow {workflow_name!r} sends no letters")
+    return found
+
+
+def _loader(folder: Any) -> FunctionLoader:
+    def load(name: str) -> str | None:
+        path = folder.joinpath(name)
+        return path.read_text("utf-8") if path.is_file() else None
+
+    return FunctionLoader(load)
+
+
 @cache
-def _env() -> Environment:
-    folder = resources.files("engine").joinpath("templates", "letters")
+def _env(workflow_name: str) -> Environment:
+    folders = [
+        kit(workflow_name).templates,
+        resources.files("engine").joinpath("templates", "letters"),
+    ]
     env = Environment(
-        loader=FunctionLoader(lambda name: folder.joinpath(name).read_text("utf-8")),
+        loader=ChoiceLoader([_loader(f) for f in folders]),
         undefined=StrictUndefined,
         autoescape=True,
         trim_blocks=True,
@@ -120,15 +118,15 @@ def _env() -> Environment:
     return env
 
 
-def letter_names() -> list[str]:
-    folder = resources.files("engine").joinpath("templates", "letters")
-    names = (p.name for p in folder.iterdir())
+def letter_names(workflow_name: str) -> list[str]:
+    """The workflow's letters (its templates whose names do not start with `_`)."""
+    names = (p.name for p in kit(workflow_name).templates.iterdir())
     return sorted(n.removesuffix(".html") for n in names if n.endswith(".html") and n[0] != "_")
 
 
-def render(name: str, context: Mapping[str, Any], *, top: int = 1) -> str:
+def render(workflow_name: str, name: str, context: Mapping[str, Any], *, top: int = 1) -> str:
     """The letter as an HTML fragment (an <article>) whose own heading is level `top`."""
-    return str(_env().get_template(f"{name}.html").render(**context, top=top))
+    return str(_env(workflow_name).get_template(f"{name}.html").render(**context, top=top))
 
 
 def page(title: str, reference: str, fragment: str) -> str:
@@ -139,11 +137,11 @@ def page(title: str, reference: str, fragment: str) -> str:
     )
 
 
-def build(name: str, context: Mapping[str, Any]) -> Letter:
+def build(workflow_name: str, name: str, context: Mapping[str, Any]) -> Letter:
     """The letter rendered once, as a page and as a tagged PDF laid out from that same HTML."""
-    fragment = render(name, context)
+    fragment = render(workflow_name, name, context)
     ref = context["reference"]
-    title = f"{TITLES.get(name, 'Letter')}, {long_date(context['issued_on'])}"
+    title = f"{kit(workflow_name).titles.get(name, 'Letter')}, {long_date(context['issued_on'])}"
     pdf = Pdf(ref, title)
     blocks = html_blocks(fragment)
     if context.get("sender") and blocks:
@@ -152,9 +150,6 @@ def build(name: str, context: Mapping[str, Any]) -> Letter:
         blocks = blocks[1:]
     pdf.blocks(blocks)
     return Letter(name, title, ref, page(title, ref, fragment), pdf.finish())
-
-
-# ---------------------------------------------------------------- what a letter says
 
 
 def letter_context(
@@ -167,58 +162,16 @@ def letter_context(
     issued_on: date,
     signed_by: str | None,
 ) -> dict[str, Any]:
-    """Everything a letter may say, from the case as recorded and the event's data."""
-    area = registry.area(case.area_id)
-    locality = area.localities.get(case.locality_id)
-    partnership = (
-        area.partnerships.get(locality.partnership, "Community Safety Partnership")
-        if locality
-        else "Community Safety Partnership"
+    """Everything a letter may say, as the case's workflow package builds it."""
+    return kit(case.workflow_name).context(
+        session,
+        case,
+        letter=letter,
+        trigger=trigger,
+        data=data,
+        issued_on=issued_on,
+        signed_by=signed_by,
     )
-    locality_name = locality.name if locality else case.locality_id
-    wf = registry.workflow(case.workflow_name)
-    promised = {
-        d.name: d.due_on
-        for d in deadlines.opened_by(
-            wf, area, locality_id=case.locality_id, trigger=trigger, today=issued_on, data=data
-        )
-    }
-    report = _latest_event(session, case, "jag_report_recorded")
-    applicant = _applicant(session, case)
-    recs = _recommendations(session, case)
-    return {
-        "letter": letter,
-        "trigger": trigger,
-        "data": dict(data),
-        "reference": case.reference,
-        "issued_on": issued_on,
-        "received_on": case.application_on,
-        "applicant_name": applicant.name if applicant else "Sir or Madam",
-        "recipient_lines": address_lines(applicant),
-        "locality_name": locality_name,
-        "partnership_name": partnership,
-        "area_name": area.name,
-        "sender": sender(area, case.locality_id),
-        "contact": named_contact(session, case),
-        "status": status_route(area, case),
-        "promised": promised,
-        "involvement": case.involvement,
-        "findings": paragraphs(report.data.get("findings", "") if report else ""),
-        "response": paragraphs(data.get("summary", "")),
-        "recommendations": [r for r in recs if r["status"] != "withdrawn"],
-        # After a re-review: what the new report withdrew, and why.
-        "withdrawn": [r for r in recs if r["status"] == "withdrawn"],
-        "appeal": _appeal(session, case, area, trigger, issued_on, promised),
-        "signposting": area.signposting,
-        "assessment": _assessment(case),
-        "rules": {
-            "incidents": area.threshold.incidents,
-            "complainants": area.threshold.complainants,
-            "hate": area.threshold.hate_incident_route,
-            "window_months": area.threshold.window_months,
-        },
-        "signed_by": signed_by or "",
-    }
 
 
 def sender(area: registry.AreaConfig, locality_id: str) -> dict[str, Any] | None:
@@ -290,71 +243,6 @@ def _applicant(session: Session, case: Case) -> Party | None:
     ).first()
 
 
-def _recommendations(session: Session, case: Case) -> list[dict[str, Any]]:
-    rows = session.exec(
-        select(Recommendation)
-        .where(Recommendation.case_id == case.id)
-        .order_by(col(Recommendation.seq))
-    ).all()
-    return [
-        {
-            "seq": r.seq,
-            "recipient_body": r.recipient_body,
-            "action": r.action.rstrip(". "),
-            "owner": r.owner,
-            "due_on": r.due_on,
-            "status": r.status,
-            "note": r.note,
-            "reason": r.change_reason,
-        }
-        for r in rows
-    ]
-
-
-def _appeal(
-    session: Session,
-    case: Case,
-    area: registry.AreaConfig,
-    trigger: str,
-    issued_on: date,
-    promised: Mapping[str, date],
-) -> dict[str, Any]:
-    """How to appeal this letter's decision, or that it is final.
-
-    A decision opens an appeal window when the workflow says so (the appeal_window clock);
-    a response after an upheld appeal has been re-reviewed, so it is final (LLR procedure).
-    """
-    scale = area.timescale("appeal_window", case.locality_id)
-    unit = UNIT_WORDS.get(scale.unit, scale.unit.replace("_", " "))
-    # After an upheld appeal the new response is final where the area's procedure says so.
-    reviewed_again = _latest_event(session, case, "appeal_upheld") is not None
-    final_by_area = area.re_review_response_final and reviewed_again
-    final = "appeal_window" not in promised or (trigger == "response_issued" and final_by_area)
-    return {
-        "open": not final,
-        "final": final,
-        "grounds": [APPEAL_GROUNDS.get(g, g.replace("_", " ")) for g in area.appeal_grounds],
-        "period": f"{scale.amount} {unit}{'' if scale.amount == 1 else 's'}",
-        # The same date the engine opens as the appeal_window deadline on this event.
-        "deadline": promised.get("appeal_window")
-        or workdays.due_date(issued_on, scale.amount, scale.unit),
-    }
-
-
-def _assessment(case: Case) -> dict[str, int]:
-    """How many of the reports on the application met the rules (the computed assessment)."""
-    reports = (case.threshold_assessment or {}).get("reports") or []
-    return {"reports": len(reports), "counted": sum(1 for r in reports if r.get("counted"))}
-
-
-def _latest_event(session: Session, case: Case, *triggers: str) -> AuditEvent | None:
-    return session.exec(
-        select(AuditEvent)
-        .where(AuditEvent.case_id == case.id, col(AuditEvent.trigger).in_(triggers))
-        .order_by(desc(col(AuditEvent.version)))
-    ).first()
-
-
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -415,7 +303,7 @@ def for_message(
         issued_on=london_date(event.occurred_at),
         signed_by=event.actor_label,
     )
-    return build(letter, context)
+    return build(case.workflow_name, letter, context)
 
 
 def posted_message(
@@ -436,7 +324,7 @@ def posted_message(
         "subject": subject,
         "body": body,
     }
-    return build("_message", context)
+    return build(case.workflow_name, "_message", context)
 
 
 def _event(session: Session, case: Case, trigger: str, version: int | None) -> AuditEvent | None:
@@ -499,7 +387,7 @@ def preview(
         signed_by=actor.label,
     )
     # Shown inside a page with its own h1, so the letter's headings start one level down.
-    return render(name, context, top=2)
+    return render(case.workflow_name, name, context, top=2)
 
 
 def letter_for_event(workflow_name: str, event: str) -> str | None:

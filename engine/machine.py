@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -15,15 +15,15 @@ from sqlalchemy import case as case_
 from sqlmodel import Session, SQLModel, select
 from transitions import Machine, MachineError
 
-from engine import bulk, deadlines, messages, registry
-from engine.access import Actor, appeal_chair_now, require_case_access, roles_on_case
+from engine import bulk, deadlines, registry
+from engine.access import Actor, require_case_access, roles_for_case
 from engine.case_detail import CaseWithDetail
+from engine.case_messages import Contact, queue_event_messages
 from engine.clock import Clock, london_date
 from engine.definitions import TransitionDef, WorkflowDef
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleVersion
-from engine.models import AuditEvent, Case, Deadline, Party, User
+from engine.models import AuditEvent, Case, Deadline, Party
 from engine.rules import EffectContext, GuardContext, Verdict
-from engine.sweeps import holders
 
 
 class CaseFlow:
@@ -101,6 +101,22 @@ REFERENCE = re.compile(r"[A-Z]{1,5}-\d{4}-\d{6}")
 
 _CASES = Case.__table__  # type: ignore[attr-defined]
 _CASE_BY_REF = select(_CASES).where(_CASES.c.reference == bindparam("ref"))
+_PARTIES = Party.__table__  # type: ignore[attr-defined]
+# The case with its applicant's addresses, in one round trip (the messages need them).
+_CASE_AND_APPLICANT_BY_REF = (
+    select(
+        _CASES,
+        _PARTIES.c.email.label("applicant_email"),
+        _PARTIES.c.address.label("applicant_address"),
+        _PARTIES.c.phone.label("applicant_phone"),
+    )
+    .select_from(
+        _CASES.outerjoin(
+            _PARTIES, (_PARTIES.c.case_id == _CASES.c.id) & (_PARTIES.c.kind == "applicant")
+        )
+    )
+    .where(_CASES.c.reference == bindparam("ref"))
+)
 
 
 def load_case(session: Session, reference: str) -> CaseWithDetail:
@@ -187,12 +203,7 @@ def _apply(
             f"Case {case_ref} runs on {wf.name} version {case.workflow_version}, but version "
             f"{wf.version} is loaded; it needs migrating before it can move on."
         )
-    roles = roles_on_case(
-        actor,
-        area_id=case.area_id,
-        locality_id=case.locality_id,
-        appeal_chair_id=appeal_chair_now(case),
-    )
+    roles = roles_for_case(session, actor, case)
     require_case_access(actor, roles, case_ref, area_id=case.area_id)
     tdef = _transition(wf, case, trigger, expected_version)
     if not roles & set(tdef.roles):
@@ -217,17 +228,17 @@ def _apply(
                 )
             )
         _write_case(session, case, before, expected_version)
-    audit = _audit(case, actor, trigger, from_state, parsed, clock)
+    audit = audit_row(case, actor, trigger, from_state, parsed, clock)
     _insert(session, audit)
     _move_deadlines(session, wf, area, case, trigger, clock, parsed)
-    _queue_messages(
+    queue_event_messages(
         session,
         wf,
         case,
         trigger,
         audit,
         clock,
-        applicant=_Contact(row),
+        applicant=Contact(row),
         extra=ctx.resolved.get("message_context"),
     )
     session.flush()
@@ -362,7 +373,7 @@ def _write_case(
         )
 
 
-def _audit(
+def audit_row(
     case: Case,
     actor: Actor,
     trigger: str,
@@ -441,26 +452,31 @@ def _settle_on_held_day(
     data: BaseModel | None,
     now: datetime,
 ) -> None:
-    """A meeting held on another day than arranged settles the clocks counted back from it
-    against the day it was held, before the plain close below would cancel them against
-    the date arranged."""
-    held = getattr(data, "held_on", None)
-    if held is None:
+    """An anchor that happened on another day than arranged (a meeting held on another day)
+    settles the clocks counted back from it against the day it happened, before the plain
+    close below would cancel them against the date arranged (DeadlineRule.settled_by)."""
+    happened = {
+        r.name: (r, getattr(data, r.settled_by, None))
+        for r in wf.deadlines
+        if r.anchor and r.direction < 0 and r.settled_by
+    }
+    happened = {name: pair for name, pair in happened.items() if pair[1] is not None}
+    if not happened:
         return
-    counted_back = {r.name: r for r in wf.deadlines if r.anchor and r.direction < 0}
     rows = session.exec(
         select(Deadline).where(
             Deadline.case_id == case.id,
             Deadline.status == "open",
-            Deadline.name.in_(list(counted_back)),  # type: ignore[attr-defined]
+            Deadline.name.in_(list(happened)),  # type: ignore[attr-defined]
         )
     ).all()
     closed = []
     for d in rows:
+        rule, held = happened[d.name]
         if d.start_on == held:
-            continue  # held on the day arranged: the plain close applies
+            continue  # happened on the day arranged: the plain close applies
         settled = deadlines.settled_on_held_day(
-            label=d.label or counted_back[d.name].label,
+            label=d.label or rule.label,
             arranged=d.start_on,
             held=held,
             amount=d.amount,
@@ -493,250 +509,10 @@ def _hand_over(session: Session, wf: WorkflowDef, case: Case) -> None:
         )
 
 
-def _queue_messages(
-    session: Session,
-    wf: WorkflowDef,
-    case: Case,
-    trigger: str,
-    audit: AuditEvent,
-    clock: Clock,
-    applicant: _Contact | None = None,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    context = {
-        **(extra or {}),
-        "reference": case.reference,
-        "locality": case.locality_id,
-        "state": case.state,
-        "trigger": trigger,
-        "data": audit.data,
-    }
-    for rule in wf.messages_for(trigger, audit.data):
-        if rule.to in STAFF_RECIPIENTS:
-            queue_staff_messages(session, case, rule.message, rule.to, context, clock.now())
-            continue
-        recipient, channel = _recipient(session, case, rule.to, applicant)
-        if recipient is None:
-            continue
-        messages.queue_message(
-            session,
-            case_id=case.id,
-            message=rule.message,
-            recipient=recipient,
-            recipient_role=rule.to,
-            channel=channel,
-            context={**context, "version": case.version},
-            idempotency_key=f"{case.id}:{case.version}:{rule.message}:{rule.to}",
-            now=clock.now(),
-        )
-
-
-# Staff alerts fall due just after the applicant's message of the same event, so the
-# dispatcher (oldest due first) sends the applicant's first; and just before anything a
-# later sweep queues, so a new case's alert is the first word staff get, before any
-# reminder of its first deadline.
-STAFF_ALERT_DELAY = timedelta(milliseconds=1)
-# Staff roles a message may go to: every active holder of the role for the case's locality.
-STAFF_RECIPIENTS = ("contact", "csp_chair", "jag_chair")
-
-
-def queue_staff_messages(
-    session: Session, case: Case, message: str, role: str, context: dict[str, Any], now: datetime
-) -> None:
-    """One message to each active holder of `role` in the case's locality, by e-mail."""
-
-    for user_id, email in holders(session, case.area_id, case.locality_id, role):
-        messages.queue_message(
-            session,
-            case_id=case.id,
-            message=message,
-            recipient=email,
-            recipient_role=role,
-            channel="email",
-            context=context,
-            idempotency_key=f"{case.id}:{case.version}:{message}:{role}:u{user_id}",
-            now=now,
-            send_after=STAFF_ALERT_DELAY,
-        )
-
-
-_PARTIES = Party.__table__  # type: ignore[attr-defined]
-_APPLICANT_CONTACT = select(_PARTIES.c.email, _PARTIES.c.address, _PARTIES.c.phone).where(
-    _PARTIES.c.case_id == bindparam("p_case"), _PARTIES.c.kind == "applicant"
-)
-
-
-_CASE_AND_APPLICANT_BY_REF = (
-    select(
-        _CASES,
-        _PARTIES.c.email.label("applicant_email"),
-        _PARTIES.c.address.label("applicant_address"),
-        _PARTIES.c.phone.label("applicant_phone"),
-    )
-    .select_from(
-        _CASES.outerjoin(
-            _PARTIES, (_PARTIES.c.case_id == _CASES.c.id) & (_PARTIES.c.kind == "applicant")
-        )
-    )
-    .where(_CASES.c.reference == bindparam("ref"))
-)
-
-
-class _Contact:
-    """The applicant's addresses as fetched with the case (None when there is no applicant)."""
-
-    def __init__(self, row: Any) -> None:
-        self.email = row["applicant_email"]
-        self.address = row["applicant_address"]
-        self.phone = row["applicant_phone"]
-
-
-def _recipient(
-    session: Session, case: Case, to: str, applicant: _Contact | None = None
-) -> tuple[str | None, str]:
-    if to == "appeal_chair":
-        user = session.get(User, case.appeal_chair_id) if case.appeal_chair_id else None
-        return (user.email if user else None), "email"
-    party = (
-        applicant or session.connection().execute(_APPLICANT_CONTACT, {"p_case": case.id}).first()
-    )
-    found = messages.applicant_contact(party, case.contact_preference)  # type: ignore[arg-type]
-    return found if found else (None, "email")
-
-
-def start_case(
-    session: Session,
-    *,
-    case: Case,
-    actor: Actor,
-    clock: Clock,
-    applicant: tuple[str | None, str | None, str | None] | None = None,
-) -> None:
-    """Record the workflow's start trigger on a new case (caller commits).
-
-    `applicant` is (email, address, phone) when the caller has it to hand, saving a query.
-    """
-    if applicant is None:
-        found = session.connection().execute(_APPLICANT_CONTACT, {"p_case": case.id}).first()
-        applicant = (found[0], found[1], found[2]) if found else (None, None, None)
-    write_start(
-        session,
-        case=case,
-        plan=plan_start(case=case, actor=actor, clock=clock, applicant=applicant),
-    )
-
-
-@dataclass(frozen=True)
-class StartPlan:
-    """What starting a new case writes, worked out before its write transaction begins: the
-    first audit row, the deadlines the start opens with their dates, and the messages with
-    their recipients. `write_start` fills in the case's id and reference."""
-
-    audit: AuditEvent
-    deadlines: list[Deadline]
-    messages: list[tuple[str, str, str, str]]  # (message, recipient, recipient role, channel)
-    trigger: str
-    now: datetime
-    # (message, role): alerts to the locality's staff, addressed when the case is written.
-    staff: tuple[tuple[str, str], ...] = ()
-    # Added to the first message's context only: what the caller alone knows (the status link).
-    private: dict[str, Any] = field(default_factory=dict)
-
-
-def plan_start(
-    *,
-    case: Case,
-    actor: Actor,
-    clock: Clock,
-    applicant: tuple[str | None, str | None, str | None],
-    private: dict[str, Any] | None = None,
-) -> StartPlan:
-    """Plan a new case's start from its values alone (no database): `case` need not have
-    its id or reference yet. A new case has no deadlines open, so none are closed."""
-    wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
-    trigger, now = wf.start_trigger, clock.now()
-    audit = _audit(case, actor, trigger, None, None, clock)
-    opened = deadlines.opened_by(
-        wf,
-        area,
-        locality_id=case.locality_id,
-        trigger=trigger,
-        today=clock.today(),
-        new_state=case.state or wf.initial,
-    )
-    rows = [Deadline(case_id=0, opened_at=now, opened_by=trigger, **n.__dict__) for n in opened]
-    email, address, phone = applicant
-    contact = _Contact(
-        {"applicant_email": email, "applicant_address": address, "applicant_phone": phone}
-    )
-    sends, staff = [], []
-    for rule in wf.messages_for(trigger, audit.data):
-        if rule.to == "appeal_chair":
-            continue  # a new case has no appeal chair
-        if rule.to in STAFF_RECIPIENTS:
-            # Staff are looked up when the case is written (write_start).
-            staff.append((rule.message, rule.to))
-            continue
-        found = messages.applicant_contact(contact, case.contact_preference)  # type: ignore[arg-type]
-        if found:
-            sends.append((rule.message, found[0], rule.to, found[1]))
-    return StartPlan(audit, rows, sends, trigger, now, tuple(staff), dict(private or {}))
-
-
-def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
-    """Write a planned start for a case whose row now exists (caller commits)."""
-    plan.audit.case_id = case.id  # type: ignore[assignment]
-    for row in plan.deadlines:
-        row.case_id = case.id  # type: ignore[assignment]
-    _insert(session, plan.audit)
-    bulk.insert_deadlines(session, plan.deadlines)
-    # Staff alerts first: the applicant's acknowledgement is the last word of the start.
-    if plan.staff:
-        context = {
-            "reference": case.reference,
-            "locality": case.locality_id,
-            "state": case.state,
-            "trigger": plan.trigger,
-            "data": plan.audit.data,
-            # What the new case asks of staff first, and by when.
-            "due": {d.name: d.due_on.isoformat() for d in plan.deadlines},
-            "received_on": london_date(plan.now).isoformat(),
-            "channel": case.channel,
-        }
-        for message, role in plan.staff:
-            queue_staff_messages(session, case, message, role, context, plan.now)
-    for n, (message, recipient, role, channel) in enumerate(plan.messages):
-        if not messages.receipt_allowed(session, recipient=recipient, now=plan.now):
-            continue  # the case still opens; the address is not mailed again today
-        messages.queue_message(
-            session,
-            case_id=case.id,
-            message=message,
-            recipient=recipient,
-            recipient_role=role,
-            channel=channel,
-            context={
-                "reference": case.reference,
-                "locality": case.locality_id,
-                "state": case.state,
-                "trigger": plan.trigger,
-                "data": plan.audit.data,
-                **(plan.private if n == 0 else {}),
-            },
-            idempotency_key=f"{case.id}:{case.version}:{message}:{role}",
-            now=plan.now,
-        )
-
-
 def event_options(session: Session, *, case: Case, actor: Actor, today: Any) -> list[EventOption]:
     """Every event the actor's roles allow in the current state, with why any is blocked."""
     wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
-    roles = roles_on_case(
-        actor,
-        area_id=case.area_id,
-        locality_id=case.locality_id,
-        appeal_chair_id=appeal_chair_now(case),
-    )
+    roles = roles_for_case(session, actor, case)
     ctx = GuardContext(session=session, case=case, area=area, trigger="", today=today)
     options = []
     for first in wf.events_from(case.state):

@@ -13,6 +13,9 @@ from engine.threshold import ReportFacts
 
 # The six-month window of s.104 plus a month of slack: a report older than this cannot count,
 # whatever day of the month the application falls on.
+# The report audit's actions when a second report prompts staff to explain the case review.
+PROMPT_SHOWN = "case_review_prompt_shown"
+EXPLAINED = "case_review_explained"
 LOOKBACK_MONTHS = 7
 
 

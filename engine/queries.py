@@ -7,15 +7,13 @@ from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from engine import case_report, documents, letters, machine, registry, threshold, workdays
+from engine import documents, letters, machine, registry, threshold, workdays
 from engine.access import (
     Actor,
-    appeal_chair_now,
-    hidden_case_message,
     require_case_access,
-    roles_on_case,
+    roles_for_case,
 )
 from engine.clock import Clock
 from engine.definitions import WorkflowDef
@@ -39,12 +37,7 @@ def events_now(session: Session, *, case: Case, actor: Actor, clock: Clock) -> l
 
 def _case_detail(session: Session, case: Case, actor: Actor, clock: Clock) -> dict[str, Any]:
     reference = case.reference
-    roles = roles_on_case(
-        actor,
-        area_id=case.area_id,
-        locality_id=case.locality_id,
-        appeal_chair_id=appeal_chair_now(case),
-    )
+    roles = roles_for_case(session, actor, case)
     require_case_access(actor, roles, reference, area_id=case.area_id)
     wf = registry.workflow(case.workflow_name)
     options = machine.event_options(session, case=case, actor=actor, today=clock.today())
@@ -311,9 +304,10 @@ def staff_case_page(
     detail["event_labels"] = labels
     detail["state_labels"] = wf.state_labels
     detail["documents"] = documents.listed(session, case.id)  # type: ignore[arg-type]
-    # The JAG report and the victim's own words, for the CSP chair's response.
-    detail["jag_report"] = case_report.jag_report(session, case)
-    detail["victim"] = case_report.victim_view(session, case)
+    # What the workflow's own page parts show (WorkflowPackage.staff_view).
+    staff_view = registry.package(case.workflow_name).staff_view
+    if staff_view is not None:
+        detail.update(staff_view(session, case))
     return detail
 
 
@@ -397,31 +391,3 @@ def case_document(
     case_detail(session, reference=reference, actor=actor, clock=clock)
     case = machine.load_case(session, reference)
     return documents.fetch(session, case_id=case.id, document_id=document_id)  # type: ignore[arg-type]
-
-
-APPEAL_DECISIONS = ("appeal_upheld", "appeal_not_upheld")
-
-
-def appeal_decision(session: Session, *, reference: str, actor: Actor) -> dict[str, Any]:
-    """An appeal chair's own decision on a case, which they keep after their access to the
-    rest of the case ends with it; anyone else is told the case does not exist."""
-    case = machine.load_case(session, reference)
-    row = None
-    if actor.user_id is not None:
-        row = session.exec(
-            select(AuditEvent)
-            .where(
-                AuditEvent.case_id == case.id,
-                AuditEvent.actor_user_id == actor.user_id,
-                col(AuditEvent.trigger).in_(APPEAL_DECISIONS),
-            )
-            .order_by(col(AuditEvent.version).desc())
-        ).first()
-    if row is None:
-        raise NotFound(hidden_case_message(reference))
-    return {
-        "reference": case.reference,
-        "decision": row.trigger,
-        "decided_at": row.occurred_at.isoformat(),
-        "reasons": row.data.get("reasons"),
-    }

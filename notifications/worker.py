@@ -103,9 +103,10 @@ class Worker:
         nobody has repeated for a day."""
         # Imported here, as in _notify: the worker starts within its one-second budget only
         # if it loads what the first tick needs and nothing more.
-        from engine.services import idempotency, staff_drafts
+        from engine.services import staff_drafts
         from engine.services.auth import purge_sessions, purge_throttle
-        from engine.services.form_sessions import purge_expired
+        from workflows.community_trigger.services import idempotency
+        from workflows.community_trigger.services.form_sessions import purge_expired
 
         with self.session_factory() as session:
             purge_expired(session, clock=self.clock)

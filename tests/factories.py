@@ -12,9 +12,9 @@ from engine import case_detail
 from engine.access import Actor, load_actor
 from engine.clock import Clock
 from engine.models import User
-from engine.services.applications import ApplicationIn
-from engine.services.intake import Submitted, submit_application
 from engine.services.staff import add_user, create_token
+from workflows.community_trigger.services.applications import ApplicationIn
+from workflows.community_trigger.services.intake import Submitted, submit_application
 
 STAFF = {
     "contact": ("contact@example.org", "leicester"),

@@ -17,9 +17,9 @@ from engine.errors import EngineError
 from engine.migrate import downgrade, upgrade
 from engine.queries import case_detail, mermaid
 from engine.services import auth, staff
-from engine.services.demo import load_demo_data
 from engine.services.org import sync_areas
 from engine.settings import Settings
+from workflows.community_trigger.services.demo import load_demo_data
 
 app = typer.Typer(
     help="ctengine: ASB Case Review (Community Trigger) and JAG case work.", no_args_is_help=True

@@ -12,7 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from engine import ledger, machine, queries
-from engine.access import Actor, require_case_access, roles_on_case
+from engine.access import Actor, require_case_access, roles_for_case, roles_on_case
 from engine.clock import Clock
 from engine.db import SNAPSHOT_READ
 from engine.errors import NotAllowed
@@ -113,7 +113,7 @@ def reminders(
 
 
 def _manages(actor: Actor, *, area_id: str, locality_id: str) -> bool:
-    roles = roles_on_case(actor, area_id=area_id, locality_id=locality_id, appeal_chair_id=None)
+    roles = roles_on_case(actor, area_id=area_id, locality_id=locality_id)
     return "manager" in roles
 
 
@@ -121,12 +121,7 @@ def require_case_manager(session: Session, *, reference: str, actor: Actor) -> C
     """The case, for a manager of its area or locality; anyone else is refused (404 where
     the case page itself would be)."""
     case = machine.load_case(session, reference)
-    roles = roles_on_case(
-        actor,
-        area_id=case.area_id,
-        locality_id=case.locality_id,
-        appeal_chair_id=case.appeal_chair_id,
-    )
+    roles = roles_for_case(session, actor, case, now=False)
     require_case_access(actor, roles, reference, area_id=case.area_id)
     if "manager" not in roles:
         raise NotAllowed("Only a manager for this case's area can do this.")
@@ -137,12 +132,7 @@ def privacy_panel(session: Session, *, reference: str, actor: Actor) -> dict[str
     """What the case page's personal-data section shows: the legal hold, and for managers
     the links to who looked, the export and the hold form."""
     case = machine.load_case(session, reference)
-    roles = roles_on_case(
-        actor,
-        area_id=case.area_id,
-        locality_id=case.locality_id,
-        appeal_chair_id=case.appeal_chair_id,
-    )
+    roles = roles_for_case(session, actor, case, now=False)
     require_case_access(actor, roles, reference, area_id=case.area_id)
     return _panel(session, reference=reference, manager="manager" in roles)
 

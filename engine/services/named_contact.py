@@ -8,7 +8,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from engine import bulk, documents, machine, messages
-from engine.access import Actor, require_case_access, roles_on_case
+from engine.access import Actor, require_case_access, roles_for_case
 from engine.clock import Clock
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed, StaleVersion
 from engine.models import AuditEvent, Case, Party, RoleGrant, User
@@ -121,12 +121,7 @@ def reassign(
 
 def _managed_case(session: Session, case_ref: str, actor: Actor) -> Case:
     case = machine.load_case(session, case_ref)
-    roles = roles_on_case(
-        actor,
-        area_id=case.area_id,
-        locality_id=case.locality_id,
-        appeal_chair_id=case.appeal_chair_id,
-    )
+    roles = roles_for_case(session, actor, case, now=False)
     require_case_access(actor, roles, case_ref, area_id=case.area_id)
     if "manager" not in roles:
         raise NotAllowed("Only a manager of this locality can change the named contact.")

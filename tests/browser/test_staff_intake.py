@@ -12,9 +12,9 @@ from sqlmodel import select
 
 from engine.clock import FixedClock
 from engine.models import ReportAudit
-from engine.services import complaints
 from tests.browser.test_staff_pages import World, open_tab, sign_in, world
 from tests.factories import load_case
+from workflows.community_trigger.services import complaints
 
 pytestmark = pytest.mark.browser
 __all__ = ["open_tab", "world"]  # the shared fixtures, used by name below

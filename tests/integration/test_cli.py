@@ -19,10 +19,10 @@ from engine import registry
 from engine.clock import FixedClock
 from engine.db import make_engine, make_session_factory
 from engine.models import ApiToken, Case, OutboxMessage, RoleGrant, User
-from engine.services.demo import DEMO_USERS
 from engine.settings import Settings
 from tests.factories import application_body, make_case
 from web.cli import app as cli
+from workflows.community_trigger.services.demo import DEMO_USERS
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient

@@ -18,8 +18,8 @@ from engine import case_detail
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import Case, EqualitiesHeld, EqualitiesResponse, FormSession
-from engine.services import form_sessions
 from web.public import answers as summary
+from workflows.community_trigger.services import form_sessions
 
 TOKEN = "t" * 43
 

@@ -19,7 +19,6 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import select
 
-from engine import letters
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import OutboxMessage
@@ -31,6 +30,7 @@ from tests.factories import load_case
 from tests.integration.test_channels_smtp import SmtpSink, smtp_server  # noqa: F401
 from tests.integration.test_community_trigger_journey import Journey
 from tests.unit.test_documents import to_appeal_papers, to_response
+from workflows.community_trigger import letters
 
 Setup = Callable[[Journey, FixedClock], None]
 

@@ -15,10 +15,10 @@ from engine.db import SessionFactory
 from engine.errors import EngineError, InvalidInput, InvalidTransition, NotAllowed
 from engine.models import AuditEvent, Case, Deadline, DeadlineSchedule, OutboxMessage
 from engine.services.cases import record_event
-from engine.services.public_status import case_status
 from engine.sweeps import sweep_deadlines
 from notifications.addresses import outgoing_for
 from tests.factories import StaffMember, load_case, make_case, make_staff
+from workflows.community_trigger.services.public_status import case_status
 
 MEETING = {
     "meeting_date": "2026-03-19",  # Thursday: papers due Monday 16 March

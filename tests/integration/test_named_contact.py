@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from sqlmodel import Session, func, select
 
-from engine import documents
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.errors import InvalidInput, NotAllowed, StaleVersion
@@ -21,6 +20,7 @@ from notifications.outbox import dispatch_once
 from tests.factories import load_case, make_case, make_staff
 from tests.integration.test_outbox import RecordingChannel
 from tests.integration.test_staff_login import Staff, browser_for
+from workflows.community_trigger import documents
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
 

@@ -29,10 +29,11 @@ from engine.models import (
     Report,
     ReportAudit,
 )
-from engine.services import complaints, retention
-from engine.services.complaints import ComplaintIn
+from engine.services import retention
 from tests.factories import load_case, make_case, make_staff
 from tests.integration.test_staff_cases import signed_in
+from workflows.community_trigger.services import complaints
+from workflows.community_trigger.services.complaints import ComplaintIn
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
 

@@ -301,7 +301,7 @@ def test_an_unknown_equalities_answer_is_refused() -> None:
 
 
 def test_the_precheck_counts_reports_of_one_incident_once(clock: FixedClock) -> None:
-    from engine.services.precheck import CheckedReport, check
+    from workflows.community_trigger.services.precheck import CheckedReport, check
 
     day = clock.today() - timedelta(days=10)
     reports = [

@@ -16,13 +16,13 @@ from engine.errors import InvalidInput, InvalidTransition
 from engine.models import AuditEvent, Case, Deadline, Document, OutboxMessage, Recommendation
 from engine.queries import case_detail
 from engine.services.cases import record_event
-from engine.services.public_status import case_status
 from engine.sweeps import sweep_deadlines
 from engine.worklists import locality_cases
 from notifications.addresses import outgoing_for
 from notifications.outbox import dispatch_once
 from tests.factories import StaffMember, load_case, make_case, make_staff
 from tests.integration.test_outbox import RecordingChannel
+from workflows.community_trigger.services.public_status import case_status
 
 REPORT = {
     "findings": "Noise reports were not linked across agencies.",

@@ -10,10 +10,10 @@ from sqlalchemy import text
 
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.services.applications import ApplicationIn
-from engine.services.intake import prepare_application, write_application
 from tests.conftest import on_postgres
 from tests.factories import application_body
+from workflows.community_trigger.services.applications import ApplicationIn
+from workflows.community_trigger.services.intake import prepare_application, write_application
 
 
 def _prepared(clock: FixedClock):  # type: ignore[no-untyped-def]

@@ -109,9 +109,9 @@ def test_staff_forms_mark_the_words_the_applicant_will_read(
 def test_every_decision_letter_can_be_previewed_from_its_form_and_is_what_is_sent(
     app: Any, session: Session, session_factory: SessionFactory, clock: FixedClock
 ) -> None:
-    from engine import letters
     from engine.models import OutboxMessage
     from notifications.addresses import outgoing_for
+    from workflows.community_trigger import letters
 
     j = Journey(session_factory, clock, incidents=1)
     j.fire("acknowledge", "contact")

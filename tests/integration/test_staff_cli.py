@@ -11,9 +11,9 @@ from sqlmodel import select
 from engine.db import make_engine, make_session_factory
 from engine.models import User
 from engine.services import auth
-from engine.services.demo import DEMO_PASSWORD
 from tests.integration import test_cli
 from tests.integration.test_cli import Place, ok, run
+from workflows.community_trigger.services.demo import DEMO_PASSWORD
 
 # The CLI tests' fixtures: a database file configured only through the environment.
 place, migrated = test_cli.place, test_cli.migrated

@@ -14,10 +14,10 @@ from sqlmodel import Session, select
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import AuditEvent, Case, OutboxMessage, Party, Report, ReportAudit
-from engine.services import complaints
-from engine.services.intake import complainant_key, hash_token
 from tests.factories import load_case, make_case, make_staff
 from tests.integration.test_staff_cases import signed_in
+from workflows.community_trigger.services import complaints
+from workflows.community_trigger.services.intake import complainant_key, hash_token
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
 

@@ -10,11 +10,11 @@ from sqlmodel import Session
 
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.services.intake import normal_code
 from tests.factories import load_case
 from tests.integration.test_community_trigger_journey import Journey
 from tests.integration.test_public_flow import Visitor
 from tests.integration.test_staff_login import browser_for
+from workflows.community_trigger.services.intake import normal_code
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
 

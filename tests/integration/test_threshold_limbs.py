@@ -13,10 +13,10 @@ from sqlmodel import Session, select
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import AuditEvent, Case, Incident, Report, ReportAudit
-from engine.services import complaints
 from tests.factories import StaffMember, application_body, load_case, make_staff
 from tests.http_checks import API, never_a_server_error, problem
 from tests.integration.test_api import bearer, fire
+from workflows.community_trigger.services import complaints
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient

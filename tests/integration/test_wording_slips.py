@@ -12,12 +12,16 @@ from sqlmodel import select
 from engine import registry
 from engine.clock import FixedClock
 from engine.db import SessionFactory
-from engine.guards import GuardContext, appeal_in_time_or_accepted_late, recommendations_resolved
 from engine.models import Recommendation
 from tests.integration.test_community_trigger_journey import Journey
 from tests.integration.test_public_flow import Visitor
 from tests.unit.test_documents import to_response
 from workflows.community_trigger import AppealData
+from workflows.community_trigger.guards import (
+    GuardContext,
+    appeal_in_time_or_accepted_late,
+    recommendations_resolved,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
 

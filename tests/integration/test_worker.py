@@ -10,11 +10,12 @@ from sqlmodel import col, select
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import FormSession, OutboxMessage, StaffSession
-from engine.services import auth, form_sessions
+from engine.services import auth
 from engine.settings import Settings
 from engine.sweeps import sweep_deadlines
 from notifications.worker import build_worker
 from tests.factories import make_case, make_staff
+from workflows.community_trigger.services import form_sessions
 
 
 def _messages(sessions: SessionFactory) -> list[tuple[str, str, str]]:

@@ -148,8 +148,8 @@ def test_the_browser_token_changes_at_the_first_save(
 
 def test_saved_answers_have_a_size_cap(session_factory: SessionFactory, clock: FixedClock) -> None:
     from engine.errors import TooLarge
-    from engine.services import form_sessions
     from web.public.state import put
+    from workflows.community_trigger.services import form_sessions
 
     token = form_sessions.new_token()
     with session_factory() as s:

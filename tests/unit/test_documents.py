@@ -10,12 +10,13 @@ import pytest
 from pypdf import PdfReader
 from sqlmodel import col, select
 
-from engine import documents, workdays
+from engine import workdays
 from engine.case_detail import CaseWithDetail
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import AuditEvent, Case, Deadline, Document, EqualitiesResponse
 from tests.integration.test_community_trigger_journey import Journey
+from workflows.community_trigger import documents
 
 FINDINGS = "Noise reports were not linked across agencies.\n\nNobody visited at night."
 RECOMMENDATIONS = [

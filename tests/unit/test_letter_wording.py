@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from engine import letters
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import OutboxMessage
@@ -31,6 +30,7 @@ from tests.factories import make_case
 from tests.integration.test_community_trigger_journey import Journey
 from tests.readability import reading_age, syllables
 from tests.unit.test_documents import to_appeal_papers, to_response
+from workflows.community_trigger import letters
 from workflows.community_trigger.models import CommunityTriggerCase
 
 MEETING = {

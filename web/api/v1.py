@@ -10,10 +10,8 @@ from fastapi.dependencies.models import Dependant
 
 from engine import case_search, queries, registry, worklists
 from engine.errors import InvalidInput, NotFound
-from engine.services import case_views, figures, idempotency
-from engine.services.applications import ApplicationIn
+from engine.services import case_views, figures
 from engine.services.cases import record_event
-from engine.services.intake import submit_application
 from engine.threshold import ReportFacts, assess
 from web.api.schemas import (
     ApplicationOut,
@@ -25,6 +23,9 @@ from web.api.schemas import (
 )
 from web.deps import ClockDep, SessionDep, StaffActor
 from web.security import rate_limited
+from workflows.community_trigger.services import appeals, idempotency
+from workflows.community_trigger.services.applications import ApplicationIn
+from workflows.community_trigger.services.intake import submit_application
 
 router = APIRouter(prefix="/api/v1")
 
@@ -204,7 +205,7 @@ def get_case(
 def get_appeal_decision(reference: str, session: SessionDep, actor: StaffActor) -> dict[str, Any]:
     """For the appeal chair: the decision they recorded (their access to the rest of the case
     ends with it)."""
-    return queries.appeal_decision(session, reference=reference, actor=actor)
+    return appeals.appeal_decision(session, reference=reference, actor=actor)
 
 
 @router.post("/cases/{reference}/events", response_model=EventOut, tags=["staff"])

@@ -7,7 +7,6 @@ from typing import Any
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 
-from engine.services.applications import ApplicationIn
 from engine.services.equalities import QUESTIONS, EqualitiesIn
 from web.public import flow
 from web.public.pages import (
@@ -20,6 +19,7 @@ from web.public.pages import (
     whom,
 )
 from web.public.templating import short_date
+from workflows.community_trigger.services.applications import ApplicationIn
 
 Answers = dict[str, Any]
 AGENCIES = {

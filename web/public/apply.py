@@ -13,7 +13,6 @@ from engine import registry
 from engine.clock import Clock
 from engine.services import postcodes
 from engine.services.equalities import QUESTIONS
-from engine.services.form_sessions import FormState
 from web.deps import ClockDep, SessionDep
 from web.public import flow, forms
 from web.public.forms import Errors
@@ -21,6 +20,7 @@ from web.public.pages import PAGES, Page, for_someone_else, role
 from web.public.state import EXPIRED_URL, Refused, after_refusal, load, lost, put, save, timing
 from web.public.templating import redirect, render
 from web.security import checked_form
+from workflows.community_trigger.services.form_sessions import FormState
 
 router = APIRouter(include_in_schema=False)
 CheckedForm = Annotated[FormData, Depends(checked_form)]

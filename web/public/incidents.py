@@ -9,7 +9,6 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from engine.clock import Clock
-from engine.services.form_sessions import FormState
 from web.deps import ClockDep, SessionDep
 from web.public import flow, forms
 from web.public.answers import AGENCIES, AGENCY_HINTS, CHARACTERISTICS, incident_rows
@@ -19,6 +18,7 @@ from web.public.incident_forms import NOT_HATE, parse_incident, parse_report
 from web.public.pages import YES_NO
 from web.public.state import EXPIRED_URL, Refused, after_refusal, load, save
 from web.public.templating import redirect, short_date
+from workflows.community_trigger.services.form_sessions import FormState
 
 router = APIRouter(include_in_schema=False)
 SUMMARY = "/apply/incidents"

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from engine.clock import Clock
-from engine.services.form_sessions import FormState
 from web.deps import ClockDep, SessionDep
 from web.public import forms
 from web.public.apply import CheckedForm, Return, guard
@@ -26,6 +25,7 @@ from web.public.incidents import (
 from web.public.pages import YES_NO
 from web.public.state import Refused, load, save
 from web.public.templating import short_date
+from workflows.community_trigger.services.form_sessions import FormState
 
 router = APIRouter(include_in_schema=False)
 # Enough for a street's worth of neighbours; the engine takes up to 20 per incident.

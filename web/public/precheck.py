@@ -10,8 +10,6 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from engine.clock import Clock
-from engine.services import precheck
-from engine.services.form_sessions import FormState
 from web.deps import ClockDep, SessionDep
 from web.public import forms
 from web.public.answers import AGENCIES, AGENCY_HINTS, report_text
@@ -22,6 +20,8 @@ from web.public.pages import YES_NO
 from web.public.state import Refused, after_refusal, load, put, save, timing
 from web.public.templating import redirect, render, short_date
 from web.security import rate_limited
+from workflows.community_trigger.services import precheck
+from workflows.community_trigger.services.form_sessions import FormState
 
 router = APIRouter(include_in_schema=False)
 LIST = "/check/incidents"

@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, Response
 
 from engine import registry
 from engine.errors import NotFound
-from engine.services import public_info, public_status
+from engine.services import public_info
 from web.deps import ClockDep, SessionDep
 from web.public import (
     apply,
@@ -23,6 +23,7 @@ from web.public import (
     support,
 )
 from web.public.templating import render
+from workflows.community_trigger.services import public_status
 
 router = APIRouter(include_in_schema=False)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")

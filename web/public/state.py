@@ -9,9 +9,9 @@ from fastapi import Request
 from sqlmodel import Session
 
 from engine.clock import LONDON, Clock
-from engine.services import form_sessions
-from engine.services.form_sessions import Change, FormState
 from web.security import browser, client_address, rotate_browser
+from workflows.community_trigger.services import form_sessions
+from workflows.community_trigger.services.form_sessions import Change, FormState
 
 EXPIRED_URL = "/apply/session-expired"
 

@@ -14,11 +14,11 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from engine.errors import NotFound
-from engine.services import public_status
 from web.deps import ClockDep, SessionDep
 from web.public.forms import Errors, clean
 from web.public.templating import render
 from web.security import browser, checked_form, rate_limited
+from workflows.community_trigger.services import public_status
 
 router = APIRouter(include_in_schema=False)
 CheckedForm = Annotated[FormData, Depends(checked_form)]

@@ -12,14 +12,14 @@ from starlette.responses import JSONResponse, Response
 from engine import registry
 from engine.clock import Clock
 from engine.errors import EngineError, InvalidInput
-from engine.services import form_sessions, public_status
-from engine.services.form_sessions import FormState
 from web.deps import ClockDep, SessionDep
 from web.public import answers as summary
 from web.public.apply import CheckedForm, area_id
 from web.public.state import EXPIRED_URL, after_refusal, load, lost, timing
 from web.public.templating import redirect, render
 from web.security import browser, forget_browser, rate_limited
+from workflows.community_trigger.services import form_sessions, public_status
+from workflows.community_trigger.services.form_sessions import FormState
 
 router = APIRouter(include_in_schema=False)
 SENT_COOKIE = "ct_sent"

@@ -10,12 +10,12 @@ from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, Response
 
 from engine.errors import InvalidInput
-from engine.services import form_sessions
 from engine.services.feedback import MAX_COMMENTS, RATINGS, give_feedback
 from web.deps import ClockDep, SessionDep
 from web.public.forms import clean
 from web.public.templating import redirect, render
 from web.security import browser, checked_form, cookie_name, rate_limited
+from workflows.community_trigger.services import form_sessions
 
 router = APIRouter(include_in_schema=False)
 CheckedForm = Annotated[FormData, Depends(checked_form)]

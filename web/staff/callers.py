@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from engine.services.callers import check_caller
 from web.deps import ClockDep, SessionDep, SignedInStaff
 from web.public.forms import Errors, clean
 from web.security import browser, checked_form
 from web.staff.routes import render
+from workflows.community_trigger.services.callers import check_caller
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 

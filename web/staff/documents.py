@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
-from engine import documents, letters, queries
+from engine import letters, queries
 from engine.errors import InvalidInput, NotFound
 from engine.services import case_views
 from web.deps import ClockDep, RowId, SessionDep, SignedInStaff
@@ -20,6 +20,7 @@ from web.public.templating import render as render_page
 from web.security import browser, checked_form
 from web.staff import forms
 from web.staff import session as staff_session
+from workflows.community_trigger import documents
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 

@@ -12,15 +12,16 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from engine.errors import InvalidInput
-from engine.services import case_views, complaints, intake
-from engine.services.applications import ApplicationIn
-from engine.services.intake import hash_token
+from engine.services import case_views
 from web.deps import ClockDep, RowId, SessionDep, SettingsDep, SignedInStaff
 from web.public.forms import read_date
 from web.public.templating import redirect
 from web.security import checked_form
 from web.staff import session as staff_session
 from web.staff.routes import render
+from workflows.community_trigger.services import complaints, intake
+from workflows.community_trigger.services.applications import ApplicationIn
+from workflows.community_trigger.services.intake import hash_token
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
 

@@ -1,11 +1,14 @@
 """The ASB Case Review (Community Trigger): the package the engine registers as `PACKAGE`."""
 
 from engine.definitions import WorkflowPackage
-from engine.effects import EFFECTS
-from engine.guards import GUARDS
+from workflows.community_trigger.case_report import staff_view
 from workflows.community_trigger.definition import *  # noqa: F403  (its names, as before)
 from workflows.community_trigger.definition import COMMUNITY_TRIGGER
+from workflows.community_trigger.effects import EFFECTS
+from workflows.community_trigger.guards import GUARDS
+from workflows.community_trigger.letters import KIT as LETTERS
 from workflows.community_trigger.models import CommunityTriggerCase
+from workflows.community_trigger.people import APPEAL_CHAIR, case_roles, recipient
 
 PACKAGE = WorkflowPackage(
     definition=COMMUNITY_TRIGGER,
@@ -13,4 +16,9 @@ PACKAGE = WorkflowPackage(
     guards=GUARDS,
     effects=EFFECTS,
     detail_model=CommunityTriggerCase,
+    letters=LETTERS,
+    case_roles=case_roles,
+    case_held_roles=(APPEAL_CHAIR,),
+    recipient=recipient,
+    staff_view=staff_view,
 )

@@ -255,7 +255,7 @@ class WithdrawalData(_Data):
 
 
 # --- incidents and reports added after intake, until the threshold decision (issue 10) ---
-# Each recomputes the threshold assessment (engine/case_reports.py); none moves the case.
+# Each recomputes the threshold assessment (case_reports.py); none moves the case.
 BEFORE_THRESHOLD_DECISION = (S.submitted, S.acknowledged)
 Agency = Literal["council", "police", "health", "housing", "other"]
 AGENCY_HINT = (
@@ -596,6 +596,7 @@ DEADLINES = (
         # Counted back from the meeting: N working days before the date arranged.
         anchor="meeting_date",
         direction=-1,
+        settled_by="held_on",
     ),
     DeadlineRule(
         "appeal_window",
@@ -643,7 +644,7 @@ MESSAGES = (
     MessageRule("submit", "new_application_alert", "contact"),
     MessageRule("submit", "new_application_alert", "csp_chair"),
     MessageRule("acknowledge", "application_acknowledged", "applicant"),
-    # Decision letters: the message carries the letter (engine/templates/letters/).
+    # Decision letters: the message carries the letter (templates/letters/).
     MessageRule(
         "threshold_met",
         "threshold_met_letter",

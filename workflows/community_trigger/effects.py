@@ -145,7 +145,9 @@ def _tell(ctx: EffectContext, **values: Any) -> None:
 
 
 def _named_contact(ctx: EffectContext) -> dict[str, str] | None:
-    from engine import documents  # documents reads the machine, which runs these effects
+    from workflows.community_trigger import (
+        documents,  # documents reads the machine, which runs these effects
+    )
 
     return documents.named_contact(ctx.session, ctx.case)
 
@@ -261,10 +263,13 @@ EFFECTS: dict[str, Callable[[EffectContext], None]] = {
 }
 
 
-# Documents (engine/documents.py), written in the event's own transaction. The audit row is
-# inserted after the effects run, with the case's next version: that is the version named.
+# Documents (documents.py, stored by engine/documents.py), written in the event's own
+# transaction. The audit row is inserted after the effects run, with the case's next
+# version: that is the version named.
 def issue_response_letter(ctx: EffectContext) -> None:
-    from engine import documents  # documents reads the machine, which runs these effects
+    from workflows.community_trigger import (
+        documents,  # documents reads the machine, which runs these effects
+    )
 
     documents.store(
         ctx.session,
@@ -277,7 +282,7 @@ def issue_response_letter(ctx: EffectContext) -> None:
 
 
 def make_appeal_pack(ctx: EffectContext) -> None:
-    from engine import documents
+    from workflows.community_trigger import documents
 
     pack = documents.appeal_pack(
         ctx.session,
@@ -306,6 +311,6 @@ EFFECTS.update(
 
 
 # Incidents, reports and register complaints added before the threshold decision (issue 10).
-from engine import case_reports  # noqa: E402  (case_reports needs nothing from this module)
+from workflows.community_trigger import case_reports  # noqa: E402  (case_reports needs nothing from this module)
 
 EFFECTS.update(case_reports.EFFECTS)

@@ -18,9 +18,10 @@ from engine.case_detail import CaseWithDetail
 from engine.clock import Clock, london_date
 from engine.errors import NotFound
 from engine.models import AuditEvent, Case, Deadline, Recommendation
-from engine.services.intake import hash_token, normal_code
 from engine.services.public_info import locality_timescales
 from engine.threshold import format_date
+from workflows.community_trigger.letters import APPEAL_GROUNDS
+from workflows.community_trigger.services.intake import hash_token, normal_code
 
 REJECTION_GROUNDS = {
     "prejudicial": "prejudicial",
@@ -197,7 +198,7 @@ def _status(session: Session, case: Case, clock: Clock) -> CaseStatus:
         else (),
         sender=letters.sender(area, case.locality_id),
         appeal_grounds=tuple(
-            letters.APPEAL_GROUNDS.get(g, g.replace("_", " ")) for g in area.appeal_grounds
+            APPEAL_GROUNDS.get(g, g.replace("_", " ")) for g in area.appeal_grounds
         )
         if appeal_open
         else (),

@@ -289,7 +289,9 @@ def _insert_report(
 
 def link_complaint(ctx: EffectContext) -> None:
     """A complaint from the locality's register, made about one of the case's incidents."""
-    from engine.services import complaints  # complaints builds on intake, which needs this
+    from workflows.community_trigger.services import (
+        complaints,  # complaints builds on intake, which needs this
+    )
 
     d, conn = ctx.data, ctx.session.connection()
     found = conn.execute(select(_REPORT).where(_REPORT.c.id == d.complaint)).first()

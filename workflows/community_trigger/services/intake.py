@@ -13,10 +13,14 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from engine import case_detail, case_search, machine, registry
+from engine import case_search, case_start, registry
 from engine.access import PUBLIC, Actor
 from engine.case_detail import CaseWithDetail
-from engine.case_reports import (
+from engine.clock import Clock
+from engine.errors import InvalidInput, NotAllowed
+from engine.models import Case, CaseSearchTerm, Incident, Party, ReferenceCounter, Report
+from engine.threshold import ReportFacts, assess
+from workflows.community_trigger.case_reports import (
     APPLICANT,
     Applicant,
     check_report_date,
@@ -24,11 +28,12 @@ from engine.case_reports import (
     contact_text,
     reporter_key,
 )
-from engine.clock import Clock
-from engine.errors import InvalidInput, NotAllowed
-from engine.models import Case, CaseSearchTerm, Incident, Party, ReferenceCounter, Report
-from engine.services.applications import STAFF_CHANNELS, ApplicationIn, PersonIn
-from engine.threshold import ReportFacts, assess
+from workflows.community_trigger.models import CommunityTriggerCase
+from workflows.community_trigger.services.applications import (
+    STAFF_CHANNELS,
+    ApplicationIn,
+    PersonIn,
+)
 
 WORKFLOW = "community_trigger"
 
@@ -74,7 +79,7 @@ class Prepared:
     incidents: list[dict[str, Any]]
     reports: list[tuple[int, dict[str, Any]]]  # (index of its incident, row)
     complainant_key: str | None
-    start: machine.StartPlan  # the first audit row, deadlines and receipt
+    start: case_start.StartPlan  # the first audit row, deadlines and receipt
     token: str
 
 
@@ -106,7 +111,7 @@ def prepare_application(
         ],
         reports=_report_rows(application),
         complainant_key=complainant_key(email=a.email, name=a.name, postcode=a.postcode),
-        start=machine.plan_start(
+        start=case_start.plan_start(
             case=case,
             actor=actor,
             clock=clock,
@@ -148,7 +153,7 @@ def write_application(session: Session, prepared: Prepared) -> Submitted:
         for n, row in prepared.reports
     ]
     conn.execute(_REPORT.insert(), reports)
-    machine.write_start(session, case=case, plan=prepared.start)
+    case_start.write_start(session, case=case, plan=prepared.start)
     return Submitted(case.reference, prepared.token, case.id)
 
 
@@ -271,7 +276,7 @@ def status_token_matches(session: Session, reference: str, token_hash: str) -> b
 
 
 def _detail_of(reference: str, column: str) -> Any:
-    model = case_detail.detail_model(WORKFLOW)
+    model = CommunityTriggerCase
     return (
         select(getattr(model, column))
         .join(Case, Case.id == model.case_id)
@@ -364,7 +369,7 @@ def _case(
         submitted_at=now,
         updated_at=now,
     )
-    detail = case_detail.detail_model(wf.name)(
+    detail = CommunityTriggerCase(
         case_id=0,
         channel=app.channel,
         application_on=today,

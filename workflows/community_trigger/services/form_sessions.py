@@ -20,9 +20,10 @@ from engine.clock import Clock
 from engine.db import snapshot_read
 from engine.errors import TooLarge
 from engine.models import FormSession
-from engine.services import equalities, idempotency
-from engine.services.applications import ApplicationIn
-from engine.services.intake import (
+from engine.services import equalities
+from workflows.community_trigger.services import idempotency
+from workflows.community_trigger.services.applications import ApplicationIn
+from workflows.community_trigger.services.intake import (
     Prepared,
     Submitted,
     prepare_application,

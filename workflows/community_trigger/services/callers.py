@@ -13,7 +13,7 @@ from sqlmodel import Session
 from engine import queries
 from engine.access import Actor
 from engine.clock import Clock
-from engine.services.public_status import find_by_code
+from workflows.community_trigger.services.public_status import find_by_code
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,16 @@ from engine.clock import Clock
 from engine.errors import InvalidInput, NotFound
 from engine.inputs import NoNulModel
 from engine.models import Report, ReportAudit
-from engine.person_reports import load_person_reports
-from engine.services.applications import Agency
-from engine.services.intake import complainant_key, intake_localities, require_intake
+from engine.person_reports import EXPLAINED, PROMPT_SHOWN, load_person_reports
 from engine.threshold import second_report_within_six_months
+from workflows.community_trigger.services.applications import Agency
+from workflows.community_trigger.services.intake import (
+    complainant_key,
+    intake_localities,
+    require_intake,
+)
 
 RECORDED = "complaint_recorded"
-PROMPT_SHOWN = "case_review_prompt_shown"
-EXPLAINED = "case_review_explained"
 LINKED = "complaint_linked"
 
 

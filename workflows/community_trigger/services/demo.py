@@ -10,12 +10,12 @@ from sqlmodel import Session, select
 from engine.access import Actor, load_actor
 from engine.clock import Clock
 from engine.models import Case, User
-from engine.services.applications import ApplicationIn
 from engine.services.auth import set_password
 from engine.services.cases import record_event
-from engine.services.intake import submit_application
 from engine.services.org import sync_areas
 from engine.services.staff import add_user, create_token
+from workflows.community_trigger.services.applications import ApplicationIn
+from workflows.community_trigger.services.intake import submit_application
 
 DEMO_USERS = (
     ("contact@example.org", "Casey Contact", "contact", "leicester"),

@@ -24,6 +24,11 @@ PARTS = {
 }
 
 
+def staff_view(session: Session, case: Case) -> dict[str, Any]:
+    """The JAG report and the victim's own words, for the CSP chair's response."""
+    return {"jag_report": jag_report(session, case), "victim": victim_view(session, case)}
+
+
 def jag_report(session: Session, case: Case) -> dict[str, Any] | None:
     """The latest JAG report and review meeting as recorded (None before the report)."""
     report = _latest(session, case, "jag_report_recorded")

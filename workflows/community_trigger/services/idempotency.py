@@ -21,8 +21,8 @@ from sqlmodel import Session, col
 from engine.clock import Clock
 from engine.errors import InvalidInput
 from engine.models import IdempotentRequest
-from engine.services.applications import ApplicationIn
-from engine.services.intake import prepare_application, write_application
+from workflows.community_trigger.services.applications import ApplicationIn
+from workflows.community_trigger.services.intake import prepare_application, write_application
 
 KEEP = timedelta(hours=24)
 HEADER = "Idempotency-Key"

@@ -1,0 +1,1 @@
+"""The Community Trigger's own use cases: applying, complaints, the public status page."""
