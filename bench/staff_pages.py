@@ -366,7 +366,18 @@ def _application(n: int, incidents: int, today: date) -> Any:
 # --- the copies -------------------------------------------------------------------------
 
 
-COPIED = ("case_record", "party", "incident", "report", "audit_event", "deadline", "recommendation")
+COPIED = (
+    "case_record",
+    "ct_case",
+    "party",
+    "incident",
+    "report",
+    "audit_event",
+    "deadline",
+    "recommendation",
+)
+# Tables keyed by the case's own id (a workflow's detail row), not by an id of their own.
+BY_CASE = ("ct_case",)
 
 
 FIRST_NAMES = (
@@ -400,20 +411,28 @@ def person_key(p: int) -> str:
 
 
 def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: date) -> int:
-    """Write `cases` copies of the templates with COPY; returns how many reports they have."""
+    """Write `cases` copies of the templates (COPY on PostgreSQL, batched INSERTs on
+    SQLite); returns how many reports they have."""
     from sqlalchemy import MetaData, select
 
     from engine import case_search, registry
 
-    meta = MetaData()
-    meta.reflect(engine, only=COPIED)
+    as_json = engine.dialect.name == "postgresql"  # COPY takes JSON as text
+    if as_json:
+        meta = MetaData()
+        meta.reflect(engine, only=COPIED)
+    else:  # the models' own types: SQLite's reflected ones lose the time zone
+        from sqlmodel import SQLModel
+
+        meta = SQLModel.metadata
     tables = {name: meta.tables[name] for name in COPIED}
     localities = sorted(registry.area("llr").localities)
     rows: dict[str, dict[int, list[dict[str, Any]]]] = {name: {} for name in COPIED}
     with engine.connect() as conn:
         for name, table in tables.items():
             key = table.c.id if name == "case_record" else table.c.case_id
-            query = select(table).where(key.in_(template_ids.values())).order_by(table.c.id)
+            order = table.c.case_id if name in BY_CASE else table.c.id
+            query = select(table).where(key.in_(template_ids.values())).order_by(order)
             for row in conn.execute(query).mappings():
                 rows[name].setdefault(row["id" if name == "case_record" else "case_id"], []).append(
                     dict(row)
@@ -423,6 +442,7 @@ def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: dat
                 conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) + 1 FROM {name}").scalar_one()
             )
             for name in COPIED
+            if name not in BY_CASE
         }
     last_event = {
         tid: max(a["occurred_at"] for a in rows["audit_event"][tid])
@@ -451,8 +471,9 @@ def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: dat
         weeks = (today - timedelta(days=back_days) - last_event[tid].date()).days // 7
         shift = timedelta(weeks=weeks)
         template_case = rows["case_record"][tid][0]
+        template_detail = rows["ct_case"][tid][0]
         locality = localities[n % len(localities)]
-        if template_case["appeal_chair_id"] is not None and locality == "melton":
+        if template_detail["appeal_chair_id"] is not None and locality == "melton":
             locality = "leicester"  # the appeal chair is from Melton: never their own cases
         submitted = template_case["submitted_at"] + shift
         reference = f"CT-{submitted.year}-{500000 + n:06d}"
@@ -462,12 +483,15 @@ def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: dat
                 "id": case_id,
                 "reference": reference,
                 "locality_id": locality,
+            },
+            "ct_case": {
+                "case_id": case_id,
                 "status_token_hash": hashlib.sha256(f"bench-{n}".encode()).hexdigest(),
             },
         }
-        out["case_record"].append(
-            _shifted(template_case, changes["case_record"], shift, columns["case_record"])
-        )
+        for name in ("case_record", "ct_case"):
+            template = template_case if name == "case_record" else template_detail
+            out[name].append(_shifted(template, changes[name], shift, columns[name], as_json))
         for party in rows["party"].get(tid, []):
             out["party"].append(
                 _shifted(
@@ -482,6 +506,7 @@ def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: dat
                     },
                     shift,
                     columns["party"],
+                    as_json,
                 )
             )
             next_ids["party"] += 1
@@ -497,6 +522,7 @@ def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: dat
                     {"id": next_ids["incident"], "case_id": case_id},
                     shift,
                     columns["incident"],
+                    as_json,
                 )
             )
             next_ids["incident"] += 1
@@ -514,15 +540,25 @@ def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: dat
                     },
                     shift,
                     columns["report"],
+                    as_json,
                 )
             )
             next_ids["report"] += 1
         for name in ("audit_event", "deadline", "recommendation"):
             for row in rows[name].get(tid, []):
                 out[name].append(
-                    _shifted(row, {"id": next_ids[name], "case_id": case_id}, shift, columns[name])
+                    _shifted(
+                        row,
+                        {"id": next_ids[name], "case_id": case_id},
+                        shift,
+                        columns[name],
+                        as_json,
+                    )
                 )
                 next_ids[name] += 1
+    if not as_json:
+        _insert_copies(engine, columns, out, terms)
+        return len(out["report"])
     raw = engine.raw_connection()
     try:
         pg = raw.driver_connection
@@ -532,6 +568,8 @@ def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: dat
                 with cur.copy(f"COPY {name} ({cols}) FROM STDIN") as copy:
                     for row in out[name]:
                         copy.write_row(row)
+                if name in BY_CASE:
+                    continue
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                     f"(SELECT max(id) FROM {name}))"
@@ -552,15 +590,48 @@ def copy_cases(engine: Any, template_ids: dict[str, int], cases: int, today: dat
     return len(out["report"])
 
 
+def _insert_copies(
+    engine: Any,
+    columns: dict[str, list[str]],
+    out: dict[str, list[tuple[Any, ...]]],
+    terms: list[tuple[str, int]],
+) -> None:
+    """The copies written with the models' own column types (SQLite has no COPY)."""
+    from sqlalchemy import insert
+    from sqlmodel import SQLModel
+
+    tables = SQLModel.metadata.tables
+    with engine.begin() as conn:
+        for name in COPIED:
+            for start in range(0, len(out[name]), 500):
+                chunk = out[name][start : start + 500]
+                rows = [dict(zip(columns[name], r, strict=True)) for r in chunk]
+                conn.execute(insert(tables[name]), rows)
+        if terms:
+            conn.execute(
+                insert(tables["case_search_term"]), [{"term": t, "case_id": c} for t, c in terms]
+            )
+        conn.exec_driver_sql(
+            "INSERT INTO deadline_schedule (deadline_id, next_action_on)"
+            " SELECT d.id, CASE WHEN d.status = 'open' THEN '2000-01-01' END"
+            " FROM deadline d LEFT JOIN deadline_schedule s ON s.deadline_id = d.id"
+            " WHERE s.deadline_id IS NULL"
+        )
+
+
 def _shifted(
-    row: dict[str, Any], changes: dict[str, Any], shift: timedelta, columns: list[str]
+    row: dict[str, Any],
+    changes: dict[str, Any],
+    shift: timedelta,
+    columns: list[str],
+    as_json: bool = True,
 ) -> tuple[Any, ...]:
     values = []
     for c in columns:
         v = changes[c] if c in changes else row[c]
         if c not in changes and isinstance(v, date) and v != PLAN_ON_NEXT_SWEEP:
             v = v + shift
-        elif isinstance(v, dict | list):
+        elif as_json and isinstance(v, dict | list):
             v = json.dumps(v)
         values.append(v)
     return tuple(values)

@@ -67,6 +67,7 @@ from engine.models import Case  # noqa: E402
 from engine.services.org import sync_areas  # noqa: E402
 from engine.services.staff import add_user  # noqa: E402
 from engine.sweeps import sweep_batch  # noqa: E402
+from workflows.community_trigger.models import CommunityTriggerCase  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
@@ -117,6 +118,7 @@ def fill(engine: Engine, future: int) -> int:
         )
     with engine.begin() as conn:
         conn.execute(insert(Case), [_case(i) for i in range(CASES)])
+        conn.execute(insert(CommunityTriggerCase), [_detail(i) for i in range(CASES)])
         fill_sql = PG_FILL if engine.dialect.name == "postgresql" else SQLITE_FILL
         conn.execute(text(fill_sql), {"n": future, "now": NOW})
         first_due = conn.execute(text("SELECT max(id) FROM deadline")).scalar_one() + 1
@@ -154,9 +156,16 @@ def _case(i: int) -> dict[str, object]:
         "workflow_version": 1,
         "state": "submitted",
         "version": 1,
-        "channel": "online",
         "submitted_at": NOW,
         "updated_at": NOW,
+    }
+
+
+def _detail(i: int) -> dict[str, object]:
+    """Case i's Community Trigger detail row (case ids run from 1)."""
+    return {
+        "case_id": i + 1,
+        "channel": "online",
         "application_on": TODAY,
         "hate_incident": False,
         "consent_to_share": True,

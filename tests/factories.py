@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from engine import case_detail
 from engine.access import Actor, load_actor
 from engine.clock import Clock
-from engine.models import User
+from engine.models import Case, User
 from engine.services.staff import add_user, create_token
 from workflows.community_trigger.services.applications import ApplicationIn
 from workflows.community_trigger.services.intake import Submitted, submit_application
@@ -126,3 +126,15 @@ def load_case(session: Session, reference: str) -> Any:
     found = case_detail.load(session, reference)
     assert found is not None, f"no case {reference}"
     return found
+
+
+def case_parts(rows: list[dict[str, object]]) -> tuple[list[dict[str, object]], list[dict[str, Any]]]:
+    """case_row values split into case_record rows and ct_case rows (ids 1, 2, ... in order),
+    for tests that write rows directly into a database at the head revision."""
+    generic = set(Case.model_fields)
+    cases = [{k: v for k, v in r.items() if k in generic} for r in rows]
+    details = [
+        {"case_id": n + 1, **{k: v for k, v in r.items() if k not in generic}}
+        for n, r in enumerate(rows)
+    ]
+    return cases, details

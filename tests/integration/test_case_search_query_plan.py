@@ -11,7 +11,8 @@ from engine import case_search
 from engine.access import Actor, Grant
 from engine.db import is_postgres
 from engine.models import Case, CaseSearchTerm
-from tests.factories import case_row
+from tests.factories import case_parts, case_row
+from workflows.community_trigger.models import CommunityTriggerCase
 
 CASES = 3000
 TODAY = date(2026, 3, 2)
@@ -28,7 +29,9 @@ def _load(db_engine: Engine) -> None:
         for word in (NAMES[i % 10], f"first{i % 300}", f"le{i % 19}", str(i % 97), "road"):
             terms.append({"term": word, "case_id": i + 1})
     with db_engine.begin() as conn:
-        conn.execute(insert(Case), rows)
+        cases, details = case_parts(rows)
+        conn.execute(insert(Case), cases)
+        conn.execute(insert(CommunityTriggerCase), details)
         conn.execute(insert(CaseSearchTerm), terms)
         # These two tables only: a bare ANALYZE would reach every schema of the database.
         conn.exec_driver_sql("ANALYZE case_record")
