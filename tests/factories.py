@@ -128,7 +128,9 @@ def load_case(session: Session, reference: str) -> Any:
     return found
 
 
-def case_parts(rows: list[dict[str, object]]) -> tuple[list[dict[str, object]], list[dict[str, Any]]]:
+def case_parts(
+    rows: list[dict[str, object]],
+) -> tuple[list[dict[str, object]], list[dict[str, Any]]]:
     """case_row values split into case_record rows and ct_case rows (ids 1, 2, ... in order),
     for tests that write rows directly into a database at the head revision."""
     generic = set(Case.model_fields)
