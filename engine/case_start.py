@@ -110,7 +110,8 @@ def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
             # What the new case asks of staff first, and by when.
             "due": {d.name: d.due_on.isoformat() for d in plan.deadlines},
             "received_on": london_date(plan.now).isoformat(),
-            "channel": case.channel,
+            # How it came in, for a workflow whose cases record it (its detail row).
+            "channel": getattr(case, "channel", None),
         }
         for message, role in plan.staff:
             queue_staff_messages(session, case, message, role, context, plan.now)

@@ -276,10 +276,10 @@ def status_token_matches(session: Session, reference: str, token_hash: str) -> b
 
 
 def _detail_of(reference: str, column: str) -> Any:
-    model = CommunityTriggerCase
+    """One column of the case's ct_case row, found by the case's reference."""
     return (
-        select(getattr(model, column))
-        .join(Case, Case.id == model.case_id)
+        select(getattr(CommunityTriggerCase, column))
+        .join(Case, Case.id == CommunityTriggerCase.case_id)
         .where(Case.reference == reference)
     )
 
