@@ -215,7 +215,7 @@ class _Batch:
         for row in rows:
             if row.status != "open":
                 # Closed since its schedule was set: nothing is due, ever; clear the date.
-                key: tuple[Any, ...] = ("closed", row.reminder_step)
+                key: tuple[Any, ...] = ("no longer open", row.reminder_step)
                 plan = self._plans.get(key) or _Plan(None, row.reminder_step, False, [], [])
                 self._plans[key] = plan
                 plan.ids.append(row.id)
