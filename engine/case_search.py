@@ -281,7 +281,7 @@ def _visible(actor: Actor) -> Any:
 
 def _numbered(number: int, today: date) -> list[str]:
     """Every reference with this number, in any year cases can have been made."""
-    prefixes = sorted({registry.area(a).reference_prefix for a in registry.area_ids()})
+    prefixes = sorted({p.reference_prefix for p in registry.packages().values()})
     years = range(FIRST_YEAR, today.year + 1)
     return [f"{p}-{y}-{number:06d}" for p in prefixes for y in years]
 
