@@ -13,7 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from engine import registry
-from engine.access import Actor
+from engine.access import Actor, assigned_cases, held_per_case
 from engine.clock import LONDON
 from engine.errors import InvalidInput
 from engine.models import Case, CaseSearchTerm, Deadline, Party
@@ -121,8 +121,9 @@ def _error(name: str, message: str) -> dict[str, str]:
 def locality_options(actor: Actor) -> list[tuple[str, str]]:
     """(id, name) of each locality where the actor may open cases (not appeal assignments)."""
     found: dict[str, str] = {}
+    held = held_per_case()
     for g in actor.grants:
-        if g.role == "appeal_chair":
+        if g.role in held:
             continue
         area = registry.area(g.area_id)
         for loc_id, loc in area.localities.items():
@@ -263,12 +264,12 @@ def _start_of(day: date) -> datetime:
 
 def _visible(actor: Actor) -> Any:
     """The cases the actor may open: as engine.access.roles_on_case decides, as SQL."""
-    allowed = []
+    allowed, held = [], held_per_case()
     for g in actor.grants:
-        if g.role == "appeal_chair":
+        if g.role in held:
             if actor.user_id is not None:
                 allowed.append(
-                    and_(Case.area_id == g.area_id, col(Case.appeal_chair_id) == actor.user_id)
+                    and_(Case.area_id == g.area_id, assigned_cases(g.role, actor.user_id))
                 )
         elif g.locality_id is None:
             allowed.append(Case.area_id == g.area_id)

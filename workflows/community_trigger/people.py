@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import false
+from sqlmodel import Session, col
 
 from engine import messages
 from engine.case_messages import applicant_addresses
@@ -33,6 +34,11 @@ def appeal_chair_now(case: Case) -> int | None:
 def case_roles(session: Session | None, case: Case, user_id: int, *, now: bool = True) -> set[str]:
     chair = appeal_chair_now(case) if now else case.appeal_chair_id
     return {APPEAL_CHAIR} if chair is not None and chair == user_id else set()
+
+
+def assigned(role: str, user_id: int) -> Any:
+    """SQL: the cases whose appeal is assigned to this chair (lists and searches)."""
+    return col(Case.appeal_chair_id) == user_id if role == APPEAL_CHAIR else false()
 
 
 def recipient(
