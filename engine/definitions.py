@@ -226,7 +226,8 @@ class WorkflowPackage:
     # applicant's addresses (email, address, phone attributes) when fetched with the case,
     # else None; with session None (planning a new case) it must not touch the database.
     recipient: Any = None
-    # What its staff case page shows besides the engine's detail: (session, case) -> dict.
+    # What its staff case page shows besides the engine's detail: (session, case, detail)
+    # -> dict added to the page's context.
     staff_view: Any = None
     # Its letters: templates, titles and what each says (None: it sends no letters).
     letters: LetterKit | None = None
