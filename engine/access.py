@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import and_, false, or_
+from sqlmodel import Session, col, select
 
 from engine import registry
 from engine.errors import NotAllowed, NotFound
@@ -47,6 +49,17 @@ def held_per_case() -> frozenset[str]:
     """Roles a grant gives only on the cases a workflow assigns to the person (an appeal
     chair on the appeals given to them), never on a whole locality."""
     return frozenset(r for p in registry.packages().values() for r in p.case_held_roles)
+
+
+def assigned_cases(role: str, user_id: int) -> Any:
+    """SQL: the cases on which the user holds a per-case role, in every workflow that has it
+    (WorkflowPackage.assigned)."""
+    conditions = [
+        and_(col(Case.workflow_name) == p.name, p.assigned(role, user_id))
+        for p in registry.packages().values()
+        if role in p.case_held_roles and p.assigned is not None
+    ]
+    return or_(*conditions) if conditions else false()
 
 
 def case_roles(

@@ -86,19 +86,6 @@ def load(session: Session, reference: str) -> CaseWithDetail | None:
     return CaseWithDetail(row[0], row[1]) if row is not None else None
 
 
-def cases_where(column: str, value: Any) -> Any:
-    """SQL: the case's id is one whose detail row has `column` equal to `value` (in any
-    workflow whose detail table has that column; false when none has)."""
-    from sqlalchemy import false, or_
-
-    ids = [
-        Case.id.in_(select(m.case_id).where(getattr(m, column) == value))  # type: ignore[union-attr]
-        for m in (p.detail_model for p in registry.packages().values())
-        if m is not None and column in m.model_fields
-    ]
-    return or_(*ids) if ids else false()
-
-
 def load_by_id(session: Session, case_id: int) -> CaseWithDetail | None:
     case = session.get(Case, case_id)
     return with_detail(session, case) if case is not None else None

@@ -17,7 +17,7 @@ from engine import messages, registry
 from engine.clock import Clock
 from engine.definitions import WorkflowDef
 from engine.models import AuditEvent, Case, Party
-from engine.sweeps import holders
+from engine.role_holders import holders
 
 # Staff alerts fall due just after the applicant's message of the same event, so the
 # dispatcher (oldest due first) sends the applicant's first; and just before anything a

@@ -12,8 +12,8 @@ from sqlalchemy import and_, false, func, intersect, literal, or_, union
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from engine import case_detail, registry
-from engine.access import Actor
+from engine import registry
+from engine.access import Actor, assigned_cases, held_per_case
 from engine.clock import LONDON
 from engine.errors import InvalidInput
 from engine.models import Case, CaseSearchTerm, Deadline, Party
@@ -121,8 +121,9 @@ def _error(name: str, message: str) -> dict[str, str]:
 def locality_options(actor: Actor) -> list[tuple[str, str]]:
     """(id, name) of each locality where the actor may open cases (not appeal assignments)."""
     found: dict[str, str] = {}
+    held = held_per_case()
     for g in actor.grants:
-        if g.role == "appeal_chair":
+        if g.role in held:
             continue
         area = registry.area(g.area_id)
         for loc_id, loc in area.localities.items():
@@ -263,15 +264,12 @@ def _start_of(day: date) -> datetime:
 
 def _visible(actor: Actor) -> Any:
     """The cases the actor may open: as engine.access.roles_on_case decides, as SQL."""
-    allowed = []
+    allowed, held = [], held_per_case()
     for g in actor.grants:
-        if g.role == "appeal_chair":
+        if g.role in held:
             if actor.user_id is not None:
                 allowed.append(
-                    and_(
-                        Case.area_id == g.area_id,
-                        case_detail.cases_where("appeal_chair_id", actor.user_id),
-                    )
+                    and_(Case.area_id == g.area_id, assigned_cases(g.role, actor.user_id))
                 )
         elif g.locality_id is None:
             allowed.append(Case.area_id == g.area_id)
@@ -284,7 +282,7 @@ def _visible(actor: Actor) -> Any:
 
 def _numbered(number: int, today: date) -> list[str]:
     """Every reference with this number, in any year cases can have been made."""
-    prefixes = sorted({registry.area(a).reference_prefix for a in registry.area_ids()})
+    prefixes = sorted({p.reference_prefix for p in registry.packages().values()})
     years = range(FIRST_YEAR, today.year + 1)
     return [f"{p}-{y}-{number:06d}" for p in prefixes for y in years]
 

@@ -217,6 +217,9 @@ class WorkflowPackage:
     case_roles: Any = None
     # Roles a grant gives only on the cases `case_roles` names (not on the whole locality).
     case_held_roles: tuple[str, ...] = ()
+    # The same as SQL, for lists and searches: (role, user_id) -> a condition over
+    # case_record selecting this workflow's cases on which the user holds the role.
+    assigned: Any = None
     # Where a message to a recipient goes: (session or None, case, role, applicant) ->
     # (address or None, channel), or None when the role is a locality staff role (every
     # active holder in the case's locality is then written to). `applicant` is the
@@ -227,7 +230,8 @@ class WorkflowPackage:
     # (engine.case_detail reads it with the generic case); None when there is none. Its
     # `anonymised_values()` gives what anonymising a case writes over the row.
     detail_model: Any = None
-    # What its staff case page shows besides the engine's detail: (session, case) -> dict.
+    # What its staff case page shows besides the engine's detail: (session, case, detail)
+    # -> dict added to the page's context.
     staff_view: Any = None
     # Its letters: templates, titles and what each says (None: it sends no letters).
     letters: LetterKit | None = None

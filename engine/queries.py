@@ -282,23 +282,6 @@ def staff_case_page(
     detail = _case_detail(session, case, actor, clock)
     wf = registry.workflow(case.workflow_name)
     labels = {t.trigger: t.label for t in wf.transitions}
-    detail["summary"] = {
-        "involvement": case.involvement,
-        "contact_preference": case.contact_preference,
-        "vulnerabilities": case.vulnerabilities,
-        "accessibility_needs": case.accessibility_needs,
-        "impact": case.impact,
-        "outcome_wanted": case.outcome_wanted,
-        "hate_incident": case.hate_incident,
-        "named_contact": documents.named_contact(session, case),
-    }
-    detail["threshold_reports"] = _report_findings(detail["incidents"], case.threshold_assessment)
-    detail["threshold_explanation"] = case.threshold_assessment.get("explanation", "")
-    # Incidents and reports added after intake: what the assessment said before and after.
-    detail["threshold_changes"] = [
-        {**c, "label": labels.get(c.get("event", ""), c.get("event", ""))}
-        for c in reversed(case.threshold_assessment.get("changes", []))
-    ]
     for d in detail["deadlines"]:
         d["why"] = _why_due(d)
     detail["event_labels"] = labels
@@ -307,26 +290,8 @@ def staff_case_page(
     # What the workflow's own page parts show (WorkflowPackage.staff_view).
     staff_view = registry.package(case.workflow_name).staff_view
     if staff_view is not None:
-        detail.update(staff_view(session, case))
+        detail.update(staff_view(session, case, detail))
     return detail
-
-
-def _report_findings(incidents: list[dict[str, Any]], assessment: dict[str, Any]) -> list[Any]:
-    """Each report beside the assessment's verdict on it (reports are numbered in order)."""
-    findings = {f["index"]: f for f in assessment.get("reports", [])}
-    reports = [(i, r) for i in incidents for r in i["reports"]]
-    out = []
-    for index, (incident, report) in enumerate(reports):
-        found = findings.get(index, {})
-        out.append(
-            {
-                "incident": incident["seq"],
-                **report,
-                "counted": found.get("counted"),
-                "reason": found.get("reason", ""),
-            }
-        )
-    return out
 
 
 def _why_due(deadline: dict[str, Any]) -> str:

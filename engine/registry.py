@@ -51,7 +51,6 @@ class ReminderSettings:
 class AreaConfig:
     id: str
     name: str
-    reference_prefix: str
     threshold: ThresholdRules
     timescales: dict[str, Timescale]
     localities: dict[str, LocalityConfig]
@@ -136,7 +135,6 @@ def parse_area(raw: dict[str, Any]) -> AreaConfig:
     return AreaConfig(
         id=raw["id"],
         name=raw["name"],
-        reference_prefix=raw.get("reference_prefix", "CT"),
         threshold=ThresholdRules.from_mapping(raw.get("threshold", {})),
         timescales={k: _timescale(k, v) for k, v in raw["timescales"].items()},
         localities=localities,

@@ -11,8 +11,8 @@ from sqlalchemy import bindparam, literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from engine import case_detail, registry, workdays
-from engine.access import Actor
+from engine import registry, workdays
+from engine.access import READ_ONLY_ROLES, Actor, assigned_cases, held_per_case
 from engine.clock import london_date
 from engine.errors import NotAllowed
 from engine.models import Case, Deadline
@@ -44,13 +44,13 @@ def work_queue(session: Session, *, actor: Actor, today: date) -> list[dict[str,
     """Open staff deadlines whose owner role the actor holds there, most urgent first."""
     items, amber = [], _amber_until(today)
     for grant in actor.grants:
-        if grant.role in ("manager", "admin", "appeal_chair"):
+        if grant.role in READ_ONLY_ROLES or grant.role in held_per_case():
             continue
         stmt = _open_duties(grant.area_id, grant.locality_id).where(
             Deadline.owner_role == grant.role
         )
         items += [_item(row, today, amber) for row in session.execute(stmt)]
-    items += _appeals_assigned(session, actor, today)
+    items += _assigned(session, actor, today)
     return sorted(_unique(items), key=lambda i: (i["due_date"], i["reference"]))
 
 
@@ -113,9 +113,9 @@ def _open_duties(area_id: str, locality_id: str | None):  # type: ignore[no-unty
     return stmt
 
 
-def _appeals_assigned(session: Session, actor: Actor, today: date) -> list[dict[str, Any]]:
+def _assigned(session: Session, actor: Actor, today: date) -> list[dict[str, Any]]:
     amber = _amber_until(today)
-    return [_item(row, today, amber) for row in _appeal_rows(session, actor)]
+    return [_item(row, today, amber) for row in _assigned_rows(session, actor)]
 
 
 def _item(row: Any, today: date, amber_until: date) -> dict[str, Any]:
@@ -156,7 +156,7 @@ def _queue_rows(session: Session, *, actor: Actor, today: date) -> tuple[list[An
     meets: dict[tuple[str, str, str, str], bool] = {}  # the answer depends only on these four
     states = deadline_states()
     for grant in actor.grants:
-        if grant.role in ("manager", "admin", "appeal_chair"):
+        if grant.role in READ_ONLY_ROLES or grant.role in held_per_case():
             continue
         params: dict[str, Any] = {"area": grant.area_id}
         if grant.locality_id is not None:
@@ -175,7 +175,7 @@ def _queue_rows(session: Session, *, actor: Actor, today: date) -> tuple[list[An
                 if not meets[key]:
                     continue
             found.append((row, own))
-    found += [(row, True) for row in _appeal_rows(session, actor)]
+    found += [(row, True) for row in _assigned_rows(session, actor)]
     # Most urgent first; on a tie, the actor's own duties before the steps due, as before.
     found.sort(key=lambda f: (f[0].due_on, f[0].reference, not f[1]))
     seen: set[int] = set()
@@ -302,20 +302,26 @@ _MY_DUTIES_IN_LOCALITY = _duties_of_role(in_locality=True)
 _MY_DUTIES_IN_AREA = _duties_of_role(in_locality=False)
 
 
-def _appeal_rows(session: Session, actor: Actor) -> list[Any]:
-    if actor.user_id is None or "appeal_chair" not in actor.roles:
+def _assigned_rows(session: Session, actor: Actor) -> list[Any]:
+    """Open duties of the cases assigned to the actor (an appeal chair's appeals), owned by
+    the role they hold on them."""
+    roles = actor.roles & held_per_case()
+    if actor.user_id is None or not roles:
         return []
-    stmt = (
-        sa_select(*_QUEUE_COLUMNS)
-        .select_from(Deadline)
-        .join(Case, col(Case.id) == Deadline.case_id)
-        .where(
-            Deadline.status == "open",
-            case_detail.cases_where("appeal_chair_id", actor.user_id),
-            Deadline.owner_role == "appeal_chair",
+    rows: list[Any] = []
+    for role in sorted(roles):
+        stmt = (
+            sa_select(*_QUEUE_COLUMNS)
+            .select_from(Deadline)
+            .join(Case, col(Case.id) == Deadline.case_id)
+            .where(
+                Deadline.status == "open",
+                assigned_cases(role, actor.user_id),
+                Deadline.owner_role == role,
+            )
         )
-    )
-    return list(session.execute(stmt))
+        rows += session.execute(stmt)
+    return rows
 
 
 def _role_meets(role: str, workflow_name: str, state: str, deadline: str) -> bool:

@@ -40,9 +40,10 @@ class Case(SQLModel, table=True):
 
 
 class ReferenceCounter(SQLModel, table=True):
-    """The last reference number used per year; bumped inside the submitting transaction."""
+    """The last reference number used per workflow prefix and year (engine/references.py)."""
 
     __tablename__ = "reference_counter"
+    prefix: str = Field(primary_key=True, max_length=10)
     year: int = Field(primary_key=True)
     last_number: int = 0
 

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from engine import reminders
-from engine.sweeps import _Claimed, _context, _context_head, _locality_tail
+from engine.sweep_context import _Claimed, _context, _context_head, _locality_tail
 
 
 def _row(**changes: object) -> _Claimed:

@@ -8,7 +8,7 @@ from workflows.community_trigger.effects import EFFECTS
 from workflows.community_trigger.guards import GUARDS
 from workflows.community_trigger.letters import KIT as LETTERS
 from workflows.community_trigger.models import CommunityTriggerCase
-from workflows.community_trigger.people import APPEAL_CHAIR, case_roles, recipient
+from workflows.community_trigger.people import APPEAL_CHAIR, assigned, case_roles, recipient
 
 PACKAGE = WorkflowPackage(
     definition=COMMUNITY_TRIGGER,
@@ -19,6 +19,7 @@ PACKAGE = WorkflowPackage(
     letters=LETTERS,
     case_roles=case_roles,
     case_held_roles=(APPEAL_CHAIR,),
+    assigned=assigned,
     recipient=recipient,
     staff_view=staff_view,
 )

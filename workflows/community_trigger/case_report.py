@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import desc
 from sqlmodel import Session, col, select
 
-from engine.letters import paragraphs
+from engine.letters import named_contact, paragraphs
 from engine.models import AuditEvent, Case, Party
 
 CONTACT_WAYS = {"email": "Email", "phone": "Phone", "post": "Post"}
@@ -24,9 +24,51 @@ PARTS = {
 }
 
 
-def staff_view(session: Session, case: Case) -> dict[str, Any]:
-    """The JAG report and the victim's own words, for the CSP chair's response."""
-    return {"jag_report": jag_report(session, case), "victim": victim_view(session, case)}
+def staff_view(session: Session, case: Case, detail: dict[str, Any]) -> dict[str, Any]:
+    """What the Community Trigger's case page shows besides the engine's detail: the
+    application's summary, the threshold assessment beside each report and its changes,
+    and the JAG report and the victim's own words, for the CSP chair's response."""
+    labels = detail.get("event_labels") or {}
+    assessment = case.threshold_assessment or {}
+    return {
+        "summary": {
+            "involvement": case.involvement,
+            "contact_preference": case.contact_preference,
+            "vulnerabilities": case.vulnerabilities,
+            "accessibility_needs": case.accessibility_needs,
+            "impact": case.impact,
+            "outcome_wanted": case.outcome_wanted,
+            "hate_incident": case.hate_incident,
+            "named_contact": named_contact(session, case),
+        },
+        "threshold_reports": _report_findings(detail["incidents"], assessment),
+        "threshold_explanation": assessment.get("explanation", ""),
+        # Incidents and reports added after intake: what the assessment said before and after.
+        "threshold_changes": [
+            {**c, "label": labels.get(c.get("event", ""), c.get("event", ""))}
+            for c in reversed(assessment.get("changes", []))
+        ],
+        "jag_report": jag_report(session, case),
+        "victim": victim_view(session, case),
+    }
+
+
+def _report_findings(incidents: list[dict[str, Any]], assessment: dict[str, Any]) -> list[Any]:
+    """Each report beside the assessment's verdict on it (reports are numbered in order)."""
+    findings = {f["index"]: f for f in assessment.get("reports", [])}
+    reports = [(i, r) for i in incidents for r in i["reports"]]
+    out = []
+    for index, (incident, report) in enumerate(reports):
+        found = findings.get(index, {})
+        out.append(
+            {
+                "incident": incident["seq"],
+                **report,
+                "counted": found.get("counted"),
+                "reason": found.get("reason", ""),
+            }
+        )
+    return out
 
 
 def jag_report(session: Session, case: Case) -> dict[str, Any] | None:

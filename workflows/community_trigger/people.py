@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import false
+from sqlmodel import Session, col, select
 
 from engine import messages
 from engine.case_messages import applicant_addresses
 from engine.models import Case, User
 from workflows.community_trigger.definition import S
+from workflows.community_trigger.models import CommunityTriggerCase
 
 APPEAL_CHAIR = "appeal_chair"
 APPLICANT = "applicant"
@@ -33,6 +35,16 @@ def appeal_chair_now(case: Case) -> int | None:
 def case_roles(session: Session | None, case: Case, user_id: int, *, now: bool = True) -> set[str]:
     chair = appeal_chair_now(case) if now else case.appeal_chair_id
     return {APPEAL_CHAIR} if chair is not None and chair == user_id else set()
+
+
+def assigned(role: str, user_id: int) -> Any:
+    """SQL: the cases whose appeal is assigned to this chair (lists and searches)."""
+    if role != APPEAL_CHAIR:
+        return false()
+    chosen = select(CommunityTriggerCase.case_id).where(
+        CommunityTriggerCase.appeal_chair_id == user_id
+    )
+    return col(Case.id).in_(chosen)
 
 
 def recipient(

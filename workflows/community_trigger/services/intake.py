@@ -9,16 +9,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from engine import case_search, case_start, registry
+from engine import case_search, case_start, references, registry
 from engine.access import PUBLIC, Actor
 from engine.case_detail import CaseWithDetail
 from engine.clock import Clock
 from engine.errors import InvalidInput, NotAllowed
-from engine.models import Case, CaseSearchTerm, Incident, Party, ReferenceCounter, Report
+from engine.models import Case, CaseSearchTerm, Incident, Party, Report
 from engine.threshold import ReportFacts, assess
 from workflows.community_trigger.case_reports import (
     APPLICANT,
@@ -96,7 +94,7 @@ def prepare_application(
     return Prepared(
         case=case,
         year=today.year,
-        prefix=area.reference_prefix,
+        prefix=registry.package(case.workflow_name).reference_prefix,
         parties=_parties(application),
         incidents=[
             {
@@ -127,7 +125,7 @@ def write_application(session: Session, prepared: Prepared) -> Submitted:
     """Write a prepared application in the session's transaction (the caller commits): the
     case, its people, incidents and reports, the first audit row, deadlines and receipt."""
     case = prepared.case
-    case.reference = next_reference(session, prepared.prefix, prepared.year)
+    case.reference = references.next_reference(session, prepared.prefix, prepared.year)
     conn = session.connection()
     case.id = conn.execute(_INSERT_CASE, case.case.model_dump(exclude={"id"})).scalar_one()
     if case.detail is not None:
@@ -439,45 +437,3 @@ def _party(kind: str, person: PersonIn, role: str | None, consent: str | None) -
         "postcode": person.postcode,
         "consent_detail": consent,
     }
-
-
-_COUNTER = ReferenceCounter.__table__  # type: ignore[attr-defined]
-_BUMP_COUNTER = (
-    update(_COUNTER)
-    .where(_COUNTER.c.year == bindparam("y"))
-    .values(last_number=_COUNTER.c.last_number + 1)
-    .returning(_COUNTER.c.last_number)
-)
-
-
-def next_reference(session: Session, prefix: str, year: int) -> str:
-    """The next CT-YYYY-NNNNNN; the counter row's lock keeps numbers unique under load.
-
-    On PostgreSQL the number is taken in a short transaction of its own, on another
-    connection: bumped inside the submit, the row stayed locked through the rest of the
-    submit and its commit, and concurrent submits queued on it one at a time. The price is
-    a gap in the numbers if the submit then fails to commit (bench/README.md). On SQLite
-    the submit already holds the database's one write lock, so the bump stays inside it.
-    """
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        with conn.engine.begin() as own:
-            number = _bump(own, year)
-    else:
-        number = _bump(conn, year)
-    return f"{prefix}-{year}-{number:06d}"
-
-
-def _bump(conn: Any, year: int) -> int:
-    number = conn.execute(_BUMP_COUNTER, {"y": year}).scalar_one_or_none()
-    if number is None:
-        # The year's first application: make its counter (a rival may make it first; then
-        # this inserts nothing and waits for the rival's row lock) and bump it.
-        insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        conn.execute(
-            insert(_COUNTER)
-            .values(year=year, last_number=0)
-            .on_conflict_do_nothing(index_elements=["year"])
-        )
-        number = conn.execute(_BUMP_COUNTER, {"y": year}).scalar_one()
-    return int(number)
