@@ -8,7 +8,7 @@ The downgrade puts every column back with its values; it refuses while any case 
 `ct_case` row (a case of another workflow), which the old table could not hold.
 
 Revision ID: 0013_detail
-Revises: 0012_people
+Revises: 0013_moves
 """
 
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0013_detail"
-down_revision: str | None = "0012_people"
+down_revision: str | None = "0013_moves"  # re-chained at merge as needed
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

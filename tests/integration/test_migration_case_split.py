@@ -5,8 +5,8 @@ and changes nothing).
 
 The data is today's: the demo data and a slice of the bench data set (bench/staff_pages.py's
 template cases driven through the engine, then copied), written at the head revision and
-taken down to 0012_people by the downgrade, whose result is checked against what was written;
-the upgrade from there must then give back exactly the same rows."""
+taken down to the revision before the split by the downgrade, whose result is checked
+against what was written; the upgrade from there must give back exactly the same rows."""
 
 from __future__ import annotations
 
@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from engine.clock import FixedClock
 from engine.db import make_session_factory
-from engine.migrate import downgrade, upgrade
+from engine.migrate import alembic_config, downgrade, upgrade
 from tests.integration.test_migration_deadline_schedule import fresh  # noqa: F401  (fixture)
 from workflows.community_trigger.services.demo import load_demo_data
 
@@ -29,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from bench.staff_pages import copy_cases, make_templates  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+# The revision before the split (0012_people, or whatever the chain puts before it).
+BEFORE = ScriptDirectory.from_config(alembic_config()).get_revision("0013_detail").down_revision
 COPIES = 2000
 # Every table whose rows the split must leave alone (the case's other rows point at its id).
 OTHERS = (
@@ -90,9 +93,9 @@ def test_every_value_of_every_case_survives_the_split_both_ways(filled: Engine) 
     for column in ("appeal_chair_id", "review_meeting_on", "status_code", "threshold_decision"):
         assert any(row[column] is not None for row in written.values()), column
 
-    downgrade(filled, "0012_people")
+    downgrade(filled, BEFORE)
     old = _rows(filled, "SELECT * FROM case_record")
-    assert old == written, "0012's case_record holds every case with every value"
+    assert old == written, "before the split, case_record holds every case with every value"
     assert _counts(filled) == others
 
     upgrade(filled)
@@ -126,6 +129,6 @@ def test_the_downgrade_refuses_while_a_case_of_another_workflow_exists(
         )
     before = _joined(fresh)
     with pytest.raises(RuntimeError, match="not Community Trigger cases"):
-        downgrade(fresh, "0012_people")
+        downgrade(fresh, BEFORE)
     assert _joined(fresh) == before, "nothing changed"
     assert _cases_in(fresh) == len(before) + 1
