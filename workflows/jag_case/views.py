@@ -280,7 +280,7 @@ def _other_cases(
             CaseSubject.case_id != case.id,
             or_(col(CaseSubject.person_id).in_(persons), col(CaseSubject.place_id).in_(places)),
         )
-        .order_by(col(Case.submitted_at).desc())
+        .order_by(col(Case.submitted_at).desc(), col(Case.id).desc())
     ).all()
     out, seen = [], set()
     for link, other in rows:
