@@ -524,3 +524,35 @@ def test_a_case_review_recommendation_carried_out_as_a_jag_action(j: JagJourney)
         ct_view = case_detail(s, reference=ct, actor=j.staff["contact"].actor, clock=j.clock)
     assert ct_view["recommendations"][0]["status"] == "done"
     assert j.view()["linked"]["recommendation"]["status"] == "done"
+
+
+def test_the_jag_case_list_shows_exactly_the_cases_each_reader_may_open(j: JagJourney) -> None:
+    from workflows.jag_case.lists import jag_cases
+
+    leicester = j.refer("partner")
+    melton = j.refer("melton_partner", locality_id="melton")
+    j.fire("accept", "jag_chair", {}, ref=leicester)
+
+    def listed(who: str) -> list[str]:
+        with j.sessions() as s:
+            return [c["reference"] for c in jag_cases(s, actor=j.staff[who].actor, clock=j.clock)]
+
+    assert listed("partner") == [leicester]
+    assert listed("melton_partner") == [melton]
+    assert listed("manager") == [melton, leicester]
+    assert listed("appeal_chair") == []
+    assert listed("melton_jag_chair") == [melton]
+    j.ref = leicester
+    j.fire(
+        "request_peer_review",
+        "jag_chair",
+        {"reviewer_email": "melton.jag@example.org", "question": "Enough?"},
+    )
+    assert listed("melton_jag_chair") == [melton, leicester]
+    with j.sessions() as s:
+        rows = jag_cases(s, actor=j.staff["jag_chair"].actor, clock=j.clock)
+    assert rows[0]["state"] == "peer_review_requested" and rows[0]["review_on"] == "2026-03-30"
+    # Each listed case opens for its reader.
+    for who in ("partner", "melton_partner", "melton_jag_chair", "manager"):
+        for ref in listed(who):
+            assert j.view(who, ref=ref)["reference"] == ref
