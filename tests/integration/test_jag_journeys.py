@@ -24,6 +24,7 @@ from workflows.jag_case.models import (
     JagPeerReview,
     JagRiskAssessment,
 )
+from workflows.jag_case.services import peer_reviewer_options
 
 
 @pytest.fixture
@@ -188,6 +189,11 @@ def test_accepted_high_risk_plan_escalated_peer_reviewed_then_ceased(
     assert same.value.field == "data.reviewer_email"
     with pytest.raises(NotAllowed):
         j.view("melton_jag_chair")
+    with j.sessions() as s:
+        offered = peer_reviewer_options(s, _case(s, j.ref))
+    assert offered == [
+        {"email": "melton.jag@example.org", "name": "Melton Jag Chair", "locality": "Melton"}
+    ]
     j.fire(
         "request_peer_review",
         "jag_chair",
