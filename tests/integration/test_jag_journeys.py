@@ -344,6 +344,9 @@ def test_a_repeat_victim_shows_from_each_case_but_only_cases_the_reader_may_open
         melton,
         first,
     ]
+    # Assessed on the third case, she is a repeat victim though nobody said so.
+    j.fire("assess_risk", "contact", {"answers": all_no()}, ref=third)
+    assert j.view(ref=third)["risk"][0]["repeat_victim"] is True
     # A victim added to a case later is matched the same way.
     j.ref = third
     j.fire("add_subject", "contact", {"kind": "perpetrator", **PERPETRATOR})

@@ -88,6 +88,10 @@ def record_risk(ctx: EffectContext) -> None:
     person = people.person_on_case(ctx.session, ctx.case.id, "victim", ctx.data.person)
     if ctx.data.person is not None and person is None:
         raise InvalidInput("That person is not a victim on this case.", field="data.person")
+    # A victim already on another case is a repeat victim, whether or not the assessor knew.
+    repeat = ctx.data.repeat_victim or (
+        person is not None and people.on_other_cases(ctx.session, person, "victim", ctx.case.id)
+    )
     seq = _next_seq(ctx, JagRiskAssessment)
     ctx.session.add(
         JagRiskAssessment(
@@ -97,7 +101,7 @@ def record_risk(ctx: EffectContext) -> None:
             answers=dict(ctx.data.answers),
             score=total,
             band=band,
-            repeat_victim=ctx.data.repeat_victim,
+            repeat_victim=repeat,
             vulnerable=ctx.data.vulnerable,
             reassess_on=reassess,
             notes=ctx.data.notes,
