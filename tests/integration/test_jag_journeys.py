@@ -565,3 +565,17 @@ def test_the_jag_case_list_shows_exactly_the_cases_each_reader_may_open(j: JagJo
     for who in ("partner", "melton_partner", "melton_jag_chair", "manager"):
         for ref in listed(who):
             assert j.view(who, ref=ref)["reference"] == ref
+
+
+def test_a_jag_case_is_indexed_by_its_people_and_places(j: JagJourney) -> None:
+    from engine.models import CaseSearchTerm
+
+    j.refer("partner")
+    j.fire("add_subject", "contact", {"kind": "place", **PLACE})
+    with j.sessions() as s:
+        terms = set(
+            s.exec(
+                select(CaseSearchTerm.term).where(CaseSearchTerm.case_id == _case(s, j.ref).id)
+            ).all()
+        )
+    assert {"ann", "o", "brien", "victoria", "park", "le1", "7ru", "le17ru"} <= terms

@@ -11,7 +11,7 @@ from sqlmodel import col, func, select
 from engine.clock import london_date
 from engine.errors import InvalidInput
 from engine.rules import EffectContext
-from workflows.jag_case import ct_link, people, risk
+from workflows.jag_case import ct_link, people, risk, search
 from workflows.jag_case.area import jag_area
 from workflows.jag_case.clocks import after, close_clock, has_open_clock, open_clock
 from workflows.jag_case.definition import (
@@ -126,14 +126,17 @@ def record_risk(ctx: EffectContext) -> None:
 
 
 def add_subject(ctx: EffectContext) -> None:
+    """Link the person or place (the area's record of them), and find the case by them."""
+    subject = ctx.data.model_dump()
     people.link_subject(
         ctx.session,
         case_id=ctx.case.id,
         area_id=ctx.case.area_id,
         kind=ctx.data.kind,
-        subject=ctx.data.model_dump(),
+        subject=subject,
         now=ctx.now,
     )
+    search.index_subject(ctx.session, case_id=ctx.case.id, subject=subject)
 
 
 def _action_label(a: JagAction) -> str:

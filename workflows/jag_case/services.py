@@ -16,7 +16,7 @@ from engine.clock import Clock, SystemClock
 from engine.errors import InvalidInput, NotAllowed
 from engine.models import Case, Recommendation, RoleGrant, User
 from engine.services.intake import next_reference
-from workflows.jag_case import people
+from workflows.jag_case import people, search
 from workflows.jag_case.area import jag_area
 from workflows.jag_case.definition import JAG_CASE, SUBJECT_KINDS
 from workflows.jag_case.models import JagCase
@@ -78,6 +78,7 @@ def refer(
             subject=subject,
             now=clock.now(),
         )
+        search.index_subject(session, case_id=case.id, subject=subject)  # type: ignore[arg-type]
         machine.start_case(session, case=case, actor=actor, clock=clock, applicant=(None,) * 3)
         session.commit()
     except Exception:
