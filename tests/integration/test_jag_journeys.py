@@ -89,6 +89,13 @@ def test_referral_checks_every_field_and_writes_nothing_when_wrong(j: JagJourney
         j.refer(subject_kind="victim", subject={"name": " "}, reason="", agencies=["Aliens"])
     fields = [e["field"] for e in bad.value.errors]
     assert fields == ["subject.name", "reason", "agencies"]
+    with pytest.raises(InvalidInput) as odd:
+        j.refer(subject={"name": 7, "date_of_birth": "9 April"}, agencies="Police")
+    assert [e["field"] for e in odd.value.errors] == [
+        "subject.date_of_birth",
+        "subject.name",
+        "agencies",
+    ]
     with pytest.raises(InvalidInput) as kind:
         j.refer(subject_kind="rumour")
     assert kind.value.field == "subject_kind"
@@ -579,3 +586,38 @@ def test_a_jag_case_is_indexed_by_its_people_and_places(j: JagJourney) -> None:
             ).all()
         )
     assert {"ann", "o", "brien", "victoria", "park", "le1", "7ru", "le17ru"} <= terms
+
+
+def test_an_action_moved_to_a_new_date_is_chased_on_that_date(j: JagJourney) -> None:
+    j.refer("partner")
+    j.fire("accept", "jag_chair", {})
+    action = {"action": "Fit a doorbell camera", "owner": "Sam", "agency": "Council"}
+    with pytest.raises(InvalidInput) as past:
+        j.fire("add_action", "contact", {**action, "due_on": j.today(-1)})
+    assert past.value.field == "data.due_on"
+    j.fire("add_action", "contact", {**action, "due_on": j.today(5)})
+    j.fire(
+        "update_action",
+        "partner",
+        {"action": 1, "status": "in_progress", "note": "Parts late.", "due_on": j.today(12)},
+    )
+    with j.sessions() as s:
+        rows = s.exec(
+            select(Deadline.due_on, Deadline.status)
+            .where(Deadline.subject == "action:1")
+            .order_by(col(Deadline.id))
+        ).all()
+    assert [(str(d), st) for d, st in rows] == [
+        ("2026-03-09", "cancelled"),
+        ("2026-03-16", "open"),
+    ]
+    assert set(_deadlines(j)) == {"review", "action:1"}
+    j.fire("update_action", "partner", {"action": 1, "status": "done", "note": "Fitted."})
+    assert _deadlines(j, None)["action:1"].status == "met"
+    with pytest.raises(InvalidInput) as early:
+        j.fire(
+            "record_ladder_step",
+            "partner",
+            {"stage": "first_letter", "taken_on": j.today(1), "agency": "Council"},
+        )
+    assert early.value.field == "data.taken_on"
