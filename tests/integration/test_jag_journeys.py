@@ -16,6 +16,7 @@ from engine.models import AuditEvent, Case, CaseSubject, Deadline, OutboxMessage
 from engine.sweeps import sweep_deadlines
 from notifications.addresses import outgoing_for
 from tests.jag_helpers import PERPETRATOR, PLACE, VICTIM, JagJourney, all_no, all_yes
+from workflows.jag_case.access import case_roles as jag_case_roles
 from workflows.jag_case.models import (
     JagAction,
     JagActionNote,
@@ -228,6 +229,11 @@ def test_accepted_high_risk_plan_escalated_peer_reviewed_then_ceased(
     assert j.view()["peer_reviews"][0]["findings"].startswith("The plan is sound")
     with pytest.raises(NotAllowed):  # their access ended with their findings
         j.view("melton_jag_chair")
+    reviewer = j.staff["melton_jag_chair"].actor.user_id
+    with j.sessions() as s:
+        case = _case(s, j.ref)
+        assert jag_case_roles(s, case, reviewer) == set()
+        assert jag_case_roles(s, case, reviewer, now=False) == {"peer_reviewer"}  # once asked
 
     # Cessation: proposed on a reason from the area's list, recorded by a trained chair.
     with pytest.raises(InvalidInput) as reason:
