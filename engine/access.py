@@ -13,7 +13,16 @@ from engine import registry
 from engine.errors import NotAllowed, NotFound
 from engine.models import Case, RoleGrant, User
 
-STAFF_ROLES = ("contact", "jag_chair", "csp_chair", "appeal_chair", "manager", "admin")
+STAFF_ROLES = (
+    "contact",
+    "jag_chair",
+    "csp_chair",
+    "appeal_chair",
+    "manager",
+    "admin",
+    "partner",
+    "cessation_trained",
+)
 # Roles that may read every case of their area or locality without acting on it.
 READ_ONLY_ROLES = ("manager", "admin")
 
@@ -51,6 +60,23 @@ def held_per_case() -> frozenset[str]:
     return frozenset(r for p in registry.packages().values() for r in p.case_held_roles)
 
 
+def scoped_roles() -> frozenset[str]:
+    """Grant roles that give nothing by themselves: only the workflows that name them in
+    WorkflowPackage.scoped_roles give roles for them, on their own cases (case_roles)."""
+    return frozenset(r for p in registry.packages().values() for r in p.scoped_roles)
+
+
+def workflows_scoping(role: str) -> list[str]:
+    """The workflows whose cases a scoped grant role (scoped_roles) may give a role on."""
+    return [p.name for p in registry.packages().values() if role in p.scoped_roles]
+
+
+def per_case_roles(actor: Actor) -> set[str]:
+    """The roles held per case (held_per_case) the actor may hold on some case: those their
+    grants give, and those no grant gives (a workflow names the person on the case)."""
+    return {r for r in held_per_case() if r in actor.roles or r not in STAFF_ROLES}
+
+
 def assigned_cases(role: str, user_id: int) -> Any:
     """SQL: the cases on which the user holds a per-case role, in every workflow that has it
     (WorkflowPackage.assigned)."""
@@ -78,20 +104,28 @@ def roles_on_case(
 ) -> set[str]:
     """The roles an actor holds on one case: the grants of its area and locality, and of
     the roles held per case (held_per_case) only those `on_case` names (see case_roles).
+    A scoped grant (scoped_roles) gives nothing here; `on_case` may name a role no grant
+    gives (a peer reviewer asked to review the case), or the role a scoped grant held in
+    the case's area gives on the workflow's own cases (a partner's).
 
     An appeal chair holds the role only on appeals assigned to them; assignment already
     refuses a chair from the case's own locality or partnership.
     """
-    held, assigned = held_per_case(), set(on_case)
+    held, scoped, given = held_per_case(), scoped_roles(), set(on_case)
     roles: set[str] = set()
+    granted: set[str] = set()
     for g in actor.grants:
         if g.area_id != area_id:
             continue
+        granted.add(g.role)
+        if g.role in scoped:
+            continue
         if g.role in held:
-            if g.role in assigned:
+            if g.role in given:
                 roles.add(g.role)
         elif g.locality_id is None or g.locality_id == locality_id:
             roles.add(g.role)
+    roles |= {r for r in given if r not in STAFF_ROLES or (r in granted and r in scoped)}
     return roles
 
 

@@ -13,7 +13,14 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from engine import registry
-from engine.access import Actor, assigned_cases, held_per_case
+from engine.access import (
+    Actor,
+    assigned_cases,
+    held_per_case,
+    per_case_roles,
+    scoped_roles,
+    workflows_scoping,
+)
 from engine.clock import LONDON
 from engine.errors import InvalidInput
 from engine.models import Case, CaseSearchTerm, Deadline, Party
@@ -121,9 +128,9 @@ def _error(name: str, message: str) -> dict[str, str]:
 def locality_options(actor: Actor) -> list[tuple[str, str]]:
     """(id, name) of each locality where the actor may open cases (not appeal assignments)."""
     found: dict[str, str] = {}
-    held = held_per_case()
+    held, scoped = held_per_case(), scoped_roles()
     for g in actor.grants:
-        if g.role in held:
+        if g.role in held or (g.role in scoped and not workflows_scoping(g.role)):
             continue
         area = registry.area(g.area_id)
         for loc_id, loc in area.localities.items():
@@ -265,18 +272,30 @@ def _start_of(day: date) -> datetime:
 def _visible(actor: Actor) -> Any:
     """The cases the actor may open: as engine.access.roles_on_case decides, as SQL."""
     allowed, held = [], held_per_case()
+    scoped, areas = scoped_roles(), sorted({g.area_id for g in actor.grants})
     for g in actor.grants:
         if g.role in held:
-            if actor.user_id is not None:
-                allowed.append(
-                    and_(Case.area_id == g.area_id, assigned_cases(g.role, actor.user_id))
-                )
-        elif g.locality_id is None:
-            allowed.append(Case.area_id == g.area_id)
-        else:
-            # A locality belongs to one area (its id is the locality table's key), so the
-            # locality alone says it: the count then reads ix_case_locality_state only.
-            allowed.append(Case.locality_id == g.locality_id)
+            continue  # below, with the roles no grant gives
+        # A locality belongs to one area (its id is the locality table's key), so the
+        # locality alone says it: the count then reads ix_case_locality_state only.
+        place = (
+            Case.area_id == g.area_id
+            if g.locality_id is None
+            else Case.locality_id == g.locality_id
+        )
+        if g.role in scoped:
+            # Only the cases of the workflows that give a role for it (a partner works
+            # the JAG cases of their locality).
+            if names := workflows_scoping(g.role):
+                allowed.append(and_(place, col(Case.workflow_name).in_(names)))
+            continue
+        allowed.append(place)
+    if actor.user_id is not None:
+        # The cases a workflow assigns to the person (an appeal chair's appeals, a peer
+        # review asked of them), in the areas they hold grants in.
+        for role in sorted(per_case_roles(actor)):
+            where = sorted({g.area_id for g in actor.grants if g.role == role}) or areas
+            allowed.append(and_(col(Case.area_id).in_(where), assigned_cases(role, actor.user_id)))
     return or_(*allowed) if allowed else false()
 
 

@@ -153,6 +153,9 @@ class WorkflowDef:
     recipients: tuple[str, ...] = ("applicant",)
     roles: tuple[str, ...] = field(default=())
     figures: StatutoryFigureRules | None = None
+    # What staff messages call a case of this workflow ("JAG case JAG-2026-000045"); empty:
+    # the messages' own words.
+    case_kind: str = ""
 
     def transition(self, trigger: str, source: str) -> TransitionDef | None:
         """The first transition for a trigger from a state (its routed alternatives share
@@ -215,8 +218,12 @@ class WorkflowPackage:
     # role names; with now=False, the roles they were ever given on it (so a page can tell
     # "not yours any more", 403, from "no such case", 404).
     case_roles: Any = None
-    # Roles a grant gives only on the cases `case_roles` names (not on the whole locality).
+    # Roles a grant gives only on the cases `case_roles` names (not on the whole locality),
+    # and roles no grant gives that `case_roles` names on one case (a peer reviewer).
     case_held_roles: tuple[str, ...] = ()
+    # Grant roles that give nothing on another workflow's cases: on this one's, the roles
+    # `case_roles` names for them (a partner agency's officer on their locality's cases).
+    scoped_roles: tuple[str, ...] = ()
     # The same as SQL, for lists and searches: (role, user_id) -> a condition over
     # case_record selecting this workflow's cases on which the user holds the role.
     assigned: Any = None
@@ -230,8 +237,11 @@ class WorkflowPackage:
     # (engine.case_detail reads it with the generic case); None when there is none. Its
     # `anonymised_values()` gives what anonymising a case writes over the row.
     detail_model: Any = None
-    # What its staff case page shows besides the engine's detail: (session, case, detail)
-    # -> dict added to the page's context.
+    # What the case as staff read it (API and case page: engine.queries.case_detail) shows
+    # of this workflow's own tables: (session, case, actor, clock) -> dict added to it.
+    case_view: Any = None
+    # What its staff case page shows besides that (a page-only summary): (session, case,
+    # detail) -> dict added to the page's context.
     staff_view: Any = None
     # Its letters: templates, titles and what each says (None: it sends no letters).
     letters: LetterKit | None = None

@@ -182,6 +182,21 @@ def fire_trigger(
     return case
 
 
+def fire_within(
+    session: Session,
+    *,
+    clock: Clock,
+    case_ref: str,
+    trigger: str,
+    data: dict[str, Any] | None,
+    actor: Actor,
+    expected_version: int,
+) -> Case:
+    """Record one event on a case inside the caller's transaction (the caller commits, or
+    rolls back everything): an effect on one case recording what follows on another."""
+    return _apply(session, clock, case_ref, trigger, data or {}, actor, expected_version)
+
+
 def _apply(
     session: Session,
     clock: Clock,

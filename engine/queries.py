@@ -50,21 +50,25 @@ def _case_detail(session: Session, case: Case, actor: Actor, clock: Clock) -> di
         "workflow": {"name": case.workflow_name, "version": case.workflow_version},
         "locality": case.locality_id,
         "area": case.area_id,
-        "channel": case.channel,
         "submitted_at": case.submitted_at.isoformat(),
         "closure_reason": case.closure_reason,
-        "threshold": {"computed": case.threshold_assessment, "decision": case.threshold_decision},
         "parties": [_party(p) for p in _rows(session, Party, case)],
         "incidents": _incidents(session, case),
         "deadlines": [_deadline(d, wf) for d in deadline_rows],
-        "review_meeting_on": _iso(case.review_meeting_on),
         "recommendations": [_recommendation(r) for r in _rows(session, Recommendation, case)],
         "events": [o.trigger for o in options if o.ok],
         "unavailable_events": [
             {"event": o.trigger, "reason": o.reason} for o in options if not o.ok
         ],
         "history": [_history(a) for a in _rows(session, AuditEvent, case)],
+        # What the workflow's own tables add (WorkflowPackage.case_view).
+        **_package_view(session, case, actor, clock),
     }
+
+
+def _package_view(session: Session, case: Case, actor: Actor, clock: Clock) -> dict[str, Any]:
+    hook = registry.package(case.workflow_name).case_view
+    return dict(hook(session, case, actor, clock)) if hook is not None else {}
 
 
 def state_label(wf: WorkflowDef, state: str, deadlines: list[Any], today: date) -> str:
@@ -156,10 +160,6 @@ _INCIDENT_REPORTS = (
     .where(_I.c.case_id == bindparam("case_id"))
     .order_by(_I.c.id, _R.c.id)
 )
-
-
-def _iso(day: Any) -> str | None:
-    return day.isoformat() if day else None
 
 
 def _deadline(d: Deadline, wf: WorkflowDef) -> dict[str, Any]:

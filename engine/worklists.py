@@ -12,7 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from engine import registry, workdays
-from engine.access import READ_ONLY_ROLES, Actor, assigned_cases, held_per_case
+from engine.access import READ_ONLY_ROLES, Actor, assigned_cases, held_per_case, per_case_roles
 from engine.clock import london_date
 from engine.errors import NotAllowed
 from engine.models import Case, Deadline
@@ -305,7 +305,7 @@ _MY_DUTIES_IN_AREA = _duties_of_role(in_locality=False)
 def _assigned_rows(session: Session, actor: Actor) -> list[Any]:
     """Open duties of the cases assigned to the actor (an appeal chair's appeals), owned by
     the role they hold on them."""
-    roles = actor.roles & held_per_case()
+    roles = per_case_roles(actor)
     if actor.user_id is None or not roles:
         return []
     rows: list[Any] = []

@@ -27,6 +27,11 @@ OWN_WORDS = {
     # status (recommendations are withdrawn one by one, not cases).
     "withdrawn": {"dashboard.py"},
     "rejected": {"figures.py"},  # the figures' note: refused on a stated ground
+    # Words JAG case work also uses as state names (issue 13 part 2), in the engine's own
+    # sense: a recommendation declined by its agency (the dashboard's count beside
+    # "withdrawn"), and a staff account that is active (the users admin page).
+    "declined": {"dashboard.py"},
+    "active": {"users_admin.py"},
 }
 
 

@@ -1,7 +1,7 @@
 """The ASB Case Review (Community Trigger): the package the engine registers as `PACKAGE`."""
 
 from engine.definitions import WorkflowPackage
-from workflows.community_trigger.case_report import staff_view
+from workflows.community_trigger.case_report import case_view, staff_view
 from workflows.community_trigger.definition import *  # noqa: F403  (its names, as before)
 from workflows.community_trigger.definition import COMMUNITY_TRIGGER
 from workflows.community_trigger.effects import EFFECTS
@@ -21,5 +21,6 @@ PACKAGE = WorkflowPackage(
     case_held_roles=(APPEAL_CHAIR,),
     assigned=assigned,
     recipient=recipient,
+    case_view=case_view,
     staff_view=staff_view,
 )

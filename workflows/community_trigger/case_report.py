@@ -24,6 +24,18 @@ PARTS = {
 }
 
 
+def case_view(session: Session, case: Case, actor: Any, clock: Any) -> dict[str, Any]:
+    """What the case as staff read it (API and page) shows of the Community Trigger's own
+    row: how the application came in, the threshold as computed and decided, and the
+    review meeting's day."""
+    meeting = case.review_meeting_on
+    return {
+        "channel": case.channel,
+        "threshold": {"computed": case.threshold_assessment, "decision": case.threshold_decision},
+        "review_meeting_on": meeting.isoformat() if meeting else None,
+    }
+
+
 def staff_view(session: Session, case: Case, detail: dict[str, Any]) -> dict[str, Any]:
     """What the Community Trigger's case page shows besides the engine's detail: the
     application's summary, the threshold assessment beside each report and its changes,

@@ -1,0 +1,66 @@
+"""Roles a person holds on one JAG case beyond their grants (WorkflowPackage.case_roles).
+
+- `partner`: a partner agency's staff member (grant `partner`) works the JAG cases of their
+  locality; the grant gives them nothing on other workflows' cases (SCOPED).
+- `peer_reviewer`: the chair of another locality asked to review this case, while the
+  request is open; they see this case only (HELD: no grant gives it; `assigned` finds
+  the cases for lists and searches).
+- `cessation_chair`: a JAG chair of the case's locality whom an admin has marked as
+  trained in cessation (grant `cessation_trained`): only they record that a case ceased.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, false, or_
+from sqlmodel import Session, col, select
+
+from engine.models import Case, RoleGrant
+from workflows.jag_case.models import JagPeerReview
+
+ASKED_WHILE = ("peer_review_requested",)
+PEER_REVIEWER = "peer_reviewer"
+HELD = (PEER_REVIEWER,)
+SCOPED = ("partner", "cessation_trained")
+
+
+def case_roles(session: Session | None, case: Case, user_id: int, *, now: bool = True) -> set[str]:
+    """The roles above that this person holds on this case (now, or with now=False: ever,
+    so a peer reviewer's past request still names them in the case's history). Without a
+    session (a caller asking only about grants) it names none."""
+    if session is None:
+        return set()
+    grants = session.exec(
+        select(RoleGrant.role).where(
+            RoleGrant.user_id == user_id,
+            RoleGrant.area_id == case.area_id,
+            or_(col(RoleGrant.locality_id).is_(None), RoleGrant.locality_id == case.locality_id),
+        )
+    ).all()
+    held = set(grants)
+    roles = {"partner"} & held
+    if {"jag_chair", "cessation_trained"} <= held:
+        roles.add("cessation_chair")
+    if (case.state in ASKED_WHILE or not now) and _asked(session, case, user_id, now=now):
+        roles.add(PEER_REVIEWER)
+    return roles
+
+
+def _asked(session: Session, case: Case, user_id: int, *, now: bool) -> bool:
+    stmt = select(JagPeerReview.id).where(
+        JagPeerReview.case_id == case.id, JagPeerReview.reviewer_user_id == user_id
+    )
+    if now:
+        stmt = stmt.where(col(JagPeerReview.recorded_at).is_(None))
+    return session.exec(stmt).first() is not None
+
+
+def assigned(role: str, user_id: int) -> Any:
+    """SQL: the JAG cases whose peer review is asked of this person now (lists, searches)."""
+    if role != PEER_REVIEWER:
+        return false()
+    asked = select(JagPeerReview.case_id).where(
+        JagPeerReview.reviewer_user_id == user_id, col(JagPeerReview.recorded_at).is_(None)
+    )
+    return and_(col(Case.id).in_(asked), col(Case.state).in_(ASKED_WHILE))
