@@ -198,6 +198,10 @@ class WorkflowPackage:
     # Where a message to a recipient role that is not a locality staff role goes:
     # (session, case, role) -> (address or None, channel).
     recipient: Any = None
+    # Columns a case export (engine/services/case_export.py) adds for this workflow's cases
+    # (risk, stage...): their names, and (session, case_ids) -> {case_id: {column: value}}.
+    export_columns: tuple[str, ...] = ()
+    export_values: Any = None
 
     @property
     def name(self) -> str:

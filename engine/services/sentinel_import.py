@@ -1,0 +1,236 @@
+"""`ctengine import sentinel`: a Sentinel CSV export loaded as caseless reports, with the
+people and places it names, all or nothing.
+
+Every row is checked first (engine/sentinel_format.py); a file with any bad row loads
+nothing and the caller gets every bad row's line and reason. A good file is loaded in one
+transaction: people and places upserted on their Sentinel reference, then each record not
+already loaded (keyed on area and Sentinel reference) inserted in bulk: `executemany` on
+SQLite, `COPY` on PostgreSQL. The reports carry the same complainant key as applications
+and recorded complaints, so the threshold check and the second-report prompt count them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from engine.clock import Clock
+from engine.errors import InvalidInput
+from engine.models import Report
+from engine.models.people import Person, Place
+from engine.sentinel_format import CHANNEL, BadRow, Record, read
+
+# (stage, rows done so far): "checked" while reading, "loaded" while writing.
+Progress = Callable[[str, int], None]
+CHUNK = 10_000
+REPORT_COLUMNS = (
+    "incident_key",
+    "complainant_key",
+    "incident_on",
+    "reported_on",
+    "agency",
+    "reference",
+    "channel",
+    "reporter",
+    "sentinel_ref",
+    "area_id",
+    "locality_id",
+    "person_id",
+    "place_id",
+)
+_REPORT = Report.__table__  # type: ignore[attr-defined]
+_PERSON = Person.__table__  # type: ignore[attr-defined]
+_PLACE = Place.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class Imported:
+    rows: int = 0
+    bad: list[BadRow] = field(default_factory=list)
+    ignored_columns: tuple[str, ...] = ()
+    added: int = 0
+    already: int = 0
+    people_added: int = 0
+    people_updated: int = 0
+    places_added: int = 0
+    places_updated: int = 0
+    dry_run: bool = False
+
+    @property
+    def loaded(self) -> bool:
+        return not self.bad and not self.dry_run
+
+
+def import_sentinel(
+    session: Session,
+    lines: Iterable[str],
+    *,
+    clock: Clock,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> Imported:
+    """Check the whole file, then load it in one transaction (rolled back for a dry run)."""
+    checked = read(lines, today=clock.today(), progress=_stage(progress, "checked"))
+    result = Imported(
+        rows=len(checked.records) + len(checked.bad),
+        bad=checked.bad,
+        ignored_columns=checked.ignored_columns,
+        dry_run=dry_run,
+    )
+    if checked.bad:
+        return result
+    try:
+        _load(session, checked.records, clock, result, progress)
+    except IntegrityError:
+        session.rollback()
+        raise InvalidInput(
+            "Another import loaded some of these records at the same time; nothing was "
+            "loaded from this file. Run the import again."
+        ) from None
+    except BaseException:
+        session.rollback()
+        raise
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return result
+
+
+def _stage(progress: Progress | None, stage: str) -> Callable[[int], None] | None:
+    return (lambda n: progress(stage, n)) if progress else None
+
+
+def _load(
+    session: Session,
+    records: list[Record],
+    clock: Clock,
+    result: Imported,
+    progress: Progress | None,
+) -> None:
+    conn = session.connection()
+    now = clock.now()
+    people = {(r.area_id, r.person[0]): r.person for r in records if r.person}
+    places = {(r.area_id, r.place[0]): r.place for r in records if r.place}
+    person_ids, result.people_added, result.people_updated = _upsert(
+        conn, _PERSON, people, ("name", "date_of_birth", "match_key"), now
+    )
+    place_ids, result.places_added, result.places_updated = _upsert(
+        conn, _PLACE, places, ("label", "postcode", "uprn", "match_key"), now
+    )
+    loaded = _loaded_refs(conn, {(r.area_id, r.reference) for r in records})
+    rows = [
+        (
+            r.incident_key,
+            r.complainant_key,
+            r.incident_on,
+            r.reported_on,
+            r.agency,
+            r.agency_reference,
+            CHANNEL,
+            r.name,
+            r.reference,
+            r.area_id,
+            r.locality_id,
+            person_ids[(r.area_id, r.person[0])] if r.person else None,
+            place_ids[(r.area_id, r.place[0])] if r.place else None,
+        )
+        for r in records
+        if (r.area_id, r.reference) not in loaded
+    ]
+    result.already = len(records) - len(rows)
+    insert_reports(conn, rows, _stage(progress, "loaded"))
+    result.added = len(rows)
+
+
+def _upsert(
+    conn: Connection,
+    table: Any,
+    wanted: dict[tuple[str, str], tuple[Any, ...]],
+    columns: tuple[str, ...],
+    now: Any,
+) -> tuple[dict[tuple[str, str], int], int, int]:
+    """Insert the people (or places) not yet known by their Sentinel reference; bring the
+    known ones up to date. Gives every (area, reference)'s id and the counts added, updated."""
+    ids: dict[tuple[str, str], int] = {}
+    updated = 0
+    for chunk in _chunks(list(wanted), 1000):
+        found = conn.execute(
+            select(table.c.id, table.c.area_id, table.c.sentinel_ref, *table.c[columns]).where(
+                tuple_(table.c.area_id, table.c.sentinel_ref).in_(chunk)
+            )
+        )
+        for row in found:
+            key = (row.area_id, row.sentinel_ref)
+            ids[key] = row.id
+            values = dict(zip(columns, wanted[key][1:], strict=True))
+            if any(getattr(row, c) != values[c] for c in columns):
+                conn.execute(table.update().where(table.c.id == row.id).values(**values))
+                updated += 1
+    new = [
+        {"area_id": area, "sentinel_ref": ref, "created_at": now}
+        | dict(zip(columns, values[1:], strict=True))
+        for (area, ref), values in wanted.items()
+        if (area, ref) not in ids
+    ]
+    if new:
+        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+        for row, new_id in zip(new, conn.execute(statement, new).scalars(), strict=True):
+            ids[(row["area_id"], row["sentinel_ref"])] = new_id
+    return ids, len(new), updated
+
+
+def _loaded_refs(conn: Connection, refs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (area, Sentinel reference) pairs are already loaded."""
+    found: set[tuple[str, str]] = set()
+    by_area: dict[str, list[str]] = {}
+    for area, ref in refs:
+        by_area.setdefault(area, []).append(ref)
+    for area, area_refs in by_area.items():
+        for chunk in _chunks(area_refs, 5000):
+            rows = conn.execute(
+                select(_REPORT.c.sentinel_ref).where(
+                    _REPORT.c.area_id == area, _REPORT.c.sentinel_ref.in_(chunk)
+                )
+            )
+            found.update((area, ref) for (ref,) in rows)
+    return found
+
+
+def insert_reports(
+    conn: Connection, rows: list[tuple[Any, ...]], progress: Callable[[int], None] | None
+) -> None:
+    """The bulk write: rows in REPORT_COLUMNS order, through the driver itself."""
+    names = ", ".join(REPORT_COLUMNS)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if conn.dialect.name == "postgresql":
+            with cursor.copy(f"COPY report ({names}) FROM STDIN") as copy:
+                for n, row in enumerate(rows, start=1):
+                    copy.write_row(row)
+                    if progress and n % CHUNK == 0 and n < len(rows):
+                        progress(n)
+        else:
+            marks = ", ".join("?" * len(REPORT_COLUMNS))
+            sql = f"INSERT INTO report ({names}) VALUES ({marks})"
+            for start in range(0, len(rows), CHUNK):
+                cursor.executemany(sql, rows[start : start + CHUNK])
+                if progress and start + CHUNK < len(rows):
+                    progress(start + CHUNK)
+    except conn.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
+        # The driver's own error (the bulk write bypasses SQLAlchemy's wrapping).
+        raise IntegrityError("bulk insert into report", None, exc) from exc
+    finally:
+        cursor.close()
+    if progress and rows:
+        progress(len(rows))
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
