@@ -11,11 +11,11 @@ and recorded complaints, so the threshold check and the second-report prompt cou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import ARRAY, Connection, String, any_, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -159,75 +159,90 @@ def _upsert(
     known ones up to date. Gives every (area, reference)'s id and the counts added, updated."""
     ids: dict[tuple[str, str], int] = {}
     updated = 0
-    for chunk in _chunks(list(wanted), 1000):
-        found = conn.execute(
-            select(table.c.id, table.c.area_id, table.c.sentinel_ref, *table.c[columns]).where(
-                tuple_(table.c.area_id, table.c.sentinel_ref).in_(chunk)
-            )
-        )
-        for row in found:
-            key = (row.area_id, row.sentinel_ref)
-            ids[key] = row.id
-            values = dict(zip(columns, wanted[key][1:], strict=True))
-            if any(getattr(row, c) != values[c] for c in columns):
-                conn.execute(table.update().where(table.c.id == row.id).values(**values))
-                updated += 1
-    new = [
-        {"area_id": area, "sentinel_ref": ref, "created_at": now}
-        | dict(zip(columns, values[1:], strict=True))
-        for (area, ref), values in wanted.items()
-        if (area, ref) not in ids
-    ]
-    if new:
-        statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-        for row, new_id in zip(new, conn.execute(statement, new).scalars(), strict=True):
-            ids[(row["area_id"], row["sentinel_ref"])] = new_id
+    for row in _by_reference(conn, table, list(wanted), columns):
+        key = (row[1], row[2])
+        ids[key] = row[0]
+        values = dict(zip(columns, wanted[key][1:], strict=True))
+        if any(old != values[c] for c, old in zip(columns, row[3:], strict=True)):
+            conn.execute(table.update().where(table.c.id == row[0]).values(**values))
+            updated += 1
+    new = [key for key in wanted if key not in ids]
+    names = ("area_id", "sentinel_ref", "created_at", *columns)
+    rows = [(a, r, now, *wanted[(a, r)][1:]) for a, r in new]
+    if conn.dialect.name == "postgresql":
+        bulk_insert(conn, table.name, names, rows, None)
+    elif rows:  # the columns' own types write dates and times as the models read them
+        conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
+    for row in _by_reference(conn, table, new, ()):
+        ids[(row[1], row[2])] = row[0]
     return ids, len(new), updated
+
+
+def _by_reference(
+    conn: Connection, table: Any, keys: list[tuple[str, str]], columns: tuple[str, ...]
+) -> Iterator[Any]:
+    """The rows of `table` with these (area, Sentinel reference) keys: id, area, reference,
+    then `columns`. PostgreSQL takes each area's references as one array parameter."""
+    by_area: dict[str, list[str]] = {}
+    for area, ref in keys:
+        by_area.setdefault(area, []).append(ref)
+    postgres = conn.dialect.name == "postgresql"
+    picked = (table.c.id, table.c.area_id, table.c.sentinel_ref, *(table.c[c] for c in columns))
+    for area, refs in by_area.items():
+        for chunk in [refs] if postgres else _chunks(refs, 5000):
+            match = (
+                table.c.sentinel_ref == any_(bindparam("refs", chunk, type_=ARRAY(String)))
+                if postgres
+                else table.c.sentinel_ref.in_(chunk)
+            )
+            yield from conn.execute(select(*picked).where(table.c.area_id == area, match))
 
 
 def _loaded_refs(conn: Connection, refs: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which of these (area, Sentinel reference) pairs are already loaded."""
-    found: set[tuple[str, str]] = set()
-    by_area: dict[str, list[str]] = {}
-    for area, ref in refs:
-        by_area.setdefault(area, []).append(ref)
-    for area, area_refs in by_area.items():
-        for chunk in _chunks(area_refs, 5000):
-            rows = conn.execute(
-                select(_REPORT.c.sentinel_ref).where(
-                    _REPORT.c.area_id == area, _REPORT.c.sentinel_ref.in_(chunk)
-                )
-            )
-            found.update((area, ref) for (ref,) in rows)
-    return found
+    return {(row[1], row[2]) for row in _by_reference(conn, _REPORT, list(refs), ())}
 
 
 def insert_reports(
     conn: Connection, rows: list[tuple[Any, ...]], progress: Callable[[int], None] | None
 ) -> None:
-    """The bulk write: rows in REPORT_COLUMNS order, through the driver itself."""
-    names = ", ".join(REPORT_COLUMNS)
+    """The reports' bulk write: rows in REPORT_COLUMNS order."""
+    bulk_insert(conn, "report", REPORT_COLUMNS, rows, progress)
+
+
+def bulk_insert(
+    conn: Connection,
+    table: str,
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Rows in `columns` order through the driver itself: COPY on PostgreSQL, executemany on
+    SQLite, in the connection's transaction."""
+    if not rows:
+        return
+    names = ", ".join(columns)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if conn.dialect.name == "postgresql":
-            with cursor.copy(f"COPY report ({names}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for n, row in enumerate(rows, start=1):
                     copy.write_row(row)
                     if progress and n % CHUNK == 0 and n < len(rows):
                         progress(n)
         else:
-            marks = ", ".join("?" * len(REPORT_COLUMNS))
-            sql = f"INSERT INTO report ({names}) VALUES ({marks})"
+            marks = ", ".join("?" * len(columns))
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
             for start in range(0, len(rows), CHUNK):
                 cursor.executemany(sql, rows[start : start + CHUNK])
                 if progress and start + CHUNK < len(rows):
                     progress(start + CHUNK)
     except conn.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
         # The driver's own error (the bulk write bypasses SQLAlchemy's wrapping).
-        raise IntegrityError("bulk insert into report", None, exc) from exc
+        raise IntegrityError(f"bulk insert into {table}", None, exc) from exc
     finally:
         cursor.close()
-    if progress and rows:
+    if progress:
         progress(len(rows))
 
 
