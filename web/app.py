@@ -25,9 +25,9 @@ from web.staff import callers as staff_callers
 from web.staff import dashboard as staff_dashboard
 from web.staff import documents as staff_documents
 from web.staff import equalities as staff_equalities
+from web.staff import export as staff_export
 from web.staff import find as staff_find
 from web.staff import intake as staff_intake
-from web.staff import export as staff_export
 from web.staff import managers as staff_managers
 from web.staff import routes as staff_routes
 from web.staff import statements as staff_statements

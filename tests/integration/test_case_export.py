@@ -27,7 +27,8 @@ from engine.services.org import sync_areas
 from engine.services.sentinel_import import import_sentinel
 from tests.conftest import on_postgres
 from tests.factories import make_case
-from tests.integration.test_staff_managers import signed_in, staff  # noqa: F401  (fixture)
+from tests.integration.test_staff_managers import signed_in
+from tests.integration.test_staff_managers import staff as staff  # the fixture
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
 AREA_MANAGER = Actor(None, "area manager", (Grant("manager", "llr", None),))
@@ -53,7 +54,8 @@ def test_a_manager_exports_the_cases_of_the_localities_they_manage(
     assert [r["reference"] for r in every] == [leicester, melton]
     row = every[0]
     assert list(row)[: len(BASE_COLUMNS)] == list(BASE_COLUMNS)
-    assert (row["workflow"], row["area"], row["locality"]) == ("community_trigger", "llr", "leicester")
+    where = (row["workflow"], row["area"], row["locality"])
+    assert where == ("community_trigger", "llr", "leicester")
     assert row["received_on"] == clock.today().isoformat() and row["closed_on"] == ""
     assert row["agency"] == "police" and row["agency_reference"] == "PR1"
     assert row["complainant_key"].startswith("email:")
