@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from engine import registry
 from engine.case_reports import complainant_key
@@ -60,7 +61,7 @@ _LIMITS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Record:
     """One good row, ready to store (dates as YYYY-MM-DD text, which both databases take)."""
 
@@ -101,14 +102,14 @@ def read(
     """Check every row of a Sentinel CSV export (its lines, header first)."""
     reader = csv.reader(iter(lines))
     header = _header(next(reader, None))
-    index = {name: header.index(name) for name in NAMES if name in header}
-    localities = _localities()
-    seen: dict[str, int] = {}
+    checker = _Checker(header, today)
     out = Checked([], [], tuple(h for h in header if h not in NAMES))
+    good, bad = out.records.append, out.bad.append
     start = reader.line_num + 1
     for count, row in enumerate(reader, start=1):
         if row:
-            _one(row, start, len(header), index, localities, today, seen, out)
+            checked = checker.check(row, start)
+            (good if type(checked) is Record else bad)(checked)  # type: ignore[operator]
         start = reader.line_num + 1
         if progress and count % 10_000 == 0:
             progress(count)
@@ -128,137 +129,162 @@ def _header(row: list[str] | None) -> list[str]:
     return header
 
 
-def _localities() -> dict[str, str]:
-    return {lid: aid for aid in registry.area_ids() for lid in registry.area(aid).localities}
+_REQUIRED_AT = tuple((NAMES.index(n), n) for n in REQUIRED)
+_LIMIT_AT = tuple((NAMES.index(n), n, limit) for n, limit in _LIMITS.items())
 
 
-def _day(value: str, column: str, problems: list[str]) -> str:
-    if len(value) == 10 and value[4] == "-" and value[7] == "-":
-        try:
-            date.fromisoformat(value)
-            return value
-        except ValueError:
-            pass
-    problems.append(f"{column} {value!r} is not a date (use YYYY-MM-DD)")
-    return ""
+class _Checker:
+    """The check of one row after another; what rows share (dates, people, keys) is worked
+    out once and remembered."""
 
+    def __init__(self, header: list[str], today: date) -> None:
+        self.positions = [header.index(n) if n in header else -1 for n in NAMES]
+        self.width = len(header)
+        self.localities = {
+            lid: aid for aid in registry.area_ids() for lid in registry.area(aid).localities
+        }
+        self.today = today.isoformat()
+        self.seen: dict[str, int] = {}
+        self.days: set[str] = set()
+        self.keys: dict[tuple[str, ...], tuple[str, str | None]] = {}
+        self.people: dict[tuple[str, str, str], Any] = {}
+        self.places: dict[tuple[str, ...], Any] = {}
 
-def _one(  # noqa: C901  one check after another, in the columns' order
-    row: list[str],
-    line: int,
-    width: int,
-    index: dict[str, int],
-    localities: dict[str, str],
-    today: date,
-    seen: dict[str, int],
-    out: Checked,
-) -> None:
-    if len(row) != width:
-        out.bad.append(BadRow(line, f"has {len(row)} fields where the header has {width}"))
-        return
-    v = {name: row[i].strip() for name, i in index.items()}
-    problems: list[str] = []
-    for name in REQUIRED:
-        if not v[name]:
-            problems.append(f"{name} is empty")
-    for name, limit in _LIMITS.items():
-        if len(v.get(name, "")) > limit:
-            problems.append(f"{name} is longer than {limit} characters")
-    ref, incident = v["reference"], v.get("incident_reference") or v["reference"]
-    if len(ref) > REFERENCE_MAX or len(incident) > REFERENCE_MAX:
-        problems.append(f"a reference is longer than {REFERENCE_MAX} characters")
-    if ref in seen:
-        problems.append(f"reference {ref!r} is also on line {seen[ref]}")
-    elif ref:
-        seen[ref] = line
-    area_id = localities.get(v["locality"], "")
-    if v["locality"] and not area_id:
-        problems.append(f"locality {v['locality']!r} is not one of ours (e.g. leicester)")
-    incident_on = _day(v["incident_on"], "incident_on", problems) if v["incident_on"] else ""
-    reported_on = _day(v["reported_on"], "reported_on", problems) if v["reported_on"] else ""
-    if incident_on and incident_on > today.isoformat():
-        problems.append(f"incident_on {incident_on} is in the future")
-    if reported_on and reported_on > today.isoformat():
-        problems.append(f"reported_on {reported_on} is in the future")
-    if incident_on and reported_on and reported_on < incident_on:
-        problems.append(f"reported_on {reported_on} is before incident_on {incident_on}")
-    if v["agency"] and v["agency"].lower() not in AGENCIES:
-        problems.append(f"agency {v['agency']!r} is not one of {', '.join(AGENCIES)}")
-    key = _complainant(v, problems)
-    person = _person(v, problems)
-    place = _place(v, problems)
-    if problems:
-        out.bad.append(BadRow(line, "; ".join(problems)))
-        return
-    out.records.append(
-        Record(
-            line=line,
-            reference=ref,
-            area_id=area_id,
-            locality_id=v["locality"],
-            incident_key=f"sentinel:{area_id}/{incident}",
-            complainant_key=key,
-            incident_on=incident_on,
-            reported_on=reported_on,
-            agency=v["agency"].lower(),
-            agency_reference=v.get("agency_reference") or None,
-            name=v.get("complainant_name") or None,
-            person=person,
-            place=place,
+    def check(self, row: list[str], line: int) -> Record | BadRow:  # noqa: C901
+        if len(row) != self.width:
+            return BadRow(line, f"has {len(row)} fields where the header has {self.width}")
+        vals = [row[i].strip() if i >= 0 else "" for i in self.positions]
+        ref, incident, locality, incident_on, reported_on, agency = vals[:6]
+        problems: list[str] = []
+        if not (ref and locality and incident_on and reported_on and agency):
+            problems += [f"{name} is empty" for i, name in _REQUIRED_AT if not vals[i]]
+        for i, name, limit in _LIMIT_AT:
+            if len(vals[i]) > limit:
+                problems.append(f"{name} is longer than {limit} characters")
+        incident = incident or ref
+        if len(ref) > REFERENCE_MAX or len(incident) > REFERENCE_MAX:
+            problems.append(f"a reference is longer than {REFERENCE_MAX} characters")
+        if ref in self.seen:
+            problems.append(f"reference {ref!r} is also on line {self.seen[ref]}")
+        elif ref:
+            self.seen[ref] = line
+        area_id = self.localities.get(locality, "")
+        if locality and not area_id:
+            problems.append(f"locality {locality!r} is not one of ours (e.g. leicester)")
+        if incident_on and not self._day(incident_on):
+            problems.append(f"incident_on {incident_on!r} is not a date (use YYYY-MM-DD)")
+            incident_on = ""
+        if reported_on and not self._day(reported_on):
+            problems.append(f"reported_on {reported_on!r} is not a date (use YYYY-MM-DD)")
+            reported_on = ""
+        if incident_on > self.today:
+            problems.append(f"incident_on {incident_on} is in the future")
+        if reported_on > self.today:
+            problems.append(f"reported_on {reported_on} is in the future")
+        if incident_on and reported_on and reported_on < incident_on:
+            problems.append(f"reported_on {reported_on} is before incident_on {incident_on}")
+        agency = agency.lower()
+        if agency and agency not in AGENCIES:
+            problems.append(f"agency {vals[5]!r} is not one of {', '.join(AGENCIES)}")
+        key, problem = self._complainant(vals[7], vals[8], vals[9], vals[10])
+        if problem:
+            problems.append(problem)
+        person = self._person(vals[11], vals[7], vals[12], problems)
+        place = self._place(vals[13], vals[14], vals[15], vals[16], problems)
+        if problems:
+            return BadRow(line, "; ".join(problems))
+        return Record(
+            line,
+            ref,
+            area_id,
+            locality,
+            f"sentinel:{area_id}/{incident}",
+            key,
+            incident_on,
+            reported_on,
+            agency,
+            vals[6] or None,
+            vals[7] or None,
+            person,
+            place,
         )
-    )
+
+    def _day(self, value: str) -> bool:
+        if value in self.days:
+            return True
+        if len(value) == 10 and value[4] == "-" and value[7] == "-":
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                return False
+            self.days.add(value)
+            return True
+        return False
+
+    def _complainant(
+        self, name: str, email: str, postcode: str, given: str
+    ) -> tuple[str, str | None]:
+        wanted = (name, email, postcode, given)
+        found = self.keys.get(wanted)
+        if found is None:
+            found = self.keys[wanted] = _complainant(name, email, postcode, given)
+        return found
+
+    def _person(
+        self, ref: str, name: str, born: str, problems: list[str]
+    ) -> tuple[str, str, date | None, str] | None:
+        if born and not self._day(born):
+            problems.append(f"person_date_of_birth {born!r} is not a date (use YYYY-MM-DD)")
+            born = ""
+        if not ref:
+            return None
+        if not name:
+            problems.append("person_reference needs complainant_name")
+            return None
+        wanted = (ref, name, born)
+        found = self.people.get(wanted)
+        if found is None:
+            born_on = date.fromisoformat(born) if born else None
+            found = self.people[wanted] = (ref, name, born_on, person_key(name, born_on))
+        return found  # type: ignore[no-any-return]
+
+    def _place(
+        self, ref: str, label: str, postcode: str, uprn: str, problems: list[str]
+    ) -> tuple[str, str, str | None, str | None, str] | None:
+        if postcode and not _POSTCODE.fullmatch(postcode):
+            problems.append(f"place_postcode {postcode!r} is not a postcode")
+        if uprn and not uprn.isdigit():
+            problems.append(f"place_uprn {uprn!r} is not a number")
+        if not ref:
+            return None
+        if not label:
+            problems.append("place_reference needs place_label")
+            return None
+        wanted = (ref, label, postcode, uprn)
+        found = self.places.get(wanted)
+        if found is None:
+            key = place_key(label, postcode)
+            found = self.places[wanted] = (ref, label, postcode.upper() or None, uprn or None, key)
+        return found  # type: ignore[no-any-return]
 
 
-def _complainant(v: dict[str, str], problems: list[str]) -> str:
-    email, given = v.get("complainant_email", ""), v.get("complainant_key", "")
+def _complainant(name: str, email: str, postcode: str, given: str) -> tuple[str, str | None]:
+    """The complainant key, or the problem that stops one being made."""
     if email and not _EMAIL.fullmatch(email):
-        problems.append(f"complainant_email {email!r} is not an email address")
-        return ""
-    postcode = v.get("complainant_postcode", "")
+        return "", f"complainant_email {email!r} is not an email address"
     if postcode and not _POSTCODE.fullmatch(postcode):
-        problems.append(f"complainant_postcode {postcode!r} is not a postcode")
-        return ""
-    key = complainant_key(email=email, name=v.get("complainant_name"), postcode=postcode)
+        return "", f"complainant_postcode {postcode!r} is not a postcode"
+    key = complainant_key(email=email, name=name, postcode=postcode)
     if key is None and given:
         if not _KEY.fullmatch(given):
-            problems.append("complainant_key is not a key this service exports")
+            return "", "complainant_key is not a key this service exports"
         key = given
     if key is None:
-        problems.append(
+        return "", (
             "the complainant cannot be matched: give complainant_email, or complainant_name "
             "with complainant_postcode"
         )
-    return key or ""
-
-
-def _person(v: dict[str, str], problems: list[str]) -> tuple[str, str, date | None, str] | None:
-    ref, name = v.get("person_reference", ""), v.get("complainant_name", "")
-    born_text = v.get("person_date_of_birth", "")
-    born = _day(born_text, "person_date_of_birth", problems) if born_text else ""
-    if not ref:
-        return None
-    if not name:
-        problems.append("person_reference needs complainant_name")
-        return None
-    born_on = date.fromisoformat(born) if born else None
-    return ref, name, born_on, person_key(name, born_on)
-
-
-def _place(
-    v: dict[str, str], problems: list[str]
-) -> tuple[str, str, str | None, str | None, str] | None:
-    ref, label = v.get("place_reference", ""), v.get("place_label", "")
-    postcode, uprn = v.get("place_postcode", ""), v.get("place_uprn", "")
-    if postcode and not _POSTCODE.fullmatch(postcode):
-        problems.append(f"place_postcode {postcode!r} is not a postcode")
-    if uprn and not uprn.isdigit():
-        problems.append(f"place_uprn {uprn!r} is not a number")
-    if not ref:
-        return None
-    if not label:
-        problems.append("place_reference needs place_label")
-        return None
-    return ref, label, postcode.upper() or None, uprn or None, place_key(label, postcode)
+    return key, None
 
 
 def open_lines(path: str) -> Iterator[str]:

@@ -123,7 +123,7 @@ def _load(
     place_ids, result.places_added, result.places_updated = _upsert(
         conn, _PLACE, places, ("label", "postcode", "uprn", "match_key"), now
     )
-    loaded = _loaded_refs(conn, {(r.area_id, r.reference) for r in records})
+    loaded = _loaded_refs(conn, records)
     rows = [
         (
             r.incident_key,
@@ -141,11 +141,10 @@ def _load(
             place_ids[(r.area_id, r.place[0])] if r.place else None,
         )
         for r in records
-        if (r.area_id, r.reference) not in loaded
+        if not loaded or (r.area_id, r.reference) not in loaded
     ]
-    result.already = len(records) - len(rows)
-    insert_reports(conn, rows, _stage(progress, "loaded"))
-    result.added = len(rows)
+    result.added = insert_reports(conn, rows, _stage(progress, "loaded"))
+    result.already = len(records) - result.added
 
 
 def _upsert(
@@ -198,16 +197,31 @@ def _by_reference(
             yield from conn.execute(select(*picked).where(table.c.area_id == area, match))
 
 
-def _loaded_refs(conn: Connection, refs: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Which of these (area, Sentinel reference) pairs are already loaded."""
-    return {(row[1], row[2]) for row in _by_reference(conn, _REPORT, list(refs), ())}
+def _loaded_refs(conn: Connection, records: list[Record]) -> set[tuple[str, str]]:
+    """Which records' (area, Sentinel reference) are already loaded, where the bulk write
+    cannot skip them itself (COPY on PostgreSQL); none to look up in an area never imported."""
+    if conn.dialect.name != "postgresql":
+        return set()
+    areas = sorted({r.area_id for r in records})
+    some = conn.execute(
+        select(_REPORT.c.id)
+        .where(_REPORT.c.area_id.in_(areas), _REPORT.c.sentinel_ref.is_not(None))
+        .limit(1)
+    ).first()
+    if some is None:
+        return set()
+    keys = [(r.area_id, r.reference) for r in records]
+    return {(row[1], row[2]) for row in _by_reference(conn, _REPORT, keys, ())}
 
 
 def insert_reports(
     conn: Connection, rows: list[tuple[Any, ...]], progress: Callable[[int], None] | None
-) -> None:
-    """The reports' bulk write: rows in REPORT_COLUMNS order."""
-    bulk_insert(conn, "report", REPORT_COLUMNS, rows, progress)
+) -> int:
+    """The reports' bulk write (rows in REPORT_COLUMNS order); gives the number stored. On
+    SQLite a record already loaded is skipped by its unique key as it is written."""
+    return bulk_insert(
+        conn, "report", REPORT_COLUMNS, rows, progress, skip=("area_id", "sentinel_ref")
+    )
 
 
 def bulk_insert(
@@ -216,12 +230,14 @@ def bulk_insert(
     columns: tuple[str, ...],
     rows: list[tuple[Any, ...]],
     progress: Callable[[int], None] | None,
-) -> None:
-    """Rows in `columns` order through the driver itself: COPY on PostgreSQL, executemany on
-    SQLite, in the connection's transaction."""
+    skip: tuple[str, ...] = (),
+) -> int:
+    """Rows in `columns` order through the driver itself, in the connection's transaction:
+    COPY on PostgreSQL, executemany on SQLite (rows clashing on the `skip` key left out)."""
     if not rows:
-        return
+        return 0
     names = ", ".join(columns)
+    stored = 0
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if conn.dialect.name == "postgresql":
@@ -230,11 +246,15 @@ def bulk_insert(
                     copy.write_row(row)
                     if progress and n % CHUNK == 0 and n < len(rows):
                         progress(n)
+            stored = len(rows)
         else:
             marks = ", ".join("?" * len(columns))
             sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
+            if skip:
+                sql += f" ON CONFLICT ({', '.join(skip)}) DO NOTHING"
             for start in range(0, len(rows), CHUNK):
                 cursor.executemany(sql, rows[start : start + CHUNK])
+                stored += cursor.rowcount
                 if progress and start + CHUNK < len(rows):
                     progress(start + CHUNK)
     except conn.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
@@ -244,6 +264,7 @@ def bulk_insert(
         cursor.close()
     if progress:
         progress(len(rows))
+    return stored
 
 
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
