@@ -14,8 +14,8 @@ reference, one in 5 a place, 50 places in all), then on each database:
   places, reports, with the same values) sent by the raw driver in one transaction:
   `executemany` on a sqlite3 connection with the engine's pragmas, `COPY` on psycopg.
 
-Both are rows per second of report rows. Rounds alternate which goes first; the medians are
-recorded.
+Both are rows per second of report rows. Rounds alternate which goes first; the figure and
+ceiling recorded are the medians, the ratio the median of each round's import / raw.
 
     .venv/bin/python bench/import.py                       # both databases, 100,000 rows, 3 rounds
     .venv/bin/python bench/import.py --db sqlite --rows 20000 --rounds 1
@@ -204,8 +204,10 @@ def measure(kind: str, path: Path, rows: int, rounds: int, pg_url: str) -> None:
             f"({imports[-1] / ceilings[-1]:.2f}); {load_line()}",
             flush=True,
         )
+    # Each round's import against the raw insert measured beside it (the load on a shared
+    # machine swings between rounds), the median of those ratios.
+    ratio = statistics.median(i / c for i, c in zip(imports, ceilings, strict=True))
     figure, ceiling = statistics.median(imports), statistics.median(ceilings)
-    ratio = figure / ceiling
     ceiling_name = "sqlite3 executemany" if kind == "sqlite" else "psycopg COPY"
     record(
         f"import.py {kind}",
