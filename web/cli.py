@@ -392,7 +392,8 @@ def _privacy_once(w: object) -> None:
     typer.echo(
         f"equalities answers released: {released.released} (waiting: {released.waiting}); "
         f"retention: {kept.cases} cases and {kept.complaints} complaints anonymised, "
-        f"{kept.held} on legal hold, {kept.saved_answers} saved answers deleted"
+        f"{kept.held} on legal hold, {kept.saved_answers} saved answers deleted, "
+        f"{kept.imported} imported reports anonymised"
     )
 
 

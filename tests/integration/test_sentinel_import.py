@@ -225,3 +225,26 @@ def _sha(text: str) -> str:
 @pytest.fixture
 def staff_actor() -> Actor:
     return Actor(user_id=None, label="a contact", grants=(Grant("contact", "llr", "leicester"),))
+
+
+def test_imported_reports_are_anonymised_with_the_complaint_register_and_stay_out(
+    session: Session, clock: FixedClock, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from engine.services import retention
+
+    path = write(tmp_path / "old.csv", [row(0), row(1)])  # reported in March 2025
+    load(session, clock, path)
+    # The register keeps complaints 24 months after the report: nothing is due yet...
+    assert retention.apply_schedule(session, clock=clock).imported == 0
+    later = FixedClock(datetime(2027, 3, 10, 12, tzinfo=UTC))
+    assert retention.apply_schedule(session, clock=later).imported == 2
+    kept = session.exec(select(Report).order_by(Report.id)).all()
+    assert [
+        (r[0].complainant_key, r[0].reporter, r[0].reference, r[0].person_id) for r in kept
+    ] == [("anonymised", None, None, None)] * 2
+    assert kept[0][0].place_id is not None and kept[0][0].sentinel_ref == "SEN-0000000"
+    # ...and the same file again does not bring the people's reports back.
+    assert load(session, later, path).added == 0
+    assert retention.apply_schedule(session, clock=later).imported == 0
