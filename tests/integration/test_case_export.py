@@ -162,3 +162,37 @@ def test_the_manager_page_downloads_the_csv_and_explains_a_bad_date(
     contact = signed_in(app, session, clock, staff["contact"].email)
     contact.get("/staff/export/cases.csv", 403)
     contact.get("/staff/export", 403)
+
+
+def test_a_workflow_package_adds_its_own_columns_through_the_export_hook(
+    session: Session, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a JAG package will do: its columns join the heading, filled for its cases only."""
+    from dataclasses import replace
+
+    from engine import registry
+
+    ref = make_case(session, clock).reference
+    asked: list[list[int]] = []
+
+    def values(_session: Session, case_ids: list[int]) -> dict[int, dict[str, Any]]:
+        asked.append(case_ids)
+        return {
+            i: {"risk": "high", "stage": "warning letter", "other": "not a column"}
+            for i in case_ids
+        }
+
+    ct = registry.packages()["community_trigger"]
+    jag = replace(ct, definition=replace(ct.definition, name="jag_case"),
+                  export_columns=("risk", "stage"), export_values=values)  # fmt: skip
+    monkeypatch.setattr(registry, "packages", lambda: {"community_trigger": ct, "jag_case": jag})
+    rows = as_csv(session, AREA_MANAGER, clock)
+    assert list(rows[0])[-2:] == ["risk", "stage"] and "other" not in rows[0]
+    assert rows[0]["reference"] == ref and (rows[0]["risk"], rows[0]["stage"]) == ("", "")
+    assert asked == []  # no JAG case: the hook is not called
+    monkeypatch.setattr(
+        registry, "packages", lambda: {"community_trigger": replace(ct, export_values=values,
+                                       export_columns=("risk", "stage"))}
+    )  # fmt: skip
+    rows = as_csv(session, AREA_MANAGER, clock)
+    assert (rows[0]["risk"], rows[0]["stage"]) == ("high", "warning letter") and len(asked) == 1
