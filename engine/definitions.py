@@ -245,6 +245,10 @@ class WorkflowPackage:
     staff_view: Any = None
     # Its letters: templates, titles and what each says (None: it sends no letters).
     letters: LetterKit | None = None
+    # Columns a case export (engine/services/case_export.py) adds for this workflow's cases
+    # (risk, stage...): their names, and (session, case_ids) -> {case_id: {column: value}}.
+    export_columns: tuple[str, ...] = ()
+    export_values: Any = None
 
     @property
     def name(self) -> str:

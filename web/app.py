@@ -25,6 +25,7 @@ from web.staff import callers as staff_callers
 from web.staff import dashboard as staff_dashboard
 from web.staff import documents as staff_documents
 from web.staff import equalities as staff_equalities
+from web.staff import export as staff_export
 from web.staff import find as staff_find
 from web.staff import intake as staff_intake
 from web.staff import managers as staff_managers
@@ -131,6 +132,7 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
     staff_routes.install(app)
     app.include_router(staff_documents.router)
     app.include_router(staff_managers.router)
+    app.include_router(staff_export.router)
     app.include_router(staff_dashboard.router)
     app.include_router(staff_equalities.router)
     app.include_router(staff_intake.router)

@@ -29,11 +29,15 @@ users_app = typer.Typer(help="Staff users and their roles.", no_args_is_help=Tru
 tokens_app = typer.Typer(help="API tokens for staff.", no_args_is_help=True)
 case_app = typer.Typer(help="Look at cases.", no_args_is_help=True)
 report_app = typer.Typer(help="Reports for the partnership board.", no_args_is_help=True)
+import_app = typer.Typer(help="Load records from other systems.", no_args_is_help=True)
+export_app = typer.Typer(help="Write records out for other systems.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(case_app, name="case")
 app.add_typer(report_app, name="report")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 
 def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
@@ -263,6 +267,40 @@ def report_board(
     typer.echo(f"wrote {written.pdf}")
 
 
+@import_app.command("sentinel")
+def import_sentinel(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="A Sentinel CSV export."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check and count; store nothing."),
+) -> None:
+    """Load a Sentinel CSV export (docs/sentinel-import.md): all of it, or nothing."""
+    from web.interop import run_sentinel_import
+
+    with _sessions(Settings())() as session:
+        try:
+            code = run_sentinel_import(session, file, dry_run=dry_run, clock=SystemClock())
+        except EngineError as exc:
+            _fail(exc)
+    raise typer.Exit(code)
+
+
+@export_app.command("cases")
+def export_cases(
+    fmt: str = typer.Option("csv", "--format", help="csv (the only format)."),
+    since: str = typer.Option(None, "--since", help="Only cases changed on or after YYYY-MM-DD."),
+    out: Path = typer.Option(None, "--out", help="The file to write; standard output without."),
+) -> None:
+    """Every case with its state, dates and locality (no equalities answers), as CSV."""
+    from web.interop import write_case_export
+
+    with _sessions(Settings())() as session:
+        try:
+            write_case_export(
+                session, fmt=fmt, since=since, out=out, actor=_system_actor(), clock=SystemClock()
+            )
+        except EngineError as exc:
+            _fail(exc)
+
+
 @app.command("diagrams")
 def diagrams() -> None:
     """Print a Mermaid state diagram of each workflow."""
@@ -354,7 +392,8 @@ def _privacy_once(w: object) -> None:
     typer.echo(
         f"equalities answers released: {released.released} (waiting: {released.waiting}); "
         f"retention: {kept.cases} cases and {kept.complaints} complaints anonymised, "
-        f"{kept.held} on legal hold, {kept.saved_answers} saved answers deleted"
+        f"{kept.held} on legal hold, {kept.saved_answers} saved answers deleted, "
+        f"{kept.imported} imported reports anonymised"
     )
 
 

@@ -84,7 +84,11 @@ class Report(SQLModel, table=True):
     """
 
     __tablename__ = "report"
-    __table_args__ = (Index("ix_report_complainant_reported", "complainant_key", "reported_on"),)
+    __table_args__ = (
+        Index("ix_report_complainant_reported", "complainant_key", "reported_on"),
+        # A Sentinel record is loaded once per area: a second import of it adds nothing.
+        Index("ux_report_sentinel", "area_id", "sentinel_ref", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int | None = Field(default=None, foreign_key="case_record.id", index=True)
     incident_id: int | None = Field(default=None, foreign_key="incident.id")
@@ -101,6 +105,13 @@ class Report(SQLModel, table=True):
     # when they agreed to be contacted (migration 0011).
     reporter: str | None = Field(default=None, max_length=200)
     reporter_contact: str | None = Field(default=None, max_length=300)
+    # Imported from Sentinel (migration 0013_sentinel): the record's own reference, where
+    # the incident was, and the person and place Sentinel linked it to. None otherwise.
+    sentinel_ref: str | None = Field(default=None, max_length=80)
+    area_id: str | None = Field(default=None, foreign_key="area.id", max_length=40)
+    locality_id: str | None = Field(default=None, foreign_key="locality.id", max_length=60)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    place_id: int | None = Field(default=None, foreign_key="place.id")
 
 
 # A new deadline's next action: "as soon as the sweep sees it", when its plan is worked out.

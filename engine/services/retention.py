@@ -100,6 +100,7 @@ class RetentionRun:
     held: int = 0  # due, but on a legal hold
     complaints: int = 0
     saved_answers: int = 0
+    imported: int = 0  # reports imported from Sentinel
 
 
 def years_before(moment: datetime, years: int) -> datetime:
@@ -124,7 +125,7 @@ def apply_schedule(session: Session, *, clock: Clock) -> RetentionRun:
     """Everything whose period has ended, for every area: one case per transaction, so a
     failure part way leaves each case either done and audited or untouched."""
     now = clock.now()
-    cases = held = complaints = 0
+    cases = held = complaints = imported = 0
     for area_id in registry.area_ids():
         rules = registry.area(area_id).retention
         due, on_hold = _cases_due(
@@ -134,11 +135,11 @@ def apply_schedule(session: Session, *, clock: Clock) -> RetentionRun:
         for case_id in due:
             anonymise_case(session, case_id=case_id, clock=clock)
             cases += 1
-        complaints += _anonymise_complaints(
-            session, area_id, months_before(clock.today(), rules.complaint_register_months), clock
-        )
+        register_before = months_before(clock.today(), rules.complaint_register_months)
+        complaints += _anonymise_complaints(session, area_id, register_before, clock)
+        imported += _anonymise_imports(session, area_id, register_before, clock)
     saved = _delete_saved_answers(session, clock)
-    return RetentionRun(cases, held, complaints, saved)
+    return RetentionRun(cases, held, complaints, saved, imported)
 
 
 def _cases_due(session: Session, area_id: str, closed_before: datetime) -> tuple[list[int], int]:
@@ -320,6 +321,45 @@ def _anonymise_complaints(session: Session, area_id: str, before: date, clock: C
         session.rollback()
         raise
     return len(ids)
+
+
+def _anonymise_imports(session: Session, area_id: str, before: date, clock: Clock) -> int:
+    """Reports imported from Sentinel, with no case, kept as long as the complaint register:
+    who reported them, to which person and under which agency reference are cleared. The
+    Sentinel reference stays, so importing an old file again does not bring them back."""
+    try:
+        done = session.execute(
+            update(Report)
+            .where(
+                col(Report.case_id).is_(None),
+                col(Report.area_id) == area_id,
+                col(Report.sentinel_ref).is_not(None),
+                col(Report.reported_on) < before,
+                col(Report.complainant_key) != "anonymised",
+            )
+            .values(
+                reporter=None,
+                reference=None,
+                officer=None,
+                person_id=None,
+                complainant_key="anonymised",
+            )
+        )
+        count = int(done.rowcount or 0)  # type: ignore[attr-defined]
+        if count:
+            session.add(
+                PrivacyEvent(
+                    occurred_at=clock.now(),
+                    actor_label="retention schedule",
+                    action="imports_anonymised",
+                    data={"area": area_id, "count": count, "reported_before": before.isoformat()},
+                )
+            )
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return count
 
 
 def _delete_saved_answers(session: Session, clock: Clock) -> int:

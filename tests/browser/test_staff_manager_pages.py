@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pyotp
@@ -66,3 +67,23 @@ def test_a_reset_authenticator_is_set_up_from_the_qr_code_page(
     t.button("Confirm and sign in")
     assert t.heading() == "My work"
     assert t.problems == []
+
+
+def test_a_manager_exports_cases_from_the_export_page(open_tab: Any, world: World) -> None:
+    manager = open_tab("export-pages")
+    sign_in(manager, world, "manager")
+    manager.click("link", "Export cases")
+    assert manager.heading() == "Export cases"
+    manager.audit("export")
+    for part, value in (("day", "31"), ("month", "2"), ("year", "2026")):
+        manager.page.fill(f"#since-{part}", value)
+    manager.button("Download CSV")
+    summary = manager.page.locator(".govuk-error-summary")
+    assert "Enter a real date to export from" in summary.inner_text()
+    manager.audit("export-error")
+    manager.page.fill("#since-day", "1")
+    with manager.page.expect_download() as download:
+        manager.page.get_by_role("button", name="Download CSV").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("reference,workflow,state,") and world.appeal in text
+    assert manager.problems == []

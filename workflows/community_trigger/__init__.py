@@ -5,6 +5,7 @@ from workflows.community_trigger.case_report import case_view, staff_view
 from workflows.community_trigger.definition import *  # noqa: F403  (its names, as before)
 from workflows.community_trigger.definition import COMMUNITY_TRIGGER
 from workflows.community_trigger.effects import EFFECTS
+from workflows.community_trigger.export import EXPORT_COLUMNS, export_values
 from workflows.community_trigger.guards import GUARDS
 from workflows.community_trigger.letters import KIT as LETTERS
 from workflows.community_trigger.models import CommunityTriggerCase
@@ -23,4 +24,6 @@ PACKAGE = WorkflowPackage(
     recipient=recipient,
     case_view=case_view,
     staff_view=staff_view,
+    export_columns=EXPORT_COLUMNS,
+    export_values=export_values,
 )
