@@ -1,0 +1,213 @@
+"""What the managers' dashboard counts about one case, read once for an area and then again
+for each case an event touches (engine/services/dashboard.py keeps them up to date).
+
+A case's facts are everything of it any dashboard table counts: whether it is open and in
+which state, each clock met (when, how many days, on time or late), its open staff steps
+(with their due dates), its counted events by day (applications, decisions, outcomes,
+withdrawals) and its issued recommendations. Dates are day numbers (date.toordinal) so the
+totals can sort and compare them cheaply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+
+from engine.clock import london_date
+from engine.models import AuditEvent, Case, Deadline, Recommendation
+from engine.models.complaint import ReportAudit
+from engine.services import figures as figures_service
+
+MET = ("met", "late")
+# Where the dashboard's month table puts each counted event (one event may count in more
+# than one column when the workflow's figure rules name its trigger twice).
+MONTH_COLUMNS = ("applications", "threshold_met", "threshold_not_met", "reviews", "withdrawn")
+
+
+def month_rules() -> dict[str, tuple[str, ...]]:
+    """Each month column with the triggers it counts (the counted workflow's figure rules)."""
+    rules = figures_service.rules()
+    return {
+        "applications": tuple(rules.received),
+        "threshold_met": tuple(rules.threshold_met),
+        "threshold_not_met": tuple(rules.threshold_not_met),
+        "reviews": tuple(rules.review_completed),
+        "withdrawn": tuple(rules.withdrawn),
+    }
+
+
+def clock_rules() -> list[Any]:
+    """The clocks measured against their targets: every duty with its own timescale that
+    counts forward from an event (not the papers counted back from a meeting)."""
+    wf = figures_service.counted_workflow_def()
+    return [d for d in wf.deadlines if d.kind == "duty" and d.timescale and d.anchor is None]
+
+
+@dataclass(frozen=True, order=True)
+class Timing:
+    """One clock met: the day it was met, the days it took, and whether on time."""
+
+    clock: str
+    done_on: int
+    days: int
+    on_time: bool
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    locality: str
+    # The state of an open case of the counted workflow; None once closed (or another
+    # workflow's case).
+    open_state: str | None = None
+    timings: tuple[Timing, ...] = ()
+    # (step name, due day) of each open staff step.
+    open_steps: tuple[tuple[str, int], ...] = ()
+    # (month column, day) of each counted event.
+    events: tuple[tuple[str, int], ...] = ()
+    # (status, due day or None, had regard) of each issued recommendation not withdrawn.
+    recommendations: tuple[tuple[str, int | None, bool], ...] = ()
+
+
+def load_facts(
+    session: Session, *, area_id: str, case_ids: Collection[int] | None = None
+) -> dict[int, CaseFacts]:
+    """Every case of the area (or only `case_ids`) with its facts as they are now."""
+    wf = figures_service.counted_workflow_def()
+    parts: dict[int, dict[str, Any]] = {}
+    stmt = select(
+        col(Case.id), col(Case.locality_id), col(Case.workflow_name), col(Case.state)
+    ).where(col(Case.area_id) == area_id)
+    if case_ids is not None:
+        stmt = stmt.where(col(Case.id).in_(case_ids))
+    for cid, locality, workflow, state in session.execute(stmt):
+        is_open = workflow == wf.name and state not in wf.terminal
+        parts[cid] = {
+            "locality": locality,
+            "open_state": state if is_open else None,
+            "timings": [],
+            "open_steps": [],
+            "events": [],
+            "recommendations": [],
+        }
+    if not parts:
+        return {}
+    _deadlines(session, area_id, case_ids, parts)
+    _events(session, area_id, case_ids, parts)
+    _recommendations(session, area_id, case_ids, parts)
+    return {
+        cid: CaseFacts(
+            p["locality"], p["open_state"],
+            *(tuple(sorted(p[k])) for k in ("timings", "open_steps", "events")),
+            tuple(sorted(p["recommendations"], key=repr)),
+        )
+        for cid, p in parts.items()
+    }  # fmt: skip
+
+
+def _of_cases(stmt: Any, fk: Any, area_id: str, case_ids: Collection[int] | None) -> Any:
+    stmt = stmt.join(Case, col(Case.id) == fk).where(col(Case.area_id) == area_id)
+    return stmt if case_ids is None else stmt.where(fk.in_(case_ids))
+
+
+def _deadlines(
+    session: Session, area_id: str, case_ids: Collection[int] | None, parts: dict[int, Any]
+) -> None:
+    clocks = [d.name for d in clock_rules()]
+    stmt = _of_cases(
+        select(
+            col(Deadline.case_id), col(Deadline.name), col(Deadline.status),
+            col(Deadline.start_on), col(Deadline.due_on), col(Deadline.closed_at),
+        ).where(
+            or_(
+                and_(col(Deadline.name).in_(clocks), col(Deadline.status).in_(MET)),
+                and_(col(Deadline.status) == "open", col(Deadline.kind) == "duty"),
+            )
+        ),
+        col(Deadline.case_id), area_id, case_ids,
+    )  # fmt: skip
+    for cid, name, status, start_on, due_on, closed_at in session.execute(stmt):
+        p = parts.get(cid)
+        if p is None:
+            continue
+        if status == "open":
+            p["open_steps"].append((name, due_on.toordinal()))
+        elif closed_at is not None:
+            done: date = london_date(closed_at)
+            p["timings"].append(
+                Timing(name, done.toordinal(), (done - start_on).days, done <= due_on)
+            )
+
+
+def _events(
+    session: Session, area_id: str, case_ids: Collection[int] | None, parts: dict[int, Any]
+) -> None:
+    columns = month_rules()
+    wanted = {t for triggers in columns.values() for t in triggers}
+    stmt = _of_cases(
+        select(col(AuditEvent.case_id), col(AuditEvent.trigger), col(AuditEvent.occurred_at))
+        .where(col(AuditEvent.trigger).in_(wanted)),
+        col(AuditEvent.case_id), area_id, case_ids,
+    )  # fmt: skip
+    for cid, trigger, at in session.execute(stmt):
+        p = parts.get(cid)
+        if p is None:
+            continue
+        day = london_date(at).toordinal()
+        p["events"] += [(column, day) for column, ts in columns.items() if trigger in ts]
+
+
+def _recommendations(
+    session: Session, area_id: str, case_ids: Collection[int] | None, parts: dict[int, Any]
+) -> None:
+    rec = Recommendation
+    stmt = _of_cases(
+        select(col(rec.case_id), col(rec.status), col(rec.due_on), col(rec.had_regard))
+        .where(col(rec.issued_at).is_not(None), col(rec.status) != "withdrawn"),
+        col(rec.case_id), area_id, case_ids,
+    )  # fmt: skip
+    for cid, status, due_on, had_regard in session.execute(stmt):
+        p = parts.get(cid)
+        if p is None:
+            continue
+        regard = bool(had_regard) or status in ("done", "declined")
+        p["recommendations"].append((status, due_on.toordinal() if due_on else None, regard))
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One staff action on a report the dashboard counts: a second report's prompt shown,
+    or the case review explained (report audit rows, which are only ever inserted)."""
+
+    locality: str
+    action: str
+    day: int
+
+
+def load_prompts(
+    session: Session,
+    *,
+    localities: Collection[str],
+    ids: Collection[int] | None = None,
+    where: Any = None,
+) -> list[Prompt]:
+    """The prompts and explanations of the localities: the rows with `ids`, or those
+    meeting `where` (the rows a trail cursor has seen)."""
+    from engine.services.complaints import EXPLAINED, PROMPT_SHOWN
+
+    stmt = select(
+        col(ReportAudit.locality_id), col(ReportAudit.action), col(ReportAudit.occurred_at)
+    ).where(
+        col(ReportAudit.locality_id).in_(localities),
+        col(ReportAudit.action).in_((PROMPT_SHOWN, EXPLAINED)),
+    )
+    if ids is not None:
+        stmt = stmt.where(col(ReportAudit.id).in_(ids))
+    if where is not None:
+        stmt = stmt.where(where)
+    rows = session.execute(stmt)
+    return [Prompt(loc, action, london_date(at).toordinal()) for loc, action, at in rows]
