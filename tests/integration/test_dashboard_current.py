@@ -14,8 +14,9 @@ from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.models import AuditEvent, Case
 from engine.services import dashboard as dashboard_service
+from engine.services import figures as figures_service
 from engine.trail import AUDIT, TrailCursor
-from tests.integration.test_dashboard import board
+from tests.integration.test_dashboard import TODAY, board
 from tests.integration.test_figures import Cases, build_history
 
 
@@ -86,17 +87,23 @@ def test_totals_kept_up_to_date_equal_a_fresh_count(
     assert month(board(session_factory, history))["withdrawn"] == 1
 
 
+def published(sessions: SessionFactory) -> dict[str, Any]:
+    with sessions() as s:
+        return figures_service.statutory_figures(s, area_id="llr", year=2026, today=TODAY).as_json()
+
+
 def test_a_row_committed_after_a_later_one_is_still_counted(
     history: Cases, session_factory: SessionFactory
 ) -> None:
     """PostgreSQL hands out ids when rows are inserted, not when they commit: the dashboard
-    must not skip an id it found missing below the highest one."""
-    before = month(board(session_factory, history))
+    and the figures must not skip an id they found missing below the highest one."""
+    fresh = history.new("2026-07-01T08:00", locality="melton")
+    before, figures_before = month(board(session_factory, history)), published(session_factory)
     with session_factory() as s:
         top = s.exec(select(AuditEvent.id).order_by(AuditEvent.id.desc())).first()  # type: ignore[union-attr]
-        cases = s.exec(select(Case).where(Case.locality_id == "leicester")).all()
-        a, b = cases[0], cases[1]
-    assert top is not None
+        a = s.exec(select(Case).where(Case.locality_id == "leicester")).first()
+        b = s.exec(select(Case).where(Case.reference == fresh)).one()
+    assert top is not None and a is not None
 
     def row(case: Case, id_: int, trigger: str) -> AuditEvent:
         return AuditEvent(
@@ -109,11 +116,15 @@ def test_a_row_committed_after_a_later_one_is_still_counted(
         s.add(row(a, top + 2, "withdrawn"))
         s.commit()
     assert month(board(session_factory, history))["withdrawn"] == before["withdrawn"] + 1
+    assert published(session_factory) == figures_before
     with session_factory() as s:  # then the earlier one
         s.add(row(b, top + 1, "threshold_not_met"))
         s.commit()
     after = month(board(session_factory, history))
     assert after["threshold_not_met"] == before["threshold_not_met"] + 1
+    melton = published(session_factory)["localities"]["melton"]
+    assert melton["threshold_not_met"] == figures_before["localities"]["melton"][
+        "threshold_not_met"] + 1  # fmt: skip
 
 
 def test_a_cursor_asks_again_for_missing_ids_until_they_appear(
