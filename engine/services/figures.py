@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import case as case_
 from sqlmodel import Session, col, select
 
 from engine import figures, registry
@@ -173,34 +174,34 @@ def load_events(
     workflow_name, the_rules = _counted_workflow()
     wanted = _triggers(the_rules)
     with_data = set(the_rules.threshold_met) | set(the_rules.recommendations_recorded)
-    out = []
-    for triggers, data in ((wanted - with_data, False), (with_data, True)):
-        columns = [
+    # The payload only of the events that need it (a threshold met, a report recorded).
+    payload = case_((col(AuditEvent.trigger).in_(with_data), col(AuditEvent.data)), else_=None)
+    stmt = (
+        select(
             col(AuditEvent.id), col(AuditEvent.case_id), col(Case.locality_id),
-            col(AuditEvent.trigger), col(AuditEvent.occurred_at),
-        ]  # fmt: skip
-        stmt = (
-            select(*columns, *([col(AuditEvent.data)] if data else []))
-            .join(Case, col(Case.id) == col(AuditEvent.case_id))
-            .where(
-                col(Case.area_id) == area_id,
-                col(Case.workflow_name) == workflow_name,
-                col(AuditEvent.trigger).in_(triggers),
-            )
+            col(AuditEvent.trigger), col(AuditEvent.occurred_at), payload,
         )
-        if ids is not None:
-            stmt = stmt.where(col(AuditEvent.id).in_(ids))
-        if where is not None:
-            stmt = stmt.where(where)
-        for row in session.execute(stmt):
-            payload = (row[5] if data else None) or {}
-            event = FigureEvent(
-                trigger=row[3],
-                on=london_date(row[4]),
-                override=bool(payload.get(the_rules.override_field)),
-                recommendations=len(payload.get(the_rules.recommendations_field) or ()),
-            )
-            out.append((row[0], row[1], row[2], row[4], event))
+        .join(Case, col(Case.id) == col(AuditEvent.case_id))
+        .where(
+            col(Case.area_id) == area_id,
+            col(Case.workflow_name) == workflow_name,
+            col(AuditEvent.trigger).in_(wanted),
+        )
+    )  # fmt: skip
+    if ids is not None:
+        stmt = stmt.where(col(AuditEvent.id).in_(ids))
+    if where is not None:
+        stmt = stmt.where(where)
+    out = []
+    for row in session.execute(stmt):
+        data = row[5] or {}
+        event = FigureEvent(
+            trigger=row[3],
+            on=london_date(row[4]),
+            override=bool(data.get(the_rules.override_field)),
+            recommendations=len(data.get(the_rules.recommendations_field) or ()),
+        )
+        out.append((row[0], row[1], row[2], row[4], event))
     return out
 
 
