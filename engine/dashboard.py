@@ -16,7 +16,7 @@ from typing import Any
 from engine import performance as perf
 from engine import registry
 from engine.access import Actor
-from engine.dashboard_facts import clock_rules
+from engine.dashboard_facts import clock_rules, completion_measures
 from engine.dashboard_totals import ClockTotals, ScopeTotals, Window, nth_smallest
 from engine.errors import InvalidInput, NotAllowed
 
@@ -250,3 +250,43 @@ def second_report_prompts(t: ScopeTotals, s: Scope) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+COMPLETION_KINDS = ("on_time", "late", "overdue")
+
+
+def completion(t: ScopeTotals, s: Scope) -> list[dict[str, Any]]:
+    """Per completion measure (a package's item clocks, such as JAG actions): items done on
+    time, done late and open past their date, per locality and per locality and month."""
+    out = []
+    for measure in completion_measures().values():
+        by_locality, by_month = [], []
+        for lid in s.localities:
+            for month in t.month_names():
+                row = _completion_row(t, measure.key, lid, month)
+                if any(row[k] for k in COMPLETION_KINDS):
+                    by_month.append({"locality": lid, "month": month, **row})
+            by_locality.append({"locality": lid, **_sum_rows(
+                [r for r in by_month if r["locality"] == lid])})  # fmt: skip
+        out.append(
+            {
+                "key": measure.key,
+                "title": measure.title,
+                "by_locality": by_locality,
+                "by_month": by_month,
+                "total": _sum_rows(by_month),
+            }
+        )
+    return out
+
+
+def _completion_row(t: ScopeTotals, key: str, lid: str, month: str) -> dict[str, Any]:
+    row: dict[str, Any] = {k: t.completion[(key, lid, month, k)] for k in COMPLETION_KINDS}
+    row["on_time_share"] = perf.share(row["on_time"], row["on_time"] + row["late"])
+    return row
+
+
+def _sum_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    total: dict[str, Any] = {k: sum(r[k] for r in rows) for k in COMPLETION_KINDS}
+    total["on_time_share"] = perf.share(total["on_time"], total["on_time"] + total["late"])
+    return total

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
+from engine import registry
 from engine.clock import london_date
 from engine.models import AuditEvent, Case, Deadline, Recommendation
 from engine.models.complaint import ReportAudit
@@ -48,6 +49,27 @@ def clock_rules() -> list[Any]:
     return [d for d in wf.deadlines if d.kind == "duty" and d.timescale and d.anchor is None]
 
 
+@dataclass(frozen=True)
+class Measure:
+    """An item clock of a workflow whose completion the dashboard shows (its package's
+    `completion_measures`): done on time, done late, or open past its date."""
+
+    key: str
+    workflow: str
+    deadline: str
+    title: str
+
+
+def completion_measures() -> dict[str, Measure]:
+    """Every package's completion measures, by key ("workflow.deadline")."""
+    found = {}
+    for name, package in registry.packages().items():
+        for deadline, title in package.completion_measures.items():
+            key = f"{name}.{deadline}"
+            found[key] = Measure(key, name, deadline, title)
+    return found
+
+
 @dataclass(frozen=True, order=True)
 class Timing:
     """One clock met: the day it was met, the days it took, and whether on time."""
@@ -71,6 +93,8 @@ class CaseFacts:
     events: tuple[tuple[str, int], ...] = ()
     # (status, due day or None, had regard) of each issued recommendation not withdrawn.
     recommendations: tuple[tuple[str, int | None, bool], ...] = ()
+    # (measure key, status, due day, day closed or None) of each measured item clock.
+    items: tuple[tuple[str, str, int, int | None], ...] = ()
 
 
 def load_facts(
@@ -87,12 +111,14 @@ def load_facts(
     for cid, locality, workflow, state in session.execute(stmt):
         is_open = workflow == wf.name and state not in wf.terminal
         parts[cid] = {
+            "workflow": workflow,
             "locality": locality,
             "open_state": state if is_open else None,
             "timings": [],
             "open_steps": [],
             "events": [],
             "recommendations": [],
+            "items": [],
         }
     if not parts:
         return {}
@@ -104,6 +130,7 @@ def load_facts(
             p["locality"], p["open_state"],
             *(tuple(sorted(p[k])) for k in ("timings", "open_steps", "events")),
             tuple(sorted(p["recommendations"], key=repr)),
+            tuple(sorted(p["items"], key=repr)),
         )
         for cid, p in parts.items()
     }  # fmt: skip
@@ -118,25 +145,33 @@ def _deadlines(
     session: Session, area_id: str, case_ids: Collection[int] | None, parts: dict[int, Any]
 ) -> None:
     clocks = [d.name for d in clock_rules()]
+    measures = {(m.workflow, m.deadline): m.key for m in completion_measures().values()}
+    measured = sorted({deadline for _, deadline in measures})
     stmt = _of_cases(
         select(
-            col(Deadline.case_id), col(Deadline.name), col(Deadline.status),
+            col(Deadline.case_id), col(Deadline.name), col(Deadline.kind), col(Deadline.status),
             col(Deadline.start_on), col(Deadline.due_on), col(Deadline.closed_at),
         ).where(
             or_(
                 and_(col(Deadline.name).in_(clocks), col(Deadline.status).in_(MET)),
                 and_(col(Deadline.status) == "open", col(Deadline.kind) == "duty"),
+                and_(col(Deadline.name).in_(measured), col(Deadline.status).in_((*MET, "open"))),
             )
         ),
         col(Deadline.case_id), area_id, case_ids,
     )  # fmt: skip
-    for cid, name, status, start_on, due_on, closed_at in session.execute(stmt):
+    for cid, name, kind, status, start_on, due_on, closed_at in session.execute(stmt):
         p = parts.get(cid)
         if p is None:
             continue
+        measure = measures.get((p["workflow"], name))
+        if measure is not None:
+            closed = london_date(closed_at).toordinal() if closed_at and status != "open" else None
+            p["items"].append((measure, status, due_on.toordinal(), closed))
         if status == "open":
-            p["open_steps"].append((name, due_on.toordinal()))
-        elif closed_at is not None:
+            if kind == "duty":
+                p["open_steps"].append((name, due_on.toordinal()))
+        elif closed_at is not None and name in clocks:
             done: date = london_date(closed_at)
             p["timings"].append(
                 Timing(name, done.toordinal(), (done - start_on).days, done <= due_on)

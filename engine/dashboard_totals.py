@@ -68,6 +68,8 @@ class ScopeTotals:
         self.late_recommendations = 0
         self.regarded = 0
         self.prompts: Counter[tuple[str, str, str]] = Counter()
+        # (measure, locality, month, "on_time" | "late" | "overdue") -> items
+        self.completion: Counter[tuple[str, str, str, str]] = Counter()
         self.version = 0
 
     def add_case(self, facts: CaseFacts, sign: int) -> None:
@@ -92,6 +94,21 @@ class ScopeTotals:
                 status in ("open", "accepted") and due is not None and due < self.today
             )
             self.regarded += sign * regard
+        for measure, status, due, closed in facts.items:
+            self._add_item(loc, measure, status, due, closed, sign)
+
+    def _add_item(self, loc: str, measure: str, status: str, due: int, closed: int | None,
+                  sign: int) -> None:  # fmt: skip
+        """An item done (on time or late) counts in the month it was done; one still open
+        past its date counts in the month it fell due (the period's first or last month
+        when that is outside it)."""
+        if status in ("met", "late") and closed is not None:
+            if self.start <= closed <= self.end:
+                kind = "on_time" if status == "met" else "late"
+                self.completion[(measure, loc, _month(closed), kind)] += sign
+        elif status == "open" and due < self.today:
+            day = min(max(due, self.start), self.end)
+            self.completion[(measure, loc, _month(day), "overdue")] += sign
 
     def _add_timing(self, loc: str, clock: str, done: int, days: int, on_time: bool,
                     sign: int) -> None:  # fmt: skip

@@ -201,6 +201,10 @@ class WorkflowPackage:
     # The package's own part of a case as staff see it (its detail tables), shown under
     # "detail" by the generic case view: (session, case, actor, clock) -> dict.
     detail: Any = None
+    # Item clocks (deadline rules with no timescale, one per item) whose completion the
+    # managers' dashboard shows: deadline name -> the table's title. Done on time is a clock
+    # met, done late a clock closed late, and an open clock past its date is overdue.
+    completion_measures: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

@@ -46,6 +46,8 @@ class Dashboard:
     recommendations: dict[str, Any]
     figures: figures_service.YearFigures
     prompts: list[dict[str, Any]]
+    # Per completion measure of a workflow package (JAG actions): see board.completion.
+    completion: list[dict[str, Any]]
 
 
 class _Held:
@@ -97,7 +99,7 @@ def dashboard(
         area_name=area.name,
         locality_names={lid: area.localities[lid].name for lid in area.localities},
         state_labels=dict(wf.state_labels),
-        step_labels={d.name: d.label for d in wf.deadlines},
+        step_labels=_step_labels(wf),
         figures=figures_service.statutory_figures(
             session, area_id=s.area_id, year=figures.financial_year(s.end), today=s.today
         ),
@@ -176,15 +178,17 @@ def _parts(held: _Held, s: board.Scope) -> dict[str, Any]:
             "months": t.month_rows(),
             "recommendations": board.recommendations(t),
             "prompts": board.second_report_prompts(t, s),
+            "completion": board.completion(t, s),
         }
         held.read_at = t.version
-    return {k: _copy(v) for k, v in held.parts.items()}
+    # Shared with every reader of the same scope until it changes: read, never altered.
+    return held.parts
 
 
-def _copy(value: Any) -> Any:
-    # Callers get their own lists and dicts; the outcomes are rebuilt whenever they change.
-    if isinstance(value, list):
-        return [dict(v) if isinstance(v, dict) else v for v in value]
-    if isinstance(value, dict):
-        return {k: dict(v) if isinstance(v, dict) else v for k, v in value.items()}
-    return value
+def _step_labels(counted: Any) -> dict[str, str]:
+    """Every workflow's staff steps by name (the counted workflow's own names first)."""
+    labels = {
+        d.name: d.label for name in registry.workflow_names()
+        for d in registry.workflow(name).deadlines
+    }  # fmt: skip
+    return labels | {d.name: d.label for d in counted.deadlines}

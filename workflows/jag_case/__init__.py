@@ -2,7 +2,7 @@
 
 from engine.definitions import WorkflowPackage
 from workflows.jag_case.access import case_roles
-from workflows.jag_case.definition import JAG_CASE
+from workflows.jag_case.definition import ACTION_DEADLINE, JAG_CASE
 from workflows.jag_case.effects import EFFECTS
 from workflows.jag_case.guards import GUARDS
 from workflows.jag_case.services import PREFIX, case_view
@@ -19,4 +19,5 @@ PACKAGE = WorkflowPackage(
     effects=EFFECTS,
     case_roles=case_roles,
     detail=_detail,
+    completion_measures={ACTION_DEADLINE: "JAG action completion"},
 )
