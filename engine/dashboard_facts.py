@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_
@@ -97,6 +97,28 @@ class CaseFacts:
     items: tuple[tuple[str, str, int, int | None], ...] = ()
 
 
+def _rows(session: Session, stmt: Any) -> Any:
+    # Plain rows through the session's connection (its transaction), without the ORM's
+    # per-row work: a first read of an area goes through hundreds of thousands.
+    return session.connection().execute(stmt).all()
+
+
+# London day numbers by UTC hour: the clocks change on the hour (01:00 UTC), so every
+# instant of one UTC hour falls on the same London day.
+_DAYS: dict[tuple[int, int, int, int], int] = {}
+
+
+def london_day(at: datetime) -> int:
+    """The Europe/London day number (date.toordinal) of a UTC instant."""
+    key = (at.year, at.month, at.day, at.hour)
+    day = _DAYS.get(key)
+    if day is None:
+        if len(_DAYS) > 100_000:
+            _DAYS.clear()
+        day = _DAYS[key] = london_date(at).toordinal()
+    return day
+
+
 def load_facts(
     session: Session, *, area_id: str, case_ids: Collection[int] | None = None
 ) -> dict[int, CaseFacts]:
@@ -108,7 +130,7 @@ def load_facts(
     ).where(col(Case.area_id) == area_id)
     if case_ids is not None:
         stmt = stmt.where(col(Case.id).in_(case_ids))
-    for cid, locality, workflow, state in session.execute(stmt):
+    for cid, locality, workflow, state in _rows(session, stmt):
         is_open = workflow == wf.name and state not in wf.terminal
         parts[cid] = {
             "workflow": workflow,
@@ -128,12 +150,17 @@ def load_facts(
     return {
         cid: CaseFacts(
             p["locality"], p["open_state"],
-            *(tuple(sorted(p[k])) for k in ("timings", "open_steps", "events")),
-            tuple(sorted(p["recommendations"], key=repr)),
-            tuple(sorted(p["items"], key=repr)),
+            *(_in_order(p[k]) for k in ("timings", "open_steps", "events")),
+            _in_order(p["recommendations"], key=repr),
+            _in_order(p["items"], key=repr),
         )
         for cid, p in parts.items()
     }  # fmt: skip
+
+
+def _in_order(found: list[Any], key: Any = None) -> tuple[Any, ...]:
+    """A case's facts in a fixed order, so facts read twice compare equal."""
+    return tuple(sorted(found, key=key)) if len(found) > 1 else tuple(found)
 
 
 def _of_cases(stmt: Any, fk: Any, area_id: str, case_ids: Collection[int] | None) -> Any:
@@ -160,21 +187,21 @@ def _deadlines(
         ),
         col(Deadline.case_id), area_id, case_ids,
     )  # fmt: skip
-    for cid, name, kind, status, start_on, due_on, closed_at in session.execute(stmt):
+    for cid, name, kind, status, start_on, due_on, closed_at in _rows(session, stmt):
         p = parts.get(cid)
         if p is None:
             continue
         measure = measures.get((p["workflow"], name))
         if measure is not None:
-            closed = london_date(closed_at).toordinal() if closed_at and status != "open" else None
+            closed = london_day(closed_at) if closed_at and status != "open" else None
             p["items"].append((measure, status, due_on.toordinal(), closed))
         if status == "open":
             if kind == "duty":
                 p["open_steps"].append((name, due_on.toordinal()))
         elif closed_at is not None and name in clocks:
-            done: date = london_date(closed_at)
+            done = london_day(closed_at)
             p["timings"].append(
-                Timing(name, done.toordinal(), (done - start_on).days, done <= due_on)
+                Timing(name, done, done - start_on.toordinal(), done <= due_on.toordinal())
             )
 
 
@@ -188,11 +215,11 @@ def _events(
         .where(col(AuditEvent.trigger).in_(wanted)),
         col(AuditEvent.case_id), area_id, case_ids,
     )  # fmt: skip
-    for cid, trigger, at in session.execute(stmt):
+    for cid, trigger, at in _rows(session, stmt):
         p = parts.get(cid)
         if p is None:
             continue
-        day = london_date(at).toordinal()
+        day = london_day(at)
         p["events"] += [(column, day) for column, ts in columns.items() if trigger in ts]
 
 
@@ -205,7 +232,7 @@ def _recommendations(
         .where(col(rec.issued_at).is_not(None), col(rec.status) != "withdrawn"),
         col(rec.case_id), area_id, case_ids,
     )  # fmt: skip
-    for cid, status, due_on, had_regard in session.execute(stmt):
+    for cid, status, due_on, had_regard in _rows(session, stmt):
         p = parts.get(cid)
         if p is None:
             continue
@@ -244,5 +271,5 @@ def load_prompts(
         stmt = stmt.where(col(ReportAudit.id).in_(ids))
     if where is not None:
         stmt = stmt.where(where)
-    rows = session.execute(stmt)
-    return [Prompt(loc, action, london_date(at).toordinal()) for loc, action, at in rows]
+    rows = _rows(session, stmt)
+    return [Prompt(loc, action, london_day(at)) for loc, action, at in rows]
