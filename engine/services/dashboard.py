@@ -30,6 +30,8 @@ from engine.trail import AUDIT, REPORT_AUDIT, TrailCursor
 
 # Scopes kept per area and process; each is a few kilobytes of counters.
 CACHE_SIZE = 64
+# Cases read again in one statement at most.
+ID_BATCH = 5000
 
 
 @dataclass
@@ -88,9 +90,15 @@ def dashboard(
     area_id = area_id or board.manager_area(actor)
     s = board.scope(actor, area_id=area_id, locality=locality, start=start, end=end, today=today)
     with _lock:
-        held = _areas.setdefault(session.get_bind(), {}).setdefault(area_id, _Area())
-        _catch_up(session, held, area_id)
-        scope_held = _scope(session, held, s)
+        areas = _areas.setdefault(session.get_bind(), {})
+        held = areas.setdefault(area_id, _Area())
+        try:
+            _catch_up(session, held, area_id)
+            scope_held = _scope(session, held, s)
+        except BaseException:
+            # Half caught up (the cursor moved, the facts did not): start again next time.
+            areas.pop(area_id, None)
+            raise
         parts = _parts(scope_held, s)
     area = registry.area(s.area_id)
     wf = figures_service.counted_workflow_def()
@@ -117,28 +125,29 @@ def clear_cache() -> None:
 def _catch_up(session: Session, held: _Area, area_id: str) -> None:
     """Bring the area's facts, and every scope held, up to the trail as it is now."""
     if held.cases is None:
-        # The first read: every case's facts, as of the marks read first (a row added
-        # meanwhile is read again below and found unchanged).
+        # The first read: every case's facts, read after the marks (a case changed in
+        # between is read again at the next read and its facts found the same).
         held.audit.start(session)
         held.register.start(session)
         held.cases = load_facts(session, area_id=area_id)
         return
-    touched = {case_id for _, case_id in held.audit.new_rows(session)}
-    if touched:
-        now = load_facts(session, area_id=area_id, case_ids=touched)
-        for case_id in touched:
-            old, new = held.cases.get(case_id), now.get(case_id)
-            if old == new:
-                continue
-            for scope_held in held.scopes.values():
-                if old is not None:
-                    scope_held.totals.add_case(old, -1)
-                if new is not None:
-                    scope_held.totals.add_case(new, +1)
-            if new is None:
-                held.cases.pop(case_id, None)
-            else:
-                held.cases[case_id] = new
+    touched = sorted({case_id for _, case_id in held.audit.new_rows(session)})
+    now: dict[int, CaseFacts] = {}
+    for i in range(0, len(touched), ID_BATCH):
+        now |= load_facts(session, area_id=area_id, case_ids=touched[i : i + ID_BATCH])
+    for case_id in touched:
+        old, new = held.cases.get(case_id), now.get(case_id)
+        if old == new:
+            continue
+        for scope_held in held.scopes.values():
+            if old is not None:
+                scope_held.totals.add_case(old, -1)
+            if new is not None:
+                scope_held.totals.add_case(new, +1)
+        if new is None:
+            held.cases.pop(case_id, None)
+        else:
+            held.cases[case_id] = new
     added = held.register.new_rows(session)
     if added:
         localities = tuple(registry.area(area_id).localities)

@@ -95,17 +95,25 @@ class _Cache:
     def tallies(self, session: Session, area_id: str) -> YearTallies:
         bind = session.get_bind()
         with self._lock:
-            held = self._held.setdefault(bind, {}).get(area_id)
-            if held is None:
-                held = _Area(TrailCursor(AUDIT), {}, figures.new_tallies())
-                held.cursor.start(session)
-                _count(held, load_events(session, area_id=area_id, where=held.cursor.seen()))
-                self._held[bind][area_id] = held
-            else:
-                ids = [i for i, _ in held.cursor.new_rows(session)]
-                if ids:
-                    _count(held, load_events(session, area_id=area_id, ids=ids))
-            return held.tallies
+            try:
+                return self._tallies(session, bind, area_id)
+            except BaseException:
+                # Half caught up (the cursor moved, the counts did not): start again.
+                self._held.get(bind, {}).pop(area_id, None)
+                raise
+
+    def _tallies(self, session: Session, bind: Any, area_id: str) -> YearTallies:
+        held = self._held.setdefault(bind, {}).get(area_id)
+        if held is None:
+            held = _Area(TrailCursor(AUDIT), {}, figures.new_tallies())
+            held.cursor.start(session)
+            _count(held, load_events(session, area_id=area_id, where=held.cursor.seen()))
+            self._held[bind][area_id] = held
+        else:
+            ids = [i for i, _ in held.cursor.new_rows(session)]
+            if ids:
+                _count(held, load_events(session, area_id=area_id, ids=ids))
+        return held.tallies
 
     def clear(self) -> None:
         """Forget everything (the benchmark times a cold count with it)."""

@@ -148,3 +148,26 @@ def test_a_cursor_asks_again_for_missing_ids_until_they_appear(
         s.commit()
         assert [i for i, _ in cursor.new_rows(s)] == [top + 2]
         assert cursor.gaps == set() and not cursor.new_rows(s)
+
+
+def test_a_read_that_fails_half_way_starts_again_next_time(
+    history: Cases, session_factory: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The trail cursor moves before the cases are read: if that read fails, the next
+    read must not take the changes as already counted."""
+    before = month(board(session_factory, history))
+    published(session_factory)
+    history.new("2026-07-01T11:00")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as m:
+        m.setattr(dashboard_service, "load_facts", broken)
+        m.setattr(figures_service, "load_events", broken)
+        with pytest.raises(RuntimeError):
+            board(session_factory, history)
+        with pytest.raises(RuntimeError):
+            published(session_factory)
+    assert month(board(session_factory, history))["applications"] == before["applications"] + 1
+    assert published(session_factory)["total"]["applications"] == 4
