@@ -70,14 +70,9 @@ def completion_measures() -> dict[str, Measure]:
     return found
 
 
-@dataclass(frozen=True, order=True)
-class Timing:
-    """One clock met: the day it was met, the days it took, and whether on time."""
-
-    clock: str
-    done_on: int
-    days: int
-    on_time: bool
+# One clock met: (clock, the day it was met, the days it took, on time).
+Timing = tuple[str, int, int, bool]
+KINDS = ("timings", "open_steps", "events", "recommendations", "items")
 
 
 @dataclass(frozen=True)
@@ -95,6 +90,11 @@ class CaseFacts:
     recommendations: tuple[tuple[str, int | None, bool], ...] = ()
     # (measure key, status, due day, day closed or None) of each measured item clock.
     items: tuple[tuple[str, str, int, int | None], ...] = ()
+
+
+# case id -> (workflow, locality, open state); kind -> case id -> rows (see load_facts)
+Cases = dict[int, tuple[str, str, str | None]]
+Found = dict[str, dict[int, list[Any]]]
 
 
 def _rows(session: Session, stmt: Any) -> Any:
@@ -124,7 +124,7 @@ def load_facts(
 ) -> dict[int, CaseFacts]:
     """Every case of the area (or only `case_ids`) with its facts as they are now."""
     wf = figures_service.counted_workflow_def()
-    parts: dict[int, dict[str, Any]] = {}
+    cases: Cases = {}
     stmt = select(
         col(Case.id), col(Case.locality_id), col(Case.workflow_name), col(Case.state)
     ).where(col(Case.area_id) == area_id)
@@ -132,35 +132,28 @@ def load_facts(
         stmt = stmt.where(col(Case.id).in_(case_ids))
     for cid, locality, workflow, state in _rows(session, stmt):
         is_open = workflow == wf.name and state not in wf.terminal
-        parts[cid] = {
-            "workflow": workflow,
-            "locality": locality,
-            "open_state": state if is_open else None,
-            "timings": [],
-            "open_steps": [],
-            "events": [],
-            "recommendations": [],
-            "items": [],
-        }
-    if not parts:
+        cases[cid] = (workflow, locality, state if is_open else None)
+    if not cases:
         return {}
-    _deadlines(session, area_id, case_ids, parts)
-    _events(session, area_id, case_ids, parts)
-    _recommendations(session, area_id, case_ids, parts)
+    # kind -> case id -> that case's rows of the kind (only cases that have some)
+    found: Found = {k: {} for k in KINDS}
+    _deadlines(session, area_id, case_ids, cases, found)
+    _events(session, area_id, case_ids, cases, found)
+    _recommendations(session, area_id, case_ids, cases, found)
     return {
-        cid: CaseFacts(
-            p["locality"], p["open_state"],
-            *(_in_order(p[k]) for k in ("timings", "open_steps", "events")),
-            _in_order(p["recommendations"], key=repr),
-            _in_order(p["items"], key=repr),
-        )
-        for cid, p in parts.items()
-    }  # fmt: skip
+        cid: CaseFacts(locality, open_state, *(_in_order(found[k].get(cid), k) for k in KINDS))
+        for cid, (_, locality, open_state) in cases.items()
+    }
 
 
-def _in_order(found: list[Any], key: Any = None) -> tuple[Any, ...]:
-    """A case's facts in a fixed order, so facts read twice compare equal."""
-    return tuple(sorted(found, key=key)) if len(found) > 1 else tuple(found)
+def _in_order(rows: list[Any] | None, kind: str) -> tuple[Any, ...]:
+    """A case's facts in a fixed order, so facts read twice compare equal (rows that may
+    hold None in place of a day are ordered by their text)."""
+    if not rows:
+        return ()
+    if len(rows) == 1:
+        return (rows[0],)
+    return tuple(sorted(rows, key=repr if kind in ("recommendations", "items") else None))
 
 
 def _of_cases(stmt: Any, fk: Any, area_id: str, case_ids: Collection[int] | None) -> Any:
@@ -169,7 +162,7 @@ def _of_cases(stmt: Any, fk: Any, area_id: str, case_ids: Collection[int] | None
 
 
 def _deadlines(
-    session: Session, area_id: str, case_ids: Collection[int] | None, parts: dict[int, Any]
+    session: Session, area_id: str, case_ids: Collection[int] | None, cases: Cases, found: Found
 ) -> None:
     clocks = [d.name for d in clock_rules()]
     measures = {(m.workflow, m.deadline): m.key for m in completion_measures().values()}
@@ -187,44 +180,45 @@ def _deadlines(
         ),
         col(Deadline.case_id), area_id, case_ids,
     )  # fmt: skip
+    items, steps, timings = found["items"], found["open_steps"], found["timings"]
     for cid, name, kind, status, start_on, due_on, closed_at in _rows(session, stmt):
-        p = parts.get(cid)
-        if p is None:
+        case = cases.get(cid)
+        if case is None:
             continue
-        measure = measures.get((p["workflow"], name))
+        due = due_on.toordinal()
+        measure = measures.get((case[0], name))
         if measure is not None:
             closed = london_day(closed_at) if closed_at and status != "open" else None
-            p["items"].append((measure, status, due_on.toordinal(), closed))
+            items.setdefault(cid, []).append((measure, status, due, closed))
         if status == "open":
             if kind == "duty":
-                p["open_steps"].append((name, due_on.toordinal()))
+                steps.setdefault(cid, []).append((name, due))
         elif closed_at is not None and name in clocks:
             done = london_day(closed_at)
-            p["timings"].append(
-                Timing(name, done, done - start_on.toordinal(), done <= due_on.toordinal())
-            )
+            timing = (name, done, done - start_on.toordinal(), done <= due)
+            timings.setdefault(cid, []).append(timing)
 
 
 def _events(
-    session: Session, area_id: str, case_ids: Collection[int] | None, parts: dict[int, Any]
+    session: Session, area_id: str, case_ids: Collection[int] | None, cases: Cases, found: Found
 ) -> None:
     columns = month_rules()
     wanted = {t for triggers in columns.values() for t in triggers}
+    counts_in = {t: [c for c, ts in columns.items() if t in ts] for t in wanted}
+    events = found["events"]
     stmt = _of_cases(
         select(col(AuditEvent.case_id), col(AuditEvent.trigger), col(AuditEvent.occurred_at))
         .where(col(AuditEvent.trigger).in_(wanted)),
         col(AuditEvent.case_id), area_id, case_ids,
     )  # fmt: skip
     for cid, trigger, at in _rows(session, stmt):
-        p = parts.get(cid)
-        if p is None:
-            continue
-        day = london_day(at)
-        p["events"] += [(column, day) for column, ts in columns.items() if trigger in ts]
+        if cid in cases:
+            day = london_day(at)
+            events.setdefault(cid, []).extend((column, day) for column in counts_in[trigger])
 
 
 def _recommendations(
-    session: Session, area_id: str, case_ids: Collection[int] | None, parts: dict[int, Any]
+    session: Session, area_id: str, case_ids: Collection[int] | None, cases: Cases, found: Found
 ) -> None:
     rec = Recommendation
     stmt = _of_cases(
@@ -232,12 +226,12 @@ def _recommendations(
         .where(col(rec.issued_at).is_not(None), col(rec.status) != "withdrawn"),
         col(rec.case_id), area_id, case_ids,
     )  # fmt: skip
+    recommendations = found["recommendations"]
     for cid, status, due_on, had_regard in _rows(session, stmt):
-        p = parts.get(cid)
-        if p is None:
-            continue
-        regard = bool(had_regard) or status in ("done", "declined")
-        p["recommendations"].append((status, due_on.toordinal() if due_on else None, regard))
+        if cid in cases:
+            regard = bool(had_regard) or status in ("done", "declined")
+            due = due_on.toordinal() if due_on else None
+            recommendations.setdefault(cid, []).append((status, due, regard))
 
 
 @dataclass(frozen=True)

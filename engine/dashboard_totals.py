@@ -83,8 +83,8 @@ class ScopeTotals:
         for step, due in facts.open_steps:
             if due < self.today:
                 self.overdue[(loc, step)] += sign
-        for t in facts.timings:
-            self._add_timing(loc, t.clock, t.done_on, t.days, t.on_time, sign)
+        for clock, done, days, on_time in facts.timings:
+            self._add_timing(loc, clock, done, days, on_time, sign)
         for column, day in facts.events:
             if self.start <= day <= self.end:
                 self.months[(_month(day), column)] += sign
