@@ -49,18 +49,18 @@ class TrailCursor:
 
     def new_rows(self, session: Session) -> list[tuple[int, Any]]:
         """(id, the other column) of each row not seen before: after the mark, or a gap
-        that has appeared since. Moves the mark on."""
-        top = self._top(session)
-        if top <= self.mark and not self.gaps:
-            return []
+        that has appeared since (one index range read). Moves the mark on."""
         id_ = col(self.model.id)
-        where = (id_ > self.mark) & (id_ <= top)
+        where = id_ > self.mark
         if self.gaps:
             where = or_(where, id_.in_(sorted(self.gaps)))
         rows = [(int(i), o) for i, o in session.execute(
-            select(id_, col(getattr(self.model, self.other))).where(where)
+            select(id_, col(getattr(self.model, self.other))).where(where).order_by(id_)
         )]  # fmt: skip
+        if not rows and not self.gaps:
+            return rows
         found = {i for i, _ in rows}
+        top = max(found, default=self.mark)
         missing = (self.gaps | set(range(self.mark + 1, top + 1))) - found
         self.mark = max(self.mark, top)
         self.gaps = {i for i in missing if i > self.mark - HORIZON}
