@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from collections.abc import Sequence
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import case as case_
 from sqlmodel import Session, col, select
 
@@ -179,12 +181,35 @@ def load_events(
             for i in range(0, len(ids), ID_BATCH)
             for row in load_events(session, area_id=area_id, ids=ids[i : i + ID_BATCH])
         ]
+    the_rules = rules()
+    if ids is not None:
+        # Built once per area, so that only the ids change and it is compiled once.
+        stmt, params = _events_of_ids(area_id), {"ids": list(ids)}
+    else:
+        stmt, params = _events_statement(area_id), {}
+        if where is not None:
+            stmt = stmt.where(where)
+    out = []
+    for row in session.connection().execute(stmt, params):
+        data = row[5] or {}
+        event = FigureEvent(
+            trigger=row[3],
+            on=london_date(row[4]),
+            override=bool(data.get(the_rules.override_field)),
+            recommendations=len(data.get(the_rules.recommendations_field) or ()),
+        )
+        out.append((row[0], row[1], row[2], row[4], event))
+    return out
+
+
+def _events_statement(area_id: str) -> Any:
+    """The audit rows of the area's cases the figures count, with what they need."""
     workflow_name, the_rules = _counted_workflow()
-    wanted = _triggers(the_rules)
-    with_data = set(the_rules.threshold_met) | set(the_rules.recommendations_recorded)
+    wanted = sorted(_triggers(the_rules))
+    with_data = sorted(set(the_rules.threshold_met) | set(the_rules.recommendations_recorded))
     # The payload only of the events that need it (a threshold met, a report recorded).
     payload = case_((col(AuditEvent.trigger).in_(with_data), col(AuditEvent.data)), else_=None)
-    stmt = (
+    return (
         select(
             col(AuditEvent.id), col(AuditEvent.case_id), col(Case.locality_id),
             col(AuditEvent.trigger), col(AuditEvent.occurred_at), payload,
@@ -196,21 +221,13 @@ def load_events(
             col(AuditEvent.trigger).in_(wanted),
         )
     )  # fmt: skip
-    if ids is not None:
-        stmt = stmt.where(col(AuditEvent.id).in_(ids))
-    if where is not None:
-        stmt = stmt.where(where)
-    out = []
-    for row in session.execute(stmt):
-        data = row[5] or {}
-        event = FigureEvent(
-            trigger=row[3],
-            on=london_date(row[4]),
-            override=bool(data.get(the_rules.override_field)),
-            recommendations=len(data.get(the_rules.recommendations_field) or ()),
-        )
-        out.append((row[0], row[1], row[2], row[4], event))
-    return out
+
+
+@functools.lru_cache(maxsize=64)
+def _events_of_ids(area_id: str) -> Any:
+    return _events_statement(area_id).where(
+        col(AuditEvent.id).in_(bindparam("ids", expanding=True))
+    )
 
 
 def load_histories(session: Session, *, area_id: str) -> list[CaseHistory]:
