@@ -5,11 +5,12 @@ Acceptance (issue 17): the dashboard for one locality and for the whole area, an
 figures page, each at most 5 times the time of one bare aggregate query
 (`SELECT locality_id, state, count(*) FROM case_record GROUP BY locality_id, state`)
 measured in the same run. A cache is allowed when the events that change a figure
-invalidate it: the figures and the dashboard are kept per process until the audit trail
-(or the complaint register) grows, so each warm answer still reads the trail's high-water
-mark, and after a new event reads only the new rows. Three times are printed: the first
-in a process (everything counted), unchanged, and after one new audit row; the verdict is
-on the last two (the first is paid once per process).
+invalidate it: each process keeps the figures and the dashboard current event by event
+(each read looks at the trail's newest id; after a new event it reads only the new rows
+and recounts only their cases). Four times are printed: the first in a process
+(everything counted), unchanged, after one new audit row that changes no count, and after
+one that does (a threshold decision: the month table, the figures and every held
+dashboard change); the verdict is on the last three (the first is paid once per process).
 
     .venv/bin/python bench/reports.py [--cases 50000] [--repeat 7] [--reuse]
     .venv/bin/python bench/reports.py --drop      # remove the schema --reuse kept
@@ -96,23 +97,28 @@ def measure(pg_url: str, schema: str, repeat: int) -> bool:
     with engine.connect() as conn:
         case_id[0] = int(conn.exec_driver_sql("SELECT min(id) FROM case_record").scalar_one())
 
-    def after_event(fn: Callable[[], object]) -> Callable[[], object]:
-        # One new audit row (an event no figure counts, on a case of the data), written
-        # before each call: the cache must look at the trail again, as after any event.
+    def after_event(fn: Callable[[], object], trigger: str) -> Callable[[], object]:
+        # One new audit row on a case of the data, written before each call: the cache
+        # must look at the trail again, as after any event.
         def run() -> object:
             with engine.begin() as conn:
                 conn.exec_driver_sql(
                     "INSERT INTO audit_event (case_id, version, occurred_at, actor_label, "
                     "trigger, from_state, to_state, data) SELECT %(c)s, "
-                    "max(audit_event.version) + 1, now(), 'bench', 'jag_papers_sent', "
+                    "max(audit_event.version) + 1, now(), 'bench', %(t)s, "
                     "state, state, '{}' FROM audit_event "
                     "JOIN case_record ON case_record.id = audit_event.case_id "
                     "WHERE audit_event.case_id = %(c)s GROUP BY state",
-                    {"c": case_id[0]},
+                    {"c": case_id[0], "t": trigger},
                 )
             return fn()
 
         return run
+
+    from engine.services.figures import rules
+
+    quiet = "jag_papers_sent"  # an event no figure counts
+    counted = rules().threshold_not_met[0]  # counted in the month table and the figures
 
     bare()  # connection pool and plan warmed like the others
     base = timed(bare, repeat * 3)
@@ -126,16 +132,17 @@ def measure(pg_url: str, schema: str, repeat: int) -> bool:
         cold_ms = timed(cold(fn), 2)
         fn()
         warm_ms = timed(fn, repeat)
-        changed_ms = timed(after_event(fn), repeat)
+        changed_ms = timed(after_event(fn, quiet), repeat)
+        counted_ms = timed(after_event(fn, counted), repeat)
         again = timed(bare, repeat)
         near = statistics.median([base, again])
-        warm, changed = warm_ms / near, changed_ms / near
-        ok &= warm <= CEILING and changed <= CEILING
+        warm, changed, recounted = warm_ms / near, changed_ms / near, counted_ms / near
+        ok &= max(warm, changed, recounted) <= CEILING
         print(
             f"   {name}: first in a process {cold_ms:.0f} ms ({cold_ms / near:.0f}x); "
             f"unchanged {warm_ms:.2f} ms ({warm:.1f}x); after a new event {changed_ms:.1f} ms "
-            f"({changed:.1f}x); bare query {base:.2f} ms before, {again:.2f} ms beside it; "
-            f"{load_line()}"
+            f"({changed:.1f}x); after a counted event {counted_ms:.1f} ms ({recounted:.1f}x); "
+            f"bare query {base:.2f} ms before, {again:.2f} ms beside it; {load_line()}"
         )
     client.close()
     engine.dispose()

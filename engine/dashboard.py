@@ -1,33 +1,29 @@
 """The managers' performance dashboard: open cases, overdue steps, each clock against its
 target with RAG status and direction of travel, applications and outcomes by month, and
-recommendation completion, for the area or localities a manager manages."""
+recommendation completion, for the area or localities a manager manages.
+
+This module checks who may see what and reads the tables off a scope's running totals
+(engine/dashboard_totals.py); engine/services/dashboard.py keeps those totals current.
+"""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
-
-from sqlalchemy import case as case_
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
 from engine import performance as perf
 from engine import registry
 from engine.access import Actor
-from engine.clock import LONDON, london_date
+from engine.dashboard_facts import clock_rules, completion_measures
+from engine.dashboard_totals import ClockTotals, ScopeTotals, Window, nth_smallest
 from engine.errors import InvalidInput, NotAllowed
-from engine.models import AuditEvent, Case, Deadline, Recommendation
-from engine.models.complaint import ReportAudit
-from engine.services import figures as figures_service
 
 MANAGER_ROLES = ("manager",)
 YEAR = timedelta(days=365)
-HALF_YEAR = timedelta(days=182)
 # How far back the dashboard may look: the previous year beside the latest 12 months.
 MAX_RANGE = timedelta(days=366 * 5)
-MET = ("met", "late")
 
 
 @dataclass(frozen=True)
@@ -116,124 +112,47 @@ class Outcome:
     indicators: list[Indicator]
 
 
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LONDON)
-
-
-def _in_scope(stmt: Any, s: Scope) -> Any:
-    return stmt.where(col(Case.area_id) == s.area_id, col(Case.locality_id).in_(s.localities))
-
-
-def open_cases(session: Session, s: Scope) -> list[tuple[str, str, int]]:
-    """(locality, state, count) of cases not yet closed."""
-    wf = figures_service.counted_workflow_def()
-    stmt = _in_scope(
-        select(col(Case.locality_id), col(Case.state), func.count())
-        .where(col(Case.workflow_name) == wf.name, col(Case.state).not_in(wf.terminal))
-        .group_by(col(Case.locality_id), col(Case.state)),
-        s,
-    )
-    return [(r[0], r[1], int(r[2])) for r in session.execute(stmt)]
-
-
-def overdue_steps(session: Session, s: Scope) -> list[tuple[str, str, int]]:
-    """(locality, step, count) of staff steps past their date and still open."""
-    stmt = _in_scope(
-        select(col(Case.locality_id), col(Deadline.name), func.count())
-        .join(Case, col(Case.id) == col(Deadline.case_id))
-        .where(
-            col(Deadline.status) == "open",
-            col(Deadline.kind) == "duty",
-            col(Deadline.due_on) < s.today,
-        )
-        .group_by(col(Case.locality_id), col(Deadline.name)),
-        s,
-    )
-    return [(r[0], r[1], int(r[2])) for r in session.execute(stmt)]
-
-
-def clock_rules() -> list[Any]:
-    """The clocks measured against their targets: every duty with its own timescale that
-    counts forward from an event (not the papers counted back from a meeting)."""
-    wf = figures_service.counted_workflow_def()
-    return [d for d in wf.deadlines if d.kind == "duty" and d.timescale and d.anchor is None]
-
-
-@dataclass(frozen=True)
-class Timing:
-    locality: str
-    clock: str
-    done_on: date
-    days: int
-    on_time: bool
-
-
-def timings(session: Session, s: Scope, *, since: date) -> list[Timing]:
-    """Each clock met (on time or late) between `since` and the scope's end."""
-    names = [d.name for d in clock_rules()]
-    stmt = _in_scope(
-        select(
-            col(Case.locality_id),
-            col(Deadline.name),
-            col(Deadline.start_on),
-            col(Deadline.due_on),
-            col(Deadline.closed_at),
-        )
-        .join(Case, col(Case.id) == col(Deadline.case_id))
-        .where(
-            col(Deadline.name).in_(names),
-            col(Deadline.status).in_(MET),
-            col(Deadline.closed_at) >= _start_of(since),
-            col(Deadline.closed_at) < _start_of(s.end + timedelta(days=1)),
-        ),
-        s,
-    )
-    out = []
-    for loc, name, start_on, due_on, closed_at in session.execute(stmt):
-        done = london_date(closed_at)
-        out.append(Timing(loc, name, done, (done - start_on).days, done <= due_on))
-    return out
-
-
-def outcomes(rows: list[Timing], s: Scope, performance: dict[str, Any]) -> list[Outcome]:
+def outcomes(totals: ScopeTotals, s: Scope, performance: dict[str, Any]) -> list[Outcome]:
     """One outcome per clock, laid out as the board reads its Safer Communities dashboard."""
     area = registry.area(s.area_id)
     result = []
     for rule in clock_rules():
-        mine = [t for t in rows if t.clock == rule.name]
         limits = perf.thresholds(performance, rule.name)
-        result.append(_outcome(rule, mine, s, limits, area))
+        result.append(_outcome(rule, totals.clocks[rule.name], s, limits, area))
     return result
 
 
-def _window(rows: list[Timing], first: date, last: date) -> list[Timing]:
-    return [t for t in rows if first <= t.done_on <= last]
+def _on_time(w: Window) -> float | None:
+    return perf.share(w.on_time, w.count)
 
 
-def _on_time(rows: list[Timing]) -> float | None:
-    return perf.share(sum(t.on_time for t in rows), len(rows))
+def _median(w: Window) -> float | None:
+    n = w.count
+    if not n:
+        return None
+    if n % 2:
+        return float(nth_smallest(w.days, n // 2))
+    return (nth_smallest(w.days, n // 2 - 1) + nth_smallest(w.days, n // 2)) / 2
 
 
-def _outcome(rule: Any, rows: list[Timing], s: Scope, limits: Any, area: Any) -> Outcome:
-    end = s.end
-    latest = _window(rows, end - YEAR + timedelta(days=1), end)
-    previous = _window(rows, end - 2 * YEAR + timedelta(days=1), end - YEAR)
-    last6 = _window(rows, end - HALF_YEAR + timedelta(days=1), end)
-    prior6 = _window(rows, end - 2 * HALF_YEAR + timedelta(days=1), end - HALF_YEAR)
+def _p90(w: Window) -> float | None:
+    """The nearest-rank 90th percentile, as perf.percentile counts it."""
+    if not w.count:
+        return None
+    return float(nth_smallest(w.days, max(1, math.ceil(90 / 100 * w.count)) - 1))
+
+
+def _outcome(rule: Any, totals: ClockTotals, s: Scope, limits: Any, area: Any) -> Outcome:
+    w = totals.windows
+    latest, previous, last6, prior6 = w["latest"], w["previous"], w["last6"], w["prior6"]
     share = _indicator("Done on time", "%", latest, previous, last6, prior6, _on_time, limits)
+    by_loc = totals.latest_by_locality
     share.by_locality = {
-        lid: _on_time([t for t in latest if t.locality == lid]) for lid in s.localities
-    }
+        lid: perf.share(*by_loc.get(lid, (0, 0))) for lid in s.localities
+    }  # fmt: skip
     days = [
-        _days_indicator("Median days taken", latest, previous, last6, prior6, perf.median),
-        _days_indicator(
-            "90th percentile days taken",
-            latest,
-            previous,
-            last6,
-            prior6,
-            lambda v: perf.percentile(v, 90),
-        ),
+        _days_indicator("Median days taken", latest, previous, last6, prior6, _median),
+        _days_indicator("90th percentile days taken", latest, previous, last6, prior6, _p90),
     ]
     timescale = area.timescales.get(rule.timescale)
     target = f"{timescale.amount} {timescale.unit.replace('_', ' ')}" if timescale else ""
@@ -242,8 +161,8 @@ def _outcome(rule: Any, rows: list[Timing], s: Scope, limits: Any, area: Any) ->
         title=f"{rule.label}: on time",
         target=target,
         rag=share.rag,
-        comment=_comment(share, limits, len(latest)),
-        counted=len(latest),
+        comment=_comment(share, limits, latest.count),
+        counted=latest.count,
         indicators=[share, *days],
     )
 
@@ -263,9 +182,7 @@ def _indicator(
 def _days_indicator(
     name: str, latest: Any, previous: Any, last6: Any, prior6: Any, stat: Any
 ) -> Indicator:
-    def fn(rows: list[Timing]) -> float | None:
-        return stat([t.days for t in rows])
-
+    fn = stat
     recent, earlier = fn(last6), fn(prior6)
     # Fewer days is better: the arrow points up when the time taken falls.
     travel = perf.direction(
@@ -288,97 +205,41 @@ def _comment(share: Indicator, limits: Any, counted: int) -> str:
     )
 
 
-def by_month(session: Session, s: Scope) -> list[dict[str, Any]]:
-    """Applications and outcomes per month of the date range (London months)."""
-    rules = figures_service.rules()
-    columns = {
-        "applications": rules.received,
-        "threshold_met": rules.threshold_met,
-        "threshold_not_met": rules.threshold_not_met,
-        "reviews": rules.review_completed,
-        "withdrawn": rules.withdrawn,
-    }
-    wanted = [t for triggers in columns.values() for t in triggers]
-    stmt = _in_scope(
-        select(col(AuditEvent.trigger), col(AuditEvent.occurred_at))
-        .join(Case, col(Case.id) == col(AuditEvent.case_id))
-        .where(
-            col(AuditEvent.trigger).in_(wanted),
-            col(AuditEvent.occurred_at) >= _start_of(s.start),
-            col(AuditEvent.occurred_at) < _start_of(s.end + timedelta(days=1)),
-        ),
-        s,
-    )
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for trigger, at in session.execute(stmt):
-        month = london_date(at).strftime("%Y-%m")
-        for column, triggers in columns.items():
-            if trigger in triggers:
-                counts[month][column] += 1
-    return [{"month": m, **{c: counts[m][c] for c in columns}} for m in _months(s.start, s.end)]
+def open_cases(t: ScopeTotals) -> list[tuple[str, str, int]]:
+    """(locality, state, count) of cases not yet closed."""
+    return [(loc, state, n) for (loc, state), n in sorted(t.open_cases.items()) if n]
 
 
-def _months(start: date, end: date) -> list[str]:
-    out, y, m = [], start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        out.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+def overdue_steps(t: ScopeTotals) -> list[tuple[str, str, int]]:
+    """(locality, step, count) of staff steps past their date and still open."""
+    return [(loc, step, n) for (loc, step), n in sorted(t.overdue.items()) if n]
 
 
-def recommendations(session: Session, s: Scope) -> dict[str, Any]:
-    """Issued recommendations by status, how many are past their date, and completion
-    (counted in the database: one row per status comes back)."""
-    rec = Recommendation
-    late = case_(
-        (col(rec.status).in_(("open", "accepted")) & (col(rec.due_on) < s.today), 1), else_=0
-    )
-    regard = case_((col(rec.had_regard) | col(rec.status).in_(("done", "declined")), 1), else_=0)
-    stmt = _in_scope(
-        select(col(rec.status), func.count(), func.sum(late), func.sum(regard))
-        .join(Case, col(Case.id) == col(rec.case_id))
-        .where(col(rec.issued_at).is_not(None), col(rec.status) != "withdrawn")
-        .group_by(col(rec.status)),
-        s,
-    )
-    statuses: Counter[str] = Counter()
-    overdue = regarded = 0
-    for status, n, n_late, n_regard in session.execute(stmt):
-        statuses[status] += int(n)
-        overdue += int(n_late or 0)
-        regarded += int(n_regard or 0)
+def recommendations(t: ScopeTotals) -> dict[str, Any]:
+    """Issued recommendations by status, how many are past their date, and completion."""
+    statuses = {k: v for k, v in t.statuses.items() if v}
     issued = sum(statuses.values())
-    done = statuses["done"] + statuses["declined"]
+    done = statuses.get("done", 0) + statuses.get("declined", 0)
     return {
         "issued": issued,
-        "statuses": dict(statuses),
-        "overdue": overdue,
+        "statuses": statuses,
+        "overdue": t.late_recommendations,
         "completed": done,
         "completed_share": perf.share(done, issued),
-        "regard_share": perf.share(regarded, issued),
+        "regard_share": perf.share(t.regarded, issued),
     }
 
 
-def second_report_prompts(session: Session, s: Scope) -> list[dict[str, Any]]:
+def second_report_prompts(t: ScopeTotals, s: Scope) -> list[dict[str, Any]]:
     """Per locality and month: people who made a second report within six months (the
     prompt was shown), and how many were told about the case review ("I have explained")."""
     from engine.person_reports import EXPLAINED, PROMPT_SHOWN
 
-    stmt = select(
-        col(ReportAudit.locality_id), col(ReportAudit.action), col(ReportAudit.occurred_at)
-    ).where(
-        col(ReportAudit.locality_id).in_(s.localities),
-        col(ReportAudit.action).in_((PROMPT_SHOWN, EXPLAINED)),
-        col(ReportAudit.occurred_at) >= _start_of(s.start),
-        col(ReportAudit.occurred_at) < _start_of(s.end + timedelta(days=1)),
-    )
-    counts: Counter[tuple[str, str, str]] = Counter()
-    for locality, action, at in session.execute(stmt):
-        counts[(locality, london_date(at).strftime("%Y-%m"), action)] += 1
     rows = []
     for lid in s.localities:
-        for month in _months(s.start, s.end):
-            second, told = counts[(lid, month, PROMPT_SHOWN)], counts[(lid, month, EXPLAINED)]
+        for month in t.month_names():
+            second = t.prompts[(lid, month, PROMPT_SHOWN)]
+            told = t.prompts[(lid, month, EXPLAINED)]
             rows.append(
                 {
                     "locality": lid,
@@ -389,3 +250,43 @@ def second_report_prompts(session: Session, s: Scope) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+COMPLETION_KINDS = ("on_time", "late", "overdue")
+
+
+def completion(t: ScopeTotals, s: Scope) -> list[dict[str, Any]]:
+    """Per completion measure (a package's item clocks, such as JAG actions): items done on
+    time, done late and open past their date, per locality and per locality and month."""
+    out = []
+    for measure in completion_measures().values():
+        by_locality, by_month = [], []
+        for lid in s.localities:
+            for month in t.month_names():
+                row = _completion_row(t, measure.key, lid, month)
+                if any(row[k] for k in COMPLETION_KINDS):
+                    by_month.append({"locality": lid, "month": month, **row})
+            by_locality.append({"locality": lid, **_sum_rows(
+                [r for r in by_month if r["locality"] == lid])})  # fmt: skip
+        out.append(
+            {
+                "key": measure.key,
+                "title": measure.title,
+                "by_locality": by_locality,
+                "by_month": by_month,
+                "total": _sum_rows(by_month),
+            }
+        )
+    return out
+
+
+def _completion_row(t: ScopeTotals, key: str, lid: str, month: str) -> dict[str, Any]:
+    row: dict[str, Any] = {k: t.completion[(key, lid, month, k)] for k in COMPLETION_KINDS}
+    row["on_time_share"] = perf.share(row["on_time"], row["on_time"] + row["late"])
+    return row
+
+
+def _sum_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    total: dict[str, Any] = {k: sum(r[k] for r in rows) for k in COMPLETION_KINDS}
+    total["on_time_share"] = perf.share(total["on_time"], total["on_time"] + total["late"])
+    return total

@@ -249,6 +249,10 @@ class WorkflowPackage:
     # (risk, stage...): their names, and (session, case_ids) -> {case_id: {column: value}}.
     export_columns: tuple[str, ...] = ()
     export_values: Any = None
+    # Item clocks (deadline rules with no timescale, one per item) whose completion the
+    # managers' dashboard shows: deadline name -> the table's title. Done on time is a clock
+    # met, done late a clock closed late, and an open clock past its date is overdue.
+    completion_measures: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import hashlib
 from datetime import date
 
 from sqlalchemy import Select, select
@@ -70,3 +71,26 @@ def load_person_reports(
         )
         for incident_key, incident_on, reported_on, agency, complainant in rows
     ]
+
+
+def complainant_key(
+    *, email: str | None = None, name: str | None = None, postcode: str | None = None
+) -> str | None:
+    """Ties one person's reports together across cases, complaints and imports.
+
+    Keyed on the email address when there is one, else on name and postcode together; only a
+    hash is kept. None when neither is known (the caller picks a key of its own).
+    """
+    if email and email.strip():
+        return "email:" + digest(email.strip().lower())
+    if name and name.strip() and postcode and postcode.strip():
+        return "person:" + digest(f"{squash(name)}|{squash(postcode)}")
+    return None
+
+
+def squash(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:40]

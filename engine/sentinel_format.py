@@ -17,9 +17,9 @@ from datetime import date
 from typing import Any
 
 from engine import registry
-from engine.case_reports import complainant_key
 from engine.errors import InvalidInput
 from engine.people_match import person_key, place_key
+from engine.person_reports import complainant_key
 from engine.threshold import AGENCIES
 
 # (column, required, what it holds): the order docs/sentinel-import.md lists them in.
@@ -46,7 +46,8 @@ NAMES = tuple(name for name, _, _ in COLUMNS)
 REQUIRED = tuple(name for name, required, _ in COLUMNS if required)
 REFERENCE_MAX = 60  # "sentinel:<area>/<reference>" fits the 80 characters of incident_key
 CHANNEL = "sentinel"
-# The keys engine.case_reports gives; "case:<reference>..." for a person known only on a case.
+# The keys engine.person_reports.complainant_key gives; "case:<reference>..." for a person
+# known only on a case.
 _KEY = re.compile(r"(email|person):[0-9a-f]{40}|case:[A-Za-z0-9/:_-]{1,100}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _POSTCODE = re.compile(r"[A-Za-z0-9 ]{2,10}")

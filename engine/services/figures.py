@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam
+from sqlalchemy import case as case_
 from sqlmodel import Session, col, select
 
 from engine import figures, registry
@@ -17,7 +20,12 @@ from engine.definitions import StatutoryFigureRules, WorkflowDef
 from engine.errors import InvalidInput, NotFound
 from engine.figures import CaseHistory, FigureEvent, Tally, YearTallies
 from engine.models import AuditEvent, Case
+from engine.trail import AUDIT, TrailCursor
 
+# (audit id, case id, locality, instant, event): one counted audit row.
+EventRow = tuple[int, int, str, Any, FigureEvent]
+# Audit ids asked for in one statement at most.
+ID_BATCH = 5000
 # The first financial year the figures are asked for (the Act came into force in 2014).
 FIRST_YEAR = 2014
 
@@ -62,9 +70,9 @@ def _notes(tally: Tally) -> list[str]:
 
 @dataclass
 class _Area:
-    """One area's counts as of an audit high-water mark, with each case's history."""
+    """One area's counts as of where its trail cursor is, with each case's history."""
 
-    mark: int
+    cursor: TrailCursor
     histories: dict[int, tuple[str, list[tuple[Any, int, FigureEvent]]]]
     tallies: YearTallies
 
@@ -73,10 +81,12 @@ class _Cache:
     """Every year's tallies per area, brought up to date from the audit rows added since.
 
     Every event that can change a figure writes an audit row (one transaction with the
-    change), and audit rows are only ever inserted, so the highest audit id is a version of
-    the whole trail: each read checks it (an index-only lookup), and when it has grown only
-    the new rows are read and only their cases recounted. A new application, decision or
-    outcome shows at once, and nobody waits for the whole trail to be counted again.
+    change), and audit rows are only ever inserted, so a cursor on the trail (engine/trail.py:
+    the highest id seen, and the ids missing below it that a transaction still open may yet
+    commit) says what is new: each read checks the highest id (an index-only lookup), and
+    when the trail has grown only the new rows are read and only their cases recounted. A
+    new application, decision or outcome shows at once, and nobody waits for the whole
+    trail to be counted again.
     """
 
     def __init__(self) -> None:
@@ -85,15 +95,27 @@ class _Cache:
         self._held: weakref.WeakKeyDictionary[Any, dict[str, _Area]] = weakref.WeakKeyDictionary()
 
     def tallies(self, session: Session, area_id: str) -> YearTallies:
-        mark, bind = trail_mark(session), session.get_bind()
+        bind = session.get_bind()
         with self._lock:
-            held = self._held.setdefault(bind, {}).get(area_id)
-            if held is None:
-                held = _Area(0, {}, figures.new_tallies())
-                self._held[bind][area_id] = held
-            if held.mark != mark:
-                _catch_up(session, held, area_id, mark)
-            return held.tallies
+            try:
+                return self._tallies(session, bind, area_id)
+            except BaseException:
+                # Half caught up (the cursor moved, the counts did not): start again.
+                self._held.get(bind, {}).pop(area_id, None)
+                raise
+
+    def _tallies(self, session: Session, bind: Any, area_id: str) -> YearTallies:
+        held = self._held.setdefault(bind, {}).get(area_id)
+        if held is None:
+            held = _Area(TrailCursor(AUDIT), {}, figures.new_tallies())
+            held.cursor.start(session)
+            _count(held, load_events(session, area_id=area_id, where=held.cursor.seen()))
+            self._held[bind][area_id] = held
+        else:
+            ids = [i for i, _ in held.cursor.new_rows(session)]
+            if ids:
+                _count(held, load_events(session, area_id=area_id, ids=ids))
+        return held.tallies
 
     def clear(self) -> None:
         """Forget everything (the benchmark times a cold count with it)."""
@@ -101,10 +123,9 @@ class _Cache:
             self._held.clear()
 
 
-def _catch_up(session: Session, held: _Area, area_id: str, mark: int) -> None:
-    """Read the audit rows after the held mark up to `mark`; recount the cases they touch."""
+def _count(held: _Area, rows: list[EventRow]) -> None:
+    """Add the new audit rows to their cases' histories and recount the cases they touch."""
     the_rules = rules()
-    rows = load_events(session, area_id=area_id, after=held.mark, upto=mark)
     touched: dict[int, str] = {}
     for audit_id, case_id, locality, at, event in rows:
         old = held.histories.get(case_id)
@@ -116,7 +137,6 @@ def _catch_up(session: Session, held: _Area, area_id: str, mark: int) -> None:
         locality, events = held.histories[case_id]
         events.sort(key=lambda e: (e[0], e[1]))
         figures.apply_case(held.tallies, _history((locality, events)), the_rules, +1)
-    held.mark = mark
 
 
 def _history(held: tuple[str, list[tuple[Any, int, FigureEvent]]]) -> CaseHistory:
@@ -124,11 +144,6 @@ def _history(held: tuple[str, list[tuple[Any, int, FigureEvent]]]) -> CaseHistor
 
 
 CACHE = _Cache()
-
-
-def trail_mark(session: Session) -> int:
-    """The audit trail's high-water mark (an index-only read of the primary key)."""
-    return int(session.exec(select(func.max(AuditEvent.id))).one() or 0)
 
 
 def statutory_figures(session: Session, *, area_id: str, year: Any, today: date) -> YearFigures:
@@ -156,41 +171,63 @@ def available_years(today: date) -> list[int]:
 
 
 def load_events(
-    session: Session, *, area_id: str, after: int = 0, upto: int | None = None
-) -> list[tuple[int, int, str, Any, FigureEvent]]:
-    """(audit id, case id, locality, instant, event) of the audit rows the figures count,
-    with ids after `after` (and up to `upto`): the whole trail once, then what is new."""
-    workflow_name, the_rules = _counted_workflow()
-    wanted = _triggers(the_rules)
-    with_data = set(the_rules.threshold_met) | set(the_rules.recommendations_recorded)
+    session: Session, *, area_id: str, ids: Sequence[int] | None = None, where: Any = None
+) -> list[EventRow]:
+    """(audit id, case id, locality, instant, event) of the audit rows the figures count:
+    all of them, those meeting `where`, or those with `ids` (what is new since a read)."""
+    if ids is not None and len(ids) > ID_BATCH:
+        return [
+            row
+            for i in range(0, len(ids), ID_BATCH)
+            for row in load_events(session, area_id=area_id, ids=ids[i : i + ID_BATCH])
+        ]
+    the_rules = rules()
+    if ids is not None:
+        # Built once per area, so that only the ids change and it is compiled once.
+        stmt, params = _events_of_ids(area_id), {"ids": list(ids)}
+    else:
+        stmt, params = _events_statement(area_id), {}
+        if where is not None:
+            stmt = stmt.where(where)
     out = []
-    for triggers, data in ((wanted - with_data, False), (with_data, True)):
-        columns = [
-            col(AuditEvent.id), col(AuditEvent.case_id), col(Case.locality_id),
-            col(AuditEvent.trigger), col(AuditEvent.occurred_at),
-        ]  # fmt: skip
-        stmt = (
-            select(*columns, *([col(AuditEvent.data)] if data else []))
-            .join(Case, col(Case.id) == col(AuditEvent.case_id))
-            .where(
-                col(Case.area_id) == area_id,
-                col(Case.workflow_name) == workflow_name,
-                col(AuditEvent.trigger).in_(triggers),
-                col(AuditEvent.id) > after,
-            )
+    for row in session.connection().execute(stmt, params):
+        data = row[5] or {}
+        event = FigureEvent(
+            trigger=row[3],
+            on=london_date(row[4]),
+            override=bool(data.get(the_rules.override_field)),
+            recommendations=len(data.get(the_rules.recommendations_field) or ()),
         )
-        if upto is not None:
-            stmt = stmt.where(col(AuditEvent.id) <= upto)
-        for row in session.execute(stmt):
-            payload = (row[5] if data else None) or {}
-            event = FigureEvent(
-                trigger=row[3],
-                on=london_date(row[4]),
-                override=bool(payload.get(the_rules.override_field)),
-                recommendations=len(payload.get(the_rules.recommendations_field) or ()),
-            )
-            out.append((row[0], row[1], row[2], row[4], event))
+        out.append((row[0], row[1], row[2], row[4], event))
     return out
+
+
+def _events_statement(area_id: str) -> Any:
+    """The audit rows of the area's cases the figures count, with what they need."""
+    workflow_name, the_rules = _counted_workflow()
+    wanted = sorted(_triggers(the_rules))
+    with_data = sorted(set(the_rules.threshold_met) | set(the_rules.recommendations_recorded))
+    # The payload only of the events that need it (a threshold met, a report recorded).
+    payload = case_((col(AuditEvent.trigger).in_(with_data), col(AuditEvent.data)), else_=None)
+    return (
+        select(
+            col(AuditEvent.id), col(AuditEvent.case_id), col(Case.locality_id),
+            col(AuditEvent.trigger), col(AuditEvent.occurred_at), payload,
+        )
+        .join(Case, col(Case.id) == col(AuditEvent.case_id))
+        .where(
+            col(Case.area_id) == area_id,
+            col(Case.workflow_name) == workflow_name,
+            col(AuditEvent.trigger).in_(wanted),
+        )
+    )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def _events_of_ids(area_id: str) -> Any:
+    return _events_statement(area_id).where(
+        col(AuditEvent.id).in_(bindparam("ids", expanding=True))
+    )
 
 
 def load_histories(session: Session, *, area_id: str) -> list[CaseHistory]:

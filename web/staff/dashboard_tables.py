@@ -82,8 +82,52 @@ def outcome_tables(d: Dashboard) -> list[dict[str, Any]]:
 def tables(d: Dashboard) -> list[Table]:
     """Every supporting table of the dashboard, in page order."""
     return [
-        _figures(d), _open(d), _overdue(d), _months(d), _recommendations(d), _prompts(d),
+        _figures(d), _open(d), _overdue(d), _months(d), _recommendations(d),
+        *completion_tables(d), _prompts(d),
     ]  # fmt: skip
+
+
+COMPLETION_HEADINGS = ["Done on time", "Done late", "Open past their date (today)",
+                       "Done on time (%)"]  # fmt: skip
+
+
+def _completion_cells(row: dict[str, Any]) -> list[Any]:
+    return [row["on_time"], row["late"], row["overdue"], _num(row["on_time_share"])]
+
+
+def completion_tables(d: Dashboard) -> list[Table]:
+    """Per completion measure of a workflow (JAG actions): by district with a chart, then
+    by district and month."""
+    out = []
+    for m in d.completion:
+        name = m["key"].replace(".", "-")
+        districts = [[d.locality_names[r["locality"]], *_completion_cells(r)]
+                     for r in m["by_locality"]]  # fmt: skip
+        bars = [(d.locality_names[r["locality"]], r["on_time_share"]) for r in m["by_locality"]]
+        out.append(Table(
+            f"completion-{name}",
+            f"{m['title']} by district, {_period(d)}",
+            ["District", *COMPLETION_HEADINGS],
+            [*districts, ["Total", *_completion_cells(m["total"])]],
+            chart=bar_chart(
+                f"{m['title']}: % done on time by district",
+                f"Percentage done on time of those done, {_period(d)}, one bar per district; "
+                "the table beside it has the same numbers.",
+                bars, unit="%", top=100,
+            ),
+        ))  # fmt: skip
+        out.append(Table(
+            f"completion-months-{name}",
+            f"{m['title']} by district and month, {_period(d)}",
+            ["Locality", "Month", *COMPLETION_HEADINGS],
+            [[d.locality_names[r["locality"]], r["month"], *_completion_cells(r)]
+             for r in m["by_month"]],
+            row_headers=2,
+            notes=["Done on time or late counts in the month it was done. One still open past "
+                   "its date counts in the month it fell due (the period's first or last month "
+                   "when it fell due outside the period)."],
+        ))  # fmt: skip
+    return out
 
 
 def _figures(d: Dashboard) -> Table:

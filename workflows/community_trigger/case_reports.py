@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -14,6 +13,7 @@ from engine import registry
 from engine.clock import london_date
 from engine.errors import InvalidInput
 from engine.models import Case, Incident, Party, Report
+from engine.person_reports import complainant_key, digest, squash
 from engine.threshold import ReportFacts, assess, format_date
 
 if TYPE_CHECKING:
@@ -21,29 +21,6 @@ if TYPE_CHECKING:
 
 # The key an application's own reports carry until the case has a reference.
 APPLICANT = "applicant"
-
-
-def complainant_key(
-    *, email: str | None = None, name: str | None = None, postcode: str | None = None
-) -> str | None:
-    """Ties one person's reports together across cases, complaints and imports.
-
-    Keyed on the email address when there is one, else on name and postcode together; only a
-    hash is kept. None when neither is known (the caller picks a key of its own).
-    """
-    if email and email.strip():
-        return "email:" + _digest(email.strip().lower())
-    if name and name.strip() and postcode and postcode.strip():
-        return "person:" + _digest(f"{squash(name)}|{squash(postcode)}")
-    return None
-
-
-def squash(text: str) -> str:
-    return "".join(text.lower().split())
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
 @dataclass(frozen=True)
@@ -63,7 +40,7 @@ def reporter_key(name: str, email: str | None, applicant: Applicant, case_ref: s
         return None
     if email and applicant.email and email.strip().lower() == applicant.email.strip().lower():
         return None
-    return complainant_key(email=email) or f"case:{case_ref}/named:{_digest(squash(name))}"
+    return complainant_key(email=email) or f"case:{case_ref}/named:{digest(squash(name))}"
 
 
 def contact_text(email: str | None, phone: str | None, consent: bool, field: str) -> str | None:

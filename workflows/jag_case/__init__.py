@@ -4,7 +4,7 @@ from typing import Any
 
 from engine.definitions import WorkflowPackage
 from workflows.jag_case.access import HELD, SCOPED, assigned, case_roles
-from workflows.jag_case.definition import JAG_CASE
+from workflows.jag_case.definition import ACTION_DEADLINE, JAG_CASE
 from workflows.jag_case.effects import EFFECTS
 from workflows.jag_case.guards import GUARDS
 from workflows.jag_case.models import JagCase
@@ -27,4 +27,5 @@ PACKAGE = WorkflowPackage(
     scoped_roles=SCOPED,
     assigned=assigned,
     case_view=_case_view,
+    completion_measures={ACTION_DEADLINE: "JAG action completion"},
 )
