@@ -405,6 +405,8 @@ def event_form_context(
         ],
         "rows": range(row_count(values)),
         "choices_from_case": found["case"].get("recommendations", []),
+        # Fields answered by choosing from the case or the area (an action, a ladder stage).
+        "field_choices": found.get("choices") or {},
         "version": version,
         "back_url": f"/staff/cases/{found['case']['reference']}",
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -346,10 +347,28 @@ def _cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
+# A workflow with a case page of its own (its sections, its words): workflow name -> a
+# function (request, actor, session, clock, reference) -> Response. A module that adds one
+# registers it when it is imported (web/staff/jag.py); any other case gets the page below.
+CASE_PAGES: dict[str, Callable[..., Response]] = {}
+# Choices an event's form offers from the case or the area rather than from its data model
+# (the case's actions, the area's ladder stages): workflow name -> a function
+# (session, actor, reference, event) -> {field: [{"value", "text", "hint"?}]}.
+EVENT_CHOICES: dict[str, Callable[..., dict[str, list[dict[str, Any]]]]] = {}
+
+
+def _workflow_of(reference: str) -> str | None:
+    found = registry.package_for_reference(reference)
+    return found.name if found is not None else None
+
+
 @router.get("/cases/{reference}")
 def case_page(
     reference: str, request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
 ) -> Response:
+    own_page = CASE_PAGES.get(_workflow_of(reference) or "")
+    if own_page is not None:
+        return own_page(request, actor, session, clock, reference)
     case = case_views.case_page(session, reference=reference, actor=actor, clock=clock)
     context: dict[str, Any] = {"actor": actor, "case": case}
     recorded = request.query_params.get("recorded", "")
@@ -370,6 +389,7 @@ def event_page(
     clock: ClockDep,
 ) -> Response:
     found = queries.event_form(session, reference=reference, event=event, actor=actor, clock=clock)
+    _add_choices(found, session, actor)
     kept = staff_session.restored(request, session, clock, actor)
     if kept is None:
         return _event_form(request, actor, found, {}, {}, found["case"]["version"])
@@ -401,6 +421,7 @@ async def fire_event(
         return _changed(
             request, actor, session, clock, reference, version, unless_same=exc, typed=form
         )
+    _add_choices(found, session, actor)
     session.rollback()  # end the read before the service opens its own transaction
     rows = forms.rows_changed(form)
     if rows is not None:  # "Add another recommendation" or "Remove": the form again
@@ -428,6 +449,13 @@ async def fire_event(
         return _event_form(request, actor, found, dict(form), errors, version, status=422)
     # Post/redirect/get, with the event named for the success banner on the case page.
     return redirect(request, f"/staff/cases/{reference}?recorded={event}")
+
+
+def _add_choices(found: dict[str, Any], session: Any, actor: Any) -> None:
+    """The choices the workflow offers for the event's fields, on the form's data."""
+    case = found["case"]
+    choices = EVENT_CHOICES.get(case["workflow"]["name"])
+    found["choices"] = choices(session, actor, case["reference"], found["event"]) if choices else {}
 
 
 def _event_form(
