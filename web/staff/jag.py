@@ -15,11 +15,12 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from engine.errors import InvalidInput
+from engine.services import case_views
 from web.deps import ClockDep, SessionDep, SignedInStaff
 from web.public.forms import read_date
 from web.public.templating import redirect
 from web.security import checked_form
-from web.staff.routes import render
+from web.staff.routes import CASE_PAGES, EVENT_CHOICES, render
 from workflows.jag_case import services as jag_services
 from workflows.jag_case import staff_view
 
@@ -194,3 +195,36 @@ def _referral_form(
         "error_list": [{"text": m, "href": f"#{_anchor(n)}"} for n, m in errors.items()],
     }
     return render(request, "staff/jag_refer.html", context, status=status)
+
+
+# ---------------------------------------------------------------- the JAG case page
+
+
+def case_page(request: Request, actor: Any, session: Any, clock: Any, reference: str) -> Response:
+    """A JAG case: its subjects, referral, risk, action plan, OSARA, ladder, peer reviews,
+    other cases of the same people and places, what the actor can do now, and the timeline.
+    Refused exactly as the generic case page is; the view is recorded before it is shown."""
+    case = staff_view.case_page(session, reference=reference, actor=actor, clock=clock)
+    case_views.record(session, reference=reference, actor=actor, clock=clock, what="case")
+    context: dict[str, Any] = {"actor": actor, "case": case, "jag": case["jag"]}
+    recorded = request.query_params.get("recorded", "")
+    labels = case.get("event_labels", {})
+    if recorded in labels:  # only a label from the workflow, never text from the address
+        context["success_banner"] = (
+            f"Recorded: {labels[recorded]}. The case is now: {case['state_label']}."
+        )
+    elif request.query_params.get("referred") == "1":
+        context["success_banner"] = (
+            f"Case {case['reference']} referred to the JAG. It is now: {case['state_label']}."
+        )
+    return render(request, "staff/jag_case.html", context)
+
+
+def event_choices(
+    session: Any, actor: Any, reference: str, event: str
+) -> dict[str, list[dict[str, Any]]]:
+    return staff_view.event_choices(session, actor=actor, reference=reference, event=event)
+
+
+CASE_PAGES[staff_view.WORKFLOW] = case_page
+EVENT_CHOICES[staff_view.WORKFLOW] = event_choices

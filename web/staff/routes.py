@@ -426,7 +426,7 @@ async def fire_event(
     rows = forms.rows_changed(form)
     if rows is not None:  # "Add another recommendation" or "Remove": the form again
         return _event_form(request, actor, found, rows, {}, version)
-    fields = forms.fields_for(found["model"], event)
+    fields = forms.fields_for(found["model"], event, found.get("choices"))
     data, errors = forms.check(fields, found["model"], *forms.parse(fields, form))
     if errors:
         return _event_form(request, actor, found, dict(form), errors, version, status=422)
