@@ -14,13 +14,15 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from engine import registry
 from engine.errors import InvalidInput
 from engine.services import case_views
 from web.deps import ClockDep, SessionDep, SignedInStaff
 from web.public.forms import read_date
 from web.public.templating import redirect
 from web.security import checked_form
-from web.staff.routes import CASE_PAGES, EVENT_CHOICES, render
+from web.staff import jag_page
+from web.staff.routes import ASSIGNED_WORK, CASE_PAGES, EVENT_CHOICES, render
 from workflows.jag_case import services as jag_services
 from workflows.jag_case import staff_view
 
@@ -188,6 +190,7 @@ def _referral_form(
 ) -> Response:
     context = {
         "actor": actor,
+        "nav": "jag_refer",
         "options": options,
         "subject_kinds": SUBJECT_KINDS,
         "values": values,
@@ -204,9 +207,11 @@ def case_page(request: Request, actor: Any, session: Any, clock: Any, reference:
     """A JAG case: its subjects, referral, risk, action plan, OSARA, ladder, peer reviews,
     other cases of the same people and places, what the actor can do now, and the timeline.
     Refused exactly as the generic case page is; the view is recorded before it is shown."""
-    case = staff_view.case_page(session, reference=reference, actor=actor, clock=clock)
+    view = staff_view.case_page(session, reference=reference, actor=actor, clock=clock)
     case_views.record(session, reference=reference, actor=actor, clock=clock, what="case")
-    context: dict[str, Any] = {"actor": actor, "case": case, "jag": case["jag"]}
+    page = jag_page.case_context(view, registry.workflow(staff_view.WORKFLOW))
+    case = page["case"]
+    context: dict[str, Any] = {"actor": actor, **page}
     recorded = request.query_params.get("recorded", "")
     labels = case.get("event_labels", {})
     if recorded in labels:  # only a label from the workflow, never text from the address
@@ -228,3 +233,4 @@ def event_choices(
 
 CASE_PAGES[staff_view.WORKFLOW] = case_page
 EVENT_CHOICES[staff_view.WORKFLOW] = event_choices
+ASSIGNED_WORK.append(staff_view.peer_reviews_for)

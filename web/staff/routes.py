@@ -168,15 +168,39 @@ def my_work(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     found = worklists.my_work_page(session, actor=actor, today=clock.today(), page=page)
+    assigned = [
+        line for work in ASSIGNED_WORK for line in work(session, actor=actor, today=clock.today())
+    ]
     context = {
         "actor": actor,
         "items": queue_lines(found.items),
+        "assigned": [_assigned_line(line) for line in assigned],
         "nav": "work",
         "locality_cases": worklists.locality_cases(session, actor=actor, today=clock.today()),
         "queue": found,
         "pagination": _queue_pagination(found),
     }
     return render(request, "staff/my_work.html", context)
+
+
+# Work a workflow asks of one person rather than of a role in a locality (a peer review
+# asked of another locality's chair): functions (session, *, actor, today) -> lines with
+# reference, locality_name, label, due_date, days_left and rag. Registered on import.
+ASSIGNED_WORK: list[Callable[..., list[dict[str, Any]]]] = []
+
+
+def _assigned_line(line: dict[str, Any]) -> dict[str, Any]:
+    days = line["days_left"]
+    if days < 0:
+        status = f"{-days} day{'s' if days != -1 else ''} overdue"
+    else:
+        status = "Due today" if days == 0 else f"{days} day{'s' if days != 1 else ''} left"
+    return {
+        **line,
+        "due_text": short_date(line["due_date"]),
+        "badge": RAG_BADGES[line["rag"]],
+        "status_text": status,
+    }
 
 
 def _queue_pagination(found: worklists.QueuePage) -> dict[str, Any]:

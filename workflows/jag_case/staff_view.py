@@ -14,18 +14,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from engine import machine, queries, registry, worklists
+from engine import machine, registry, worklists
 from engine.access import Actor
 from engine.clock import Clock
-from engine.errors import NotAllowed
+from engine.errors import NotAllowed, NotFound
 from engine.models import Case, CaseSubject, Person, Recommendation, RoleGrant, User
+from workflows.jag_case import services
 from workflows.jag_case.area import jag_area
 from workflows.jag_case.models import JagAction, JagCase, JagPeerReview
 
 WORKFLOW = "jag_case"
-# Who may refer a case to a locality's JAG: its point of contact, its chair, and the staff
-# of partner agencies working its cases.
-REFERRERS = ("contact", "jag_chair", "partner")
 
 
 def referral_options(actor: Actor) -> dict[str, Any]:
@@ -33,7 +31,7 @@ def referral_options(actor: Actor) -> dict[str, Any]:
     agencies a referral can name; refused for someone who may refer to none."""
     localities: dict[str, tuple[str, str]] = {}
     for g in actor.grants:
-        if g.role not in REFERRERS:
+        if g.role not in services.REFERRERS:
             continue
         area = registry.area(g.area_id)
         for loc_id, loc in area.localities.items():
@@ -56,19 +54,12 @@ def referral_options(actor: Actor) -> dict[str, Any]:
 
 
 def case_page(session: Session, *, reference: str, actor: Actor, clock: Clock) -> dict[str, Any]:
-    """The case as its page shows it: the generic detail (refused as every case page is),
-    the workflow's words, and the JAG sections."""
-    detail = queries.case_detail(session, reference=reference, actor=actor, clock=clock)
-    wf = registry.workflow(detail["workflow"]["name"])
-    detail["event_labels"] = {t.trigger: t.label for t in wf.transitions} | {
-        wf.start_trigger: "Referred to the JAG"
-    }
-    detail["state_labels"] = wf.state_labels
-    area = registry.locality_area(detail["locality"])
-    loc = area.localities.get(detail["locality"])
-    detail["locality_name"] = loc.name if loc else detail["locality"]
-    detail["jag"] = detail.get("detail") or {}
-    return detail
+    """The package's view of the case (refused as every case page is: 403 for staff of
+    another locality, 404 for anyone who may not know it exists)."""
+    case = machine.load_case(session, reference)
+    if case.workflow_name != WORKFLOW:
+        raise NotFound(f"There is no JAG case {reference}.")
+    return services.case_view(session, case, actor, clock=clock)
 
 
 # ---------------------------------------------------------------- event choices
@@ -143,11 +134,9 @@ def _recommendations(session: Session, case: Case) -> list[dict[str, Any]]:
     rows = session.exec(
         select(Recommendation)
         .where(Recommendation.case_id == jag.linked_case_id)
-        .order_by(col(Recommendation.number))
+        .order_by(col(Recommendation.seq))
     ).all()
-    return [
-        {"value": r.number, "text": f"{r.number}. {r.recipient_body}: {r.action}"} for r in rows
-    ]
+    return [{"value": r.seq, "text": f"{r.seq}. {r.recipient_body}: {r.action}"} for r in rows]
 
 
 def reviewer_choices(session: Session, case: Case) -> list[dict[str, Any]]:
@@ -200,6 +189,7 @@ def peer_reviews_for(session: Session, *, actor: Actor, today: date) -> list[dic
             {
                 "reference": case.reference,
                 "locality_name": loc.name if loc else case.locality_id,
+                "label": "Peer review the case and record your findings",
                 "question": review.question,
                 "due_date": review.due_on.isoformat(),
                 "days_left": days,
