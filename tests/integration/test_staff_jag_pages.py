@@ -68,6 +68,7 @@ class World:
             return load_actor(s, user)
 
     def refer(self, **changes: Any) -> str:
+        actor = self.actor("contact")
         body: dict[str, Any] = {
             "area_id": "llr",
             "locality_id": "leicester",
@@ -78,20 +79,20 @@ class World:
             **changes,
         }
         with self.sessions() as s:
-            case = jag_services.refer(s, clock=self.clock, actor=self.actor("contact"), **body)
+            case = jag_services.refer(s, clock=self.clock, actor=actor, **body)
             return case.reference
 
     def fire(self, ref: str, event: str, who: str, data: dict[str, Any] | None) -> None:
+        actor, version = self.actor(who), self.case(ref).version
         with self.sessions() as s:
-            case = s.exec(select(Case).where(Case.reference == ref)).one()
             record_event(
                 s,
                 clock=self.clock,
                 case_ref=ref,
                 event=event,
                 data=data,
-                actor=self.actor(who),
-                expected_version=case.version,
+                actor=actor,
+                expected_version=version,
             )
 
     def case(self, ref: str) -> Case:
@@ -287,6 +288,7 @@ def test_an_action_is_added_chosen_for_an_update_and_shown_overdue(world: World)
     update = chair.get(f"/staff/cases/{ref}/events/update_action").text
     assert "1. Visit the neighbours with a warning" in update
     world.clock.advance(days=10)
+    chair = world.user("jag_chair")  # signed out meanwhile (idle)
     page = chair.get(f"/staff/cases/{ref}").text
     assert "Visit the neighbours with a warning" in page and "Overdue" in page
 
