@@ -9,7 +9,21 @@ from sqlmodel import Session, select
 from engine.errors import NotAllowed, NotFound
 from engine.models import Case, RoleGrant, User
 
-STAFF_ROLES = ("contact", "jag_chair", "csp_chair", "appeal_chair", "manager", "admin")
+STAFF_ROLES = (
+    "contact",
+    "jag_chair",
+    "csp_chair",
+    "appeal_chair",
+    "manager",
+    "admin",
+    "partner",
+    "cessation_trained",
+)
+# Grants that give no access to a locality's cases by themselves: a workflow package turns
+# them into roles on its own cases (WorkflowPackage.case_roles): a partner agency's staff
+# member works on the cases of the process they refer to; a chair trained in closing cases
+# holds that as a qualification beside their chair's grant.
+SCOPED_ROLES = ("partner", "cessation_trained")
 # Roles that may read every case of their area or locality without acting on it.
 READ_ONLY_ROLES = ("manager", "admin")
 
@@ -61,13 +75,30 @@ def roles_on_case(
     """
     roles: set[str] = set()
     for g in actor.grants:
-        if g.area_id != area_id:
+        if g.area_id != area_id or g.role in SCOPED_ROLES:
             continue
         if g.role == "appeal_chair":
             if actor.user_id is not None and actor.user_id == appeal_chair_id:
                 roles.add(g.role)
         elif g.locality_id is None or g.locality_id == locality_id:
             roles.add(g.role)
+    return roles
+
+
+def case_roles(session: Session, actor: Actor, case: Case) -> set[str]:
+    """Every role an actor holds on one case: their grants' roles there, and any the case's
+    workflow package gives them on this case alone (a peer reviewer asked to review it)."""
+    from engine import registry  # the registry loads the workflow packages
+
+    roles = roles_on_case(
+        actor,
+        area_id=case.area_id,
+        locality_id=case.locality_id,
+        appeal_chair_id=appeal_chair_now(case),
+    )
+    hook = registry.package(case.workflow_name).case_roles
+    if hook is not None and actor.user_id is not None:
+        roles |= set(hook(session, case, actor.user_id))
     return roles
 
 

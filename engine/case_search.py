@@ -13,7 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from engine import registry
-from engine.access import Actor
+from engine.access import SCOPED_ROLES, Actor
 from engine.clock import LONDON
 from engine.errors import InvalidInput
 from engine.models import Case, CaseSearchTerm, CaseSubject, Deadline, Party, Person, Place
@@ -127,7 +127,7 @@ def locality_options(actor: Actor) -> list[tuple[str, str]]:
     """(id, name) of each locality where the actor may open cases (not appeal assignments)."""
     found: dict[str, str] = {}
     for g in actor.grants:
-        if g.role == "appeal_chair":
+        if g.role == "appeal_chair" or g.role in SCOPED_ROLES:
             continue
         area = registry.area(g.area_id)
         for loc_id, loc in area.localities.items():
@@ -279,6 +279,8 @@ def _visible(actor: Actor) -> Any:
     """The cases the actor may open: as engine.access.roles_on_case decides, as SQL."""
     allowed = []
     for g in actor.grants:
+        if g.role in SCOPED_ROLES:
+            continue  # no locality-wide access: the workflow package decides per case
         if g.role == "appeal_chair":
             if actor.user_id is not None:
                 allowed.append(

@@ -198,6 +198,9 @@ class WorkflowPackage:
     # Where a message to a recipient role that is not a locality staff role goes:
     # (session, case, role) -> (address or None, channel).
     recipient: Any = None
+    # The package's own part of a case as staff see it (its detail tables), shown under
+    # "detail" by the generic case view: (session, case, actor, clock) -> dict.
+    detail: Any = None
 
     @property
     def name(self) -> str:

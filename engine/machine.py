@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel, select
 from transitions import Machine, MachineError
 
 from engine import bulk, deadlines, messages, registry
-from engine.access import Actor, appeal_chair_now, require_case_access, roles_on_case
+from engine.access import Actor, case_roles, require_case_access
 from engine.clock import Clock, london_date
 from engine.definitions import TransitionDef, WorkflowDef
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleVersion
@@ -136,6 +136,21 @@ def fire_trigger(
     return case
 
 
+def fire_within(
+    session: Session,
+    *,
+    clock: Clock,
+    case_ref: str,
+    trigger: str,
+    data: dict[str, Any] | None,
+    actor: Actor,
+    expected_version: int,
+) -> Case:
+    """Record one event on a case inside the caller's transaction (the caller commits, or
+    rolls back everything): an effect on one case recording what follows on another."""
+    return _apply(session, clock, case_ref, trigger, data or {}, actor, expected_version)
+
+
 def _apply(
     session: Session,
     clock: Clock,
@@ -155,12 +170,7 @@ def _apply(
             f"Case {case_ref} runs on {wf.name} version {case.workflow_version}, but version "
             f"{wf.version} is loaded; it needs migrating before it can move on."
         )
-    roles = roles_on_case(
-        actor,
-        area_id=case.area_id,
-        locality_id=case.locality_id,
-        appeal_chair_id=appeal_chair_now(case),
-    )
+    roles = case_roles(session, actor, case)
     require_case_access(actor, roles, case_ref, area_id=case.area_id)
     tdef = _transition(wf, case, trigger, expected_version)
     if not roles & set(tdef.roles):
@@ -688,12 +698,7 @@ def write_start(session: Session, *, case: Case, plan: StartPlan) -> None:
 def event_options(session: Session, *, case: Case, actor: Actor, today: Any) -> list[EventOption]:
     """Every event the actor's roles allow in the current state, with why any is blocked."""
     wf, area = registry.workflow(case.workflow_name), registry.area(case.area_id)
-    roles = roles_on_case(
-        actor,
-        area_id=case.area_id,
-        locality_id=case.locality_id,
-        appeal_chair_id=appeal_chair_now(case),
-    )
+    roles = case_roles(session, actor, case)
     ctx = GuardContext(session=session, case=case, area=area, trigger="", today=today)
     options = []
     for first in wf.events_from(case.state):

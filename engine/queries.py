@@ -10,13 +10,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from engine import case_report, documents, letters, machine, registry, threshold, workdays
-from engine.access import (
-    Actor,
-    appeal_chair_now,
-    hidden_case_message,
-    require_case_access,
-    roles_on_case,
-)
+from engine.access import Actor, case_roles, hidden_case_message, require_case_access
 from engine.clock import Clock
 from engine.definitions import WorkflowDef
 from engine.errors import NotAllowed, NotFound
@@ -39,12 +33,7 @@ def events_now(session: Session, *, case: Case, actor: Actor, clock: Clock) -> l
 
 def _case_detail(session: Session, case: Case, actor: Actor, clock: Clock) -> dict[str, Any]:
     reference = case.reference
-    roles = roles_on_case(
-        actor,
-        area_id=case.area_id,
-        locality_id=case.locality_id,
-        appeal_chair_id=appeal_chair_now(case),
-    )
+    roles = case_roles(session, actor, case)
     require_case_access(actor, roles, reference, area_id=case.area_id)
     wf = registry.workflow(case.workflow_name)
     options = machine.event_options(session, case=case, actor=actor, today=clock.today())
@@ -71,7 +60,16 @@ def _case_detail(session: Session, case: Case, actor: Actor, clock: Clock) -> di
             {"event": o.trigger, "reason": o.reason} for o in options if not o.ok
         ],
         "history": [_history(a) for a in _rows(session, AuditEvent, case)],
+        "detail": _package_detail(session, case, actor, clock),
     }
+
+
+def _package_detail(
+    session: Session, case: Case, actor: Actor, clock: Clock
+) -> dict[str, Any] | None:
+    """What the case's workflow package adds to the view from its own tables, if anything."""
+    hook = registry.package(case.workflow_name).detail
+    return hook(session, case, actor, clock) if hook is not None else None
 
 
 def state_label(wf: WorkflowDef, state: str, deadlines: list[Any], today: date) -> str:

@@ -72,6 +72,9 @@ class AreaConfig:
     signposting: dict[str, str] = field(default_factory=dict)
     # The `[performance]` table: the managers' dashboard's RAG thresholds (engine/performance.py).
     performance: dict[str, Any] = field(default_factory=dict)
+    # Every table of the area file as written: a workflow package reads its own table
+    # (e.g. `[jag]`) from here; the engine reads only the tables parsed above.
+    tables: dict[str, Any] = field(default_factory=dict)
 
     def timescale(self, name: str, locality_id: str) -> Timescale:
         """The locality's own timescale where it sets one, else the area's."""
@@ -153,6 +156,7 @@ def parse_area(raw: dict[str, Any]) -> AreaConfig:
         re_review_response_final=bool(appeal.get("re_review_response_final", True)),
         signposting={k: str(v) for k, v in raw.get("signposting", {}).items()},
         performance=dict(raw.get("performance", {})),
+        tables=dict(raw),
     )
 
 

@@ -45,6 +45,8 @@ ROLE_WORDS = {
     "appeal_chair": "appeal chair",
     "manager": "manager",
     "admin": "administrator",
+    "partner": "partner agency staff member",
+    "cessation_trained": "JAG chair trained in cessation",
 }
 
 

@@ -6,6 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import engine.models  # noqa: F401  (registers every table on the metadata)
+import workflows  # noqa: F401  (and each workflow package's own tables)
 from engine.db import make_engine
 from engine.settings import Settings
 

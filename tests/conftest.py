@@ -21,6 +21,7 @@ import uvicorn
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
+import workflows  # noqa: F401  (each workflow package's tables join the metadata)
 from engine.clock import FixedClock
 from engine.db import SessionFactory, make_engine, make_session_factory
 from engine.migrate import upgrade

@@ -25,6 +25,8 @@ ROLE_NAMES = {
     "appeal_chair": "Appeal chair",
     "manager": "Manager",
     "admin": "Admin",
+    "partner": "Partner agency officer",
+    "cessation_trained": "Chair trained in cessation",
 }
 ACTION_WORDS = {
     "added": "Account added",
