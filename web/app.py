@@ -27,8 +27,8 @@ from web.staff import documents as staff_documents
 from web.staff import equalities as staff_equalities
 from web.staff import find as staff_find
 from web.staff import intake as staff_intake
-from web.staff import managers as staff_managers
 from web.staff import jag as staff_jag
+from web.staff import managers as staff_managers
 from web.staff import routes as staff_routes
 from web.staff import statements as staff_statements
 from web.staff import users as staff_users

@@ -119,7 +119,7 @@ def _actions(session: Session, case: Case) -> list[dict[str, Any]]:
         {
             "value": a.seq,
             "text": f"{a.seq}. {a.action}",
-            "hint": f"{a.owner}, {a.agency}. Due {_day(a.due_on)}. Now: {a.status.replace('_', ' ')}",
+            "hint": f"{a.owner}, {a.agency}. Due {_day(a.due_on)}. Now: {_status(a.status)}",
         }
         for a in rows
         if a.status not in ("done", "cancelled")
@@ -197,6 +197,10 @@ def peer_reviews_for(session: Session, *, actor: Actor, today: date) -> list[dic
             }
         )
     return out
+
+
+def _status(status: str) -> str:
+    return status.replace("_", " ")
 
 
 def _day(value: date | None) -> str:
