@@ -391,3 +391,56 @@ def test_a_jag_case_number_alone_finds_it(world: World) -> None:
     ref = world.refer()
     number = str(int(ref.rsplit("-", 1)[1]))
     assert ref in world.user("contact").get(f"/staff/cases?q={number}").text
+
+
+def test_every_jag_event_form_opens_in_words_with_no_stored_codes(world: World) -> None:
+    ref = world.refer(subject_kind="place", subject={"label": "Hill Street", "postcode": "LE1 1AA"})
+    world.fire(ref, "accept", "jag_chair", {})
+    chair = world.user("jag_chair")
+    page = chair.get(f"/staff/cases/{ref}").text
+    assert "Problem solving (OSARA)" in page
+    events = re.findall(rf'href="/staff/cases/{ref}/events/([a-z_]+)"', page)
+    assert {"record_osara", "set_review_date", "add_subject", "propose_cessation"} <= set(events)
+    for event in set(events):
+        form = chair.get(f"/staff/cases/{ref}/events/{event}").text
+        labels = re.findall(r'<(?:label|legend)[^>]*>\s*([^<]+?)\s*<', form)
+        assert labels and not [t for t in labels if "_" in t], (event, labels)
+
+
+def test_only_a_chair_trained_in_cessation_records_that_a_case_ceased(world: World) -> None:
+    ref = world.active()
+    reason = next(iter(jag_area("llr").cessation_reasons))
+    world.fire(ref, "propose_cessation", "jag_chair", {"reason": reason, "explanation": "Calm."})
+    world.user("contact").get(f"/staff/cases/{ref}/events/cease", status=403)
+    chair = world.user("jag_chair")  # holds cessation_trained in Leicester
+    url = f"/staff/cases/{ref}/events/cease"
+    chair.get(url)
+    page = chair.post(url, {"version": world.version(ref)}, status=422).text
+    assert summary_links(page) == ["#reason", "#explanation"]
+    chair.post(url, {"version": world.version(ref), "reason": reason, "explanation": "Calm."})
+    page = chair.get(f"/staff/cases/{ref}").text
+    assert world.case(ref).state == "ceased"
+    assert jag_area("llr").cessation_reasons[reason] in page
+
+
+def test_a_case_kept_open_says_why_on_its_page(world: World) -> None:
+    ref = world.active()
+    reason = next(iter(jag_area("llr").cessation_reasons))
+    world.fire(ref, "propose_cessation", "jag_chair", {"reason": reason, "explanation": "Calm."})
+    chair = world.user("jag_chair")
+    url = f"/staff/cases/{ref}/events/keep_open"
+    chair.get(url)
+    chair.post(url, {"version": world.version(ref), "reason": "Incidents started again."})
+    assert "Incidents started again." in chair.get(f"/staff/cases/{ref}").text
+
+
+def test_a_declined_referral_shows_why(world: World) -> None:
+    ref = world.refer()
+    chair = world.user("jag_chair")
+    url = f"/staff/cases/{ref}/events/decline"
+    chair.get(url)
+    page = chair.post(url, {"version": world.version(ref)}, status=422).text
+    assert "Enter why the referral is declined" in page
+    chair.post(url, {"version": world.version(ref), "reason": "Handled by MARAC."})
+    page = chair.get(f"/staff/cases/{ref}").text
+    assert "Referral declined" in page and "Handled by MARAC." in page
