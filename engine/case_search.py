@@ -127,7 +127,9 @@ def locality_options(actor: Actor) -> list[tuple[str, str]]:
     """(id, name) of each locality where the actor may open cases (not appeal assignments)."""
     found: dict[str, str] = {}
     for g in actor.grants:
-        if g.role == "appeal_chair" or g.role in SCOPED_ROLES:
+        if g.role == "appeal_chair":
+            continue
+        if g.role in SCOPED_ROLES and not _workflows_with_role(g.role):
             continue
         area = registry.area(g.area_id)
         for loc_id, loc in area.localities.items():
@@ -280,7 +282,16 @@ def _visible(actor: Actor) -> Any:
     allowed = []
     for g in actor.grants:
         if g.role in SCOPED_ROLES:
-            continue  # no locality-wide access: the workflow package decides per case
+            # No locality-wide access of its own: the cases of the workflows that give the
+            # role on their cases (a partner works the JAG cases of their locality).
+            if names := _workflows_with_role(g.role):
+                place = (
+                    Case.area_id == g.area_id
+                    if g.locality_id is None
+                    else Case.locality_id == g.locality_id
+                )
+                allowed.append(and_(place, col(Case.workflow_name).in_(names)))
+            continue
         if g.role == "appeal_chair":
             if actor.user_id is not None:
                 allowed.append(
@@ -293,6 +304,10 @@ def _visible(actor: Actor) -> Any:
             # locality alone says it: the count then reads ix_case_locality_state only.
             allowed.append(Case.locality_id == g.locality_id)
     return or_(*allowed) if allowed else false()
+
+
+def _workflows_with_role(role: str) -> list[str]:
+    return [n for n in registry.workflow_names() if role in registry.workflow(n).roles]
 
 
 def _numbered(number: int, today: date) -> list[str]:
