@@ -18,7 +18,7 @@ from engine.models import AuditEvent, Case, User
 from engine.services.cases import record_event
 from engine.services.staff import add_user
 from tests.factories import make_case, make_staff
-from tests.integration.test_staff_login import Staff, browser_for
+from tests.integration.test_staff_login import PASSWORD, Staff, browser_for
 from workflows.jag_case import services as jag_services
 from workflows.jag_case.area import jag_area
 
@@ -481,3 +481,20 @@ def test_a_declined_referral_shows_why(world: World) -> None:
     chair.post(url, {"version": world.version(ref), "reason": "Handled by MARAC."})
     page = chair.get(f"/staff/cases/{ref}").text
     assert "Referral declined" in page and "Handled by MARAC." in page
+
+
+def test_a_referral_sent_after_the_idle_limit_comes_back_after_signing_in(world: World) -> None:
+    contact = world.user("contact")
+    owner = re.search(r'name="draft_owner" value="([^"]+)"', contact.get("/staff/jag/refer").text)
+    assert owner is not None
+    world.clock.advance(minutes=31)
+    sent = contact.post("/staff/jag/refer", {**REFERRAL, "draft_owner": owner.group(1)})
+    assert sent.headers["location"] == "/staff/login?kept=1"
+    assert world.jag_cases() == 0
+    contact.post("/staff/login", {"email": contact.email, "password": PASSWORD})
+    contact.get("/staff/login/code")
+    back = contact.post("/staff/login/code", {"code": contact.code()})
+    assert re.fullmatch(r"/staff/jag/refer\?draft=\d+", back.headers["location"])
+    page = contact.get(back.headers["location"]).text
+    assert 'value="Ann Example"' in page and "What you typed is back in the form" in page
+    assert 'value="Police" checked' in page and 'value="Housing provider" checked' in page

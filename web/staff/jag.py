@@ -22,6 +22,7 @@ from web.public.forms import read_date
 from web.public.templating import redirect
 from web.security import checked_form
 from web.staff import jag_page
+from web.staff import session as staff_session
 from web.staff.routes import ASSIGNED_WORK, CASE_PAGES, EVENT_CHOICES, render
 from workflows.jag_case import services as jag_services
 from workflows.jag_case import staff_view
@@ -61,11 +62,19 @@ ENGINE_FIELDS = {
 
 
 @router.get("/jag/refer")
-def referral_page(request: Request, actor: SignedInStaff, session: SessionDep) -> Response:
+def referral_page(
+    request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+) -> Response:
     options = staff_view.referral_options(actor)
     values: dict[str, Any] = {}
     if len(options["localities"]) == 1:
         values["locality"] = options["localities"][0][0]
+    kept = staff_session.restored(request, session, clock, actor)
+    if kept is not None:  # sent after the session ended: given back after signing in
+        request.state.kept_banner = staff_session.KEPT_BANNER
+        agencies = kept.get("agencies", [])
+        values = {k: v for k, v in kept.items() if isinstance(v, str)}
+        values["agencies"] = [agencies] if isinstance(agencies, str) else list(agencies)
     return _referral_form(request, actor, options, values, {})
 
 
