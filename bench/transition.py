@@ -9,6 +9,9 @@ submits N applications. Then, case by case, it times
   bare     a new session, `UPDATE case_record SET updated_at = ... WHERE id = ...`, commit
   trigger  a new session, `engine.machine.fire_trigger(..., trigger="acknowledge")`, which
            commits inside
+  jag      the same for a JAG case event (`add_action` on an accepted JAG case: the action
+           row, its own deadline, the audit row and the case's version), beside them in the
+           same run
 
   replay   the exact statements that trigger ran (captured with a `before_cursor_execute`
            listener), sent by the raw driver in one transaction to a twin database set up
@@ -70,9 +73,12 @@ from engine.models import Case, User
 from engine.services.applications import ApplicationIn
 from engine.services.intake import submit_application
 from engine.services.staff import add_user
+from workflows.jag_case.models import JagAction
+from workflows.jag_case.services import refer
 
 CEILING = 1.5
 TRIGGER = "acknowledge"
+JAG_TRIGGER = "add_action"
 # Monday 2 March 2026, 10:00 UTC, as in the tests.
 START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -132,6 +138,55 @@ def set_up(factory: SessionFactory, clock: FixedClock, count: int) -> tuple[Acto
     return actor, cases
 
 
+def set_up_jag(factory: SessionFactory, clock: FixedClock, count: int) -> list[str]:
+    """`count` JAG cases referred and accepted in Leicester, by its JAG chair."""
+    with factory() as session:
+        add_user(
+            session,
+            clock=clock,
+            email="jag@example.org",
+            name="Jo Chair",
+            role="jag_chair",
+            locality="leicester",
+        )
+        user = session.exec(select(User).where(User.email == "jag@example.org")).one()
+        chair = load_actor(session, user)
+    refs = []
+    for n in range(count):
+        with factory() as session:
+            case = refer(
+                session,
+                clock=clock,
+                actor=chair,
+                area_id="llr",
+                locality_id="leicester",
+                subject_kind="victim",
+                subject={"name": f"Victim {n}", "date_of_birth": "1970-01-01"},
+                reason="Targeted harassment.",
+                agencies=["Police"],
+            )
+            fire_trigger(
+                session,
+                clock=clock,
+                case_ref=case.reference,
+                trigger="accept",
+                data={},
+                actor=chair,
+                expected_version=1,
+            )
+            refs.append(case.reference)
+    return refs
+
+
+def jag_action(today: date) -> dict[str, Any]:
+    return {
+        "action": "Visit the victim with a housing officer",
+        "owner": "PC Hall",
+        "agency": "Police",
+        "due_on": (today + timedelta(days=14)).isoformat(),
+    }
+
+
 def timed(action: Callable[[Any], None], arg: Any) -> float:
     start = time.perf_counter()
     action(arg)
@@ -143,6 +198,11 @@ def run(db: Database, twin: Database, iterations: int, warmup: int) -> dict[str,
     factory = make_session_factory(db.engine)
     started = time.perf_counter()
     actor, cases = set_up(factory, clock, iterations + warmup)
+    jag_refs = set_up_jag(factory, clock, iterations + warmup)
+    with factory() as session:
+        chair = load_actor(
+            session, session.exec(select(User).where(User.email == "jag@example.org")).one()
+        )
     setup_s = time.perf_counter() - started
     twin_cases = set_up(make_session_factory(twin.engine), FixedClock(START), len(cases))[1]
     if [c[1] for c in twin_cases] != [c[1] for c in cases]:
@@ -179,24 +239,38 @@ def run(db: Database, twin: Database, iterations: int, warmup: int) -> dict[str,
                 expected_version=1,
             )
 
+    def jag(reference: str) -> None:
+        clock.advance(seconds=1)
+        with factory() as session:
+            fire_trigger(
+                session,
+                clock=clock,
+                case_ref=reference,
+                trigger=JAG_TRIGGER,
+                data=jag_action(clock.today()),
+                actor=chair,
+                expected_version=2,
+            )
+
     bare_s: list[float] = []
     trigger_s: list[float] = []
+    jag_s: list[float] = []
     replay_s: list[float] = []
     spiff_s: list[float] = []
     statements = 0
     for i, (reference, case_id) in enumerate(cases):
-        if i % 2 == 0:
-            b = timed(bare, case_id)
-            t = timed(trigger, reference)
-        else:
-            t = timed(trigger, reference)
-            b = timed(bare, case_id)
+        # Each goes first in turn, so drift in the machine's load hits all three alike.
+        steps = [("b", bare, case_id), ("t", trigger, reference), ("j", jag, jag_refs[i])]
+        turn = steps[i % 3 :] + steps[: i % 3]
+        took = {key: timed(action, arg) for key, action, arg in turn}
+        b, t, j = took["b"], took["t"], took["j"]
         captured = last[0]
         r = replay(raw, captured)
         p = spiff_step.timed_step(db.engine, case_id, i + 1) if peer else 0.0
         if i >= warmup:
             bare_s.append(b)
             trigger_s.append(t)
+            jag_s.append(j)
             replay_s.append(r)
             spiff_s.append(p)
             statements = len(captured.statements)
@@ -208,10 +282,15 @@ def run(db: Database, twin: Database, iterations: int, warmup: int) -> dict[str,
         ).one()
     if moved != len(cases):
         raise RuntimeError(f"expected {len(cases)} acknowledged cases, found {moved}")
+    with factory() as session:
+        actions = session.exec(select(func.count()).select_from(JagAction)).one()
+    if actions != len(jag_refs):
+        raise RuntimeError(f"expected {len(jag_refs)} JAG actions, found {actions}")
     return {
         "setup_s": setup_s,
         "bare": stats_ms(bare_s),
         "trigger": stats_ms(trigger_s),
+        "jag": stats_ms(jag_s),
         "replay": stats_ms(replay_s),
         "spiff": stats_ms(spiff_s) if peer else None,
         "statements": statements,
@@ -229,7 +308,12 @@ def report(db: Database, result: dict[str, Any], iterations: int, warmup: int) -
         f"   {iterations} cases timed after {warmup} warm-up; set-up (submit "
         f"{iterations + warmup} applications) took {result['setup_s']:.1f} s"
     )
-    rows = [("bare commit (1-row UPDATE)", bare), (f"fire_trigger({TRIGGER})", trig)]
+    jag = result["jag"]
+    rows = [
+        ("bare commit (1-row UPDATE)", bare),
+        (f"fire_trigger({TRIGGER})", trig),
+        (f"fire_trigger({JAG_TRIGGER}), JAG", jag),
+    ]
     rows.append((f"replay, raw driver ({result['statements']} stmts)", result["replay"]))
     if result["spiff"] is not None:
         rows.append(("SpiffWorkflow persisted step", result["spiff"]))
@@ -240,8 +324,20 @@ def report(db: Database, result: dict[str, Any], iterations: int, warmup: int) -
         f"   ratio trigger/bare (median): {ratio:.2f}x   ceiling {CEILING:.1f}x   -> {verdict}"
         f"   (p95 ratio {trig.p95 / bare.p95:.2f}x, for context)"
     )
+    print(f"   ratio JAG {JAG_TRIGGER}/bare (median): {jag.median / bare.median:.2f}x")
     print(f"   {result['load']}")
     name = f"transition.py {db.kind}"
+    record(
+        name,
+        "JAG workflow step, median",
+        jag.median,
+        "ms",
+        "bare commit",
+        bare.median,
+        jag.median / bare.median,
+        f"<= {CEILING}x",
+        jag.median / bare.median <= CEILING,
+    )
     record(
         name,
         "workflow step, median",

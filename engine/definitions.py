@@ -148,6 +148,9 @@ class WorkflowDef:
     recipients: tuple[str, ...] = ("applicant",)
     roles: tuple[str, ...] = field(default=())
     figures: StatutoryFigureRules | None = None
+    # What staff messages call a case of this workflow ("JAG case JAG-2026-000045"); empty:
+    # the messages' own words.
+    case_kind: str = ""
 
     def transition(self, trigger: str, source: str) -> TransitionDef | None:
         """The first transition for a trigger from a state (its routed alternatives share

@@ -548,10 +548,14 @@ def _progress(
 def _context(row: _Claimed, step: reminders.Step) -> dict[str, Any]:
     # A clock counted back from a date (papers before a meeting) names that date too.
     before = {"before_date": row.start_on.isoformat()} if row.amount < 0 else {}
+    kind = _case_kind(row.workflow_name)
     return {
         **before,
         "reference": row.reference,
         "locality": row.locality_id,
+        # After the locality: a deadline's name (below) is its workflow's own, so the
+        # deadlines that share this tail (_locality_tail) share their workflow too.
+        **({"case_kind": kind} if kind else {}),
         "deadline": row.name,
         # A deadline about one item (a recommendation) carries its own label.
         "label": row.label or _labels(row.workflow_name).get(row.name, row.name.replace("_", " ")),
@@ -559,6 +563,11 @@ def _context(row: _Claimed, step: reminders.Step) -> dict[str, Any]:
         "step": step.name,
         "step_date": step.on.isoformat(),
     }
+
+
+@cache
+def _case_kind(workflow_name: str) -> str:
+    return registry.workflow(workflow_name).case_kind
 
 
 @cache

@@ -14,6 +14,7 @@ from engine.db import SessionFactory
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed
 from engine.models import AuditEvent, Case, CaseSubject, Deadline, OutboxMessage, Person
 from engine.sweeps import sweep_deadlines
+from notifications.addresses import outgoing_for
 from tests.jag_helpers import PERPETRATOR, PLACE, VICTIM, JagJourney, all_no, all_yes
 from workflows.jag_case.models import (
     JagAction,
@@ -157,6 +158,9 @@ def test_accepted_high_risk_plan_escalated_peer_reviewed_then_ceased(
             )
         ).all()
         assert [m.recipient for m in escalations] == ["manager@example.org"]
+        text = outgoing_for(s, escalations[0], in_doubt=False, base_url="https://ct.example.org")
+        assert f"JAG case {j.ref} (Leicester) has missed a deadline" in text.rendered.text
+        assert "Action 1: Police" in text.rendered.subject
     view = j.view()
     assert view["actions"][0]["overdue"] is True
     assert any(d["subject"] == "action:1" and d["overdue"] for d in view["deadlines"])

@@ -375,6 +375,7 @@ JAG_CASE = WorkflowDef(
     name="jag_case",
     version=1,
     title="JAG case",
+    case_kind="JAG case",
     states=JagState,
     initial=S.referred,
     start_trigger="refer",
