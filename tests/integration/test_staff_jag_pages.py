@@ -315,7 +315,14 @@ def test_my_work_lists_an_action_due_for_its_owners_role(world: World) -> None:
         {"action": "Fit a door camera", "owner": "Jo", "agency": "Council", "due_on": due},
     )
     queue = world.user("contact").get("/staff").text
-    assert ref in queue
+    assert ref in queue and "Fit a door camera" in queue
+
+
+def test_my_work_lists_the_case_review_for_the_chair(world: World) -> None:
+    ref = world.active()
+    queue = world.user("jag_chair").get("/staff").text
+    line = queue.split(ref, 1)[1].split("</tr>", 1)[0]
+    assert "Review the case" in line and "Active" in line
 
 
 def test_a_peer_reviewer_sees_that_one_case_in_my_work_and_records_findings(
@@ -498,3 +505,11 @@ def test_a_referral_sent_after_the_idle_limit_comes_back_after_signing_in(world:
     page = contact.get(back.headers["location"]).text
     assert 'value="Ann Example"' in page and "What you typed is back in the form" in page
     assert 'value="Police" checked' in page and 'value="Housing provider" checked' in page
+
+
+def test_the_process_page_shows_the_jag_process_beside_the_trigger(world: World) -> None:
+    contact = world.user("contact")
+    page = contact.get("/staff/process?workflow=jag_case").text
+    assert "JAG case" in page and "Accept the referral" in page
+    assert 'href="/staff/process?workflow=community_trigger"' in page
+    contact.get("/staff/process?workflow=nothing", status=404)

@@ -342,13 +342,24 @@ def _filter_options(
 
 
 @router.get("/process")
-def process(request: Request, actor: SignedInStaff) -> Response:
-    wf = registry.workflow("community_trigger")
+def process(
+    request: Request,
+    actor: SignedInStaff,
+    workflow: Annotated[str, Query(max_length=60)] = "community_trigger",
+) -> Response:
+    if workflow not in registry.workflow_names():
+        raise NotFound(f"There is no process {workflow[:40]!r}.")
+    wf = registry.workflow(workflow)
     context = {
         "actor": actor,
         "nav": "process",
         "workflow": queries.workflow_description(wf),
         "diagram": queries.mermaid(wf),
+        # Every process the service runs, each a link to its own page.
+        "processes": [
+            {"name": n, "title": registry.workflow(n).title, "current": n == workflow}
+            for n in registry.workflow_names()
+        ],
     }
     return render(request, "staff/process.html", context)
 
