@@ -117,3 +117,91 @@ def test_refer_accept_assess_risk_and_add_an_action(
     contact.audit("find-jag-cases")
     for tab in (contact, chair):
         assert tab.problems == []
+
+
+def test_ladder_osara_and_peer_review_pages_pass_axe(
+    open_tab: Any, world: World, clock: FixedClock
+) -> None:
+    from engine.access import load_actor
+    from engine.models import User
+    from engine.services.cases import record_event
+    from workflows.jag_case import services as jag_services
+
+    def actor(s: Any, key: str) -> Any:
+        email = world.staff[key].email
+        return load_actor(s, s.exec(select(User).where(User.email == email)).one())
+
+    refs = []
+    for kind, subject in (
+        ("perpetrator", {"name": "Rob Example", "date_of_birth": "2001-02-03"}),
+        ("place", {"label": "Hill Street underpass", "postcode": "LE1 1AA"}),
+    ):
+        with world.sessions() as s:
+            case = jag_services.refer(
+                s,
+                clock=clock,
+                actor=actor(s, "contact"),
+                area_id="llr",
+                locality_id="leicester",
+                subject_kind=kind,
+                subject=subject,
+                reason="Repeated incidents.",
+                agencies=["Police"],
+            )
+            refs.append(case.reference)
+        with world.sessions() as s:
+            record_event(
+                s,
+                clock=clock,
+                case_ref=refs[-1],
+                event="accept",
+                data={},
+                actor=actor(s, "jag_chair"),
+                expected_version=1,
+            )
+    perpetrator, place = refs
+
+    chair = open_tab("chair2")
+    sign_in(chair, world, "jag_chair")
+    chair.go(f"/staff/cases/{perpetrator}")
+    chair.click("link", "Record a step of the Incremental Approach")
+    chair.audit("ladder-form")
+    ladder = jag_area("llr").ladder
+    chair.choose(ladder[2].label)
+    chair.date("taken_on", clock.today())
+    chair.choose("Council")
+    chair.button("Record a step of the Incremental Approach")
+    assert chair.error_summary()
+    chair.audit("ladder-errors")
+    chair.fill("Why were earlier stages skipped? (optional)", "Threats of violence: urgent harm.")
+    chair.button("Record a step of the Incremental Approach")
+    assert chair.page.get_by_text("Threats of violence: urgent harm.").count() >= 1
+    chair.audit("case-ladder")
+
+    chair.go(f"/staff/cases/{place}")
+    chair.click("link", "Record the problem-solving plan (OSARA)")
+    chair.audit("osara-form")
+    chair.fill("Objective (optional)", "No drug dealing in the underpass.")
+    chair.button("Record the problem-solving plan (OSARA)")
+    chair.click("link", "Ask a chair of another locality to peer review the case")
+    chair.choose("Melton Jag Chair")
+    chair.fill("What should the reviewer look at?", "Is the plan proportionate?")
+    chair.audit("peer-review-request")
+    chair.button("Ask a chair of another locality to peer review the case")
+    chair.audit("case-osara-peer-review")
+
+    reviewer = open_tab("reviewer")
+    sign_in(reviewer, world, "melton_jag_chair")
+    assert reviewer.page.get_by_role("link", name=place).count() == 1
+    reviewer.audit("my-work-asked-of-you")
+    reviewer.click("link", place)
+    reviewer.click("link", "Record the peer review's findings")
+    reviewer.fill("Findings", "Proportionate; add lighting.")
+    reviewer.audit("peer-review-findings")
+    reviewer.button("Record the peer review's findings")
+    assert reviewer.heading() == "Peer review recorded"
+    reviewer.audit("peer-review-recorded")
+    chair.go("/staff/process?workflow=jag_case")
+    chair.audit("process-jag")
+    for tab in (chair, reviewer):
+        assert tab.problems == []

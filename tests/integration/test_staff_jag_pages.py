@@ -344,8 +344,15 @@ def test_a_peer_reviewer_sees_that_one_case_in_my_work_and_records_findings(
     url = f"/staff/cases/{ref}/events/record_peer_review"
     reviewer.get(url)
     reviewer.post(url, {"version": world.version(ref)}, status=422)
-    reviewer.post(url, {"version": world.version(ref), "findings": "Actions are on track."})
+    done = reviewer.post(url, {"version": world.version(ref), "findings": "Actions are on track."})
     assert world.case(ref).state == "active"
+    page = reviewer.get(done.headers["location"]).text  # their access ended with the review
+    assert "Peer review recorded" in page and "Actions are on track." in page
+    reviewer.get(f"/staff/cases/{ref}", status=403)
+    # Someone who did not review it learns nothing from the address.
+    stranger = world.user("appeal_chair")
+    page = stranger.get(f"/staff/cases/{ref}?recorded=record_peer_review", status=404).text
+    assert "Peer review recorded" not in page
     assert "Actions are on track." in chair.get(f"/staff/cases/{ref}").text
 
 

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from engine import registry
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.services import case_views
 from web.deps import ClockDep, SessionDep, SignedInStaff
 from web.public.forms import read_date
@@ -216,7 +216,16 @@ def case_page(request: Request, actor: Any, session: Any, clock: Any, reference:
     """A JAG case: its subjects, referral, risk, action plan, OSARA, ladder, peer reviews,
     other cases of the same people and places, what the actor can do now, and the timeline.
     Refused exactly as the generic case page is; the view is recorded before it is shown."""
-    view = staff_view.case_page(session, reference=reference, actor=actor, clock=clock)
+    try:
+        view = staff_view.case_page(session, reference=reference, actor=actor, clock=clock)
+    except (NotAllowed, NotFound):
+        # A peer reviewer's access ends with their findings: they are told it is done.
+        session.rollback()
+        if request.query_params.get("recorded") == "record_peer_review":
+            done = staff_view.reviewed_by(session, reference=reference, actor=actor)
+            if done is not None:
+                return render(request, "staff/jag_reviewed.html", {"actor": actor, **done})
+        raise
     case_views.record(session, reference=reference, actor=actor, clock=clock, what="case")
     page = jag_page.case_context(view, registry.workflow(staff_view.WORKFLOW))
     case = page["case"]

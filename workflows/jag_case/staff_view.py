@@ -62,6 +62,32 @@ def case_page(session: Session, *, reference: str, actor: Actor, clock: Clock) -
     return services.case_view(session, case, actor, clock=clock)
 
 
+def reviewed_by(session: Session, *, reference: str, actor: Actor) -> dict[str, Any] | None:
+    """The peer review this actor recorded on the case (their access to it ended with it),
+    or None: anyone else learns nothing about the case."""
+    if actor.user_id is None:
+        return None
+    found = session.exec(
+        select(JagPeerReview, Case)
+        .join(Case, col(Case.id) == JagPeerReview.case_id)
+        .where(
+            Case.reference == reference,
+            JagPeerReview.reviewer_user_id == actor.user_id,
+            col(JagPeerReview.recorded_at).is_not(None),
+        )
+        .order_by(col(JagPeerReview.id).desc())
+    ).first()
+    if found is None:
+        return None
+    review, case = found
+    loc = registry.locality_area(case.locality_id).localities.get(case.locality_id)
+    return {
+        "reference": case.reference,
+        "locality_name": loc.name if loc else case.locality_id,
+        "findings": review.findings,
+    }
+
+
 # ---------------------------------------------------------------- event choices
 
 
