@@ -23,7 +23,8 @@ from web.public.templating import redirect
 from web.security import checked_form
 from web.staff import jag_page
 from web.staff import session as staff_session
-from web.staff.routes import ASSIGNED_WORK, CASE_PAGES, EVENT_CHOICES, render
+from web.staff.routes import render
+from web.staff.workflow_pages import ASSIGNED_WORK, CASE_PAGES, EVENT_CHOICES
 from workflows.jag_case import services as jag_services
 from workflows.jag_case import staff_view
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -41,7 +40,7 @@ from web.security import (
     staff_token,
 )
 from web.staff import documents as staff_documents
-from web.staff import forms
+from web.staff import forms, workflow_pages
 from web.staff import session as staff_session
 
 log = logging.getLogger(__name__)
@@ -169,38 +168,20 @@ def my_work(
 ) -> Response:
     found = worklists.my_work_page(session, actor=actor, today=clock.today(), page=page)
     assigned = [
-        line for work in ASSIGNED_WORK for line in work(session, actor=actor, today=clock.today())
+        line
+        for work in workflow_pages.ASSIGNED_WORK
+        for line in work(session, actor=actor, today=clock.today())
     ]
     context = {
         "actor": actor,
         "items": queue_lines(found.items),
-        "assigned": [_assigned_line(line) for line in assigned],
+        "assigned": [workflow_pages.assigned_line(line) for line in assigned],
         "nav": "work",
         "locality_cases": worklists.locality_cases(session, actor=actor, today=clock.today()),
         "queue": found,
         "pagination": _queue_pagination(found),
     }
     return render(request, "staff/my_work.html", context)
-
-
-# Work a workflow asks of one person rather than of a role in a locality (a peer review
-# asked of another locality's chair): functions (session, *, actor, today) -> lines with
-# reference, locality_name, label, due_date, days_left and rag. Registered on import.
-ASSIGNED_WORK: list[Callable[..., list[dict[str, Any]]]] = []
-
-
-def _assigned_line(line: dict[str, Any]) -> dict[str, Any]:
-    days = line["days_left"]
-    if days < 0:
-        status = f"{-days} day{'s' if days != -1 else ''} overdue"
-    else:
-        status = "Due today" if days == 0 else f"{days} day{'s' if days != 1 else ''} left"
-    return {
-        **line,
-        "due_text": short_date(line["due_date"]),
-        "badge": RAG_BADGES[line["rag"]],
-        "status_text": status,
-    }
 
 
 def _queue_pagination(found: worklists.QueuePage) -> dict[str, Any]:
@@ -223,7 +204,7 @@ def _queue_pagination(found: worklists.QueuePage) -> dict[str, Any]:
 
 
 # MOJ badges: red overdue, amber due within a few working days, green on track.
-RAG_BADGES = {"red": "moj-badge--red", "amber": "ct-badge--amber", "green": "moj-badge--green"}
+RAG_BADGES = workflow_pages.RAG_BADGES
 
 
 def _locality_name(locality: str) -> str:
@@ -382,26 +363,11 @@ def _cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-# A workflow with a case page of its own (its sections, its words): workflow name -> a
-# function (request, actor, session, clock, reference) -> Response. A module that adds one
-# registers it when it is imported (web/staff/jag.py); any other case gets the page below.
-CASE_PAGES: dict[str, Callable[..., Response]] = {}
-# Choices an event's form offers from the case or the area rather than from its data model
-# (the case's actions, the area's ladder stages): workflow name -> a function
-# (session, actor, reference, event) -> {field: [{"value", "text", "hint"?}]}.
-EVENT_CHOICES: dict[str, Callable[..., dict[str, list[dict[str, Any]]]]] = {}
-
-
-def _workflow_of(reference: str) -> str | None:
-    found = registry.package_for_reference(reference)
-    return found.name if found is not None else None
-
-
 @router.get("/cases/{reference}")
 def case_page(
     reference: str, request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
 ) -> Response:
-    own_page = CASE_PAGES.get(_workflow_of(reference) or "")
+    own_page = workflow_pages.case_page_of(reference)
     if own_page is not None:
         return own_page(request, actor, session, clock, reference)
     case = case_views.case_page(session, reference=reference, actor=actor, clock=clock)
@@ -424,7 +390,7 @@ def event_page(
     clock: ClockDep,
 ) -> Response:
     found = queries.event_form(session, reference=reference, event=event, actor=actor, clock=clock)
-    _add_choices(found, session, actor)
+    workflow_pages.add_choices(found, session, actor)
     kept = staff_session.restored(request, session, clock, actor)
     if kept is None:
         return _event_form(request, actor, found, {}, {}, found["case"]["version"])
@@ -456,7 +422,7 @@ async def fire_event(
         return _changed(
             request, actor, session, clock, reference, version, unless_same=exc, typed=form
         )
-    _add_choices(found, session, actor)
+    workflow_pages.add_choices(found, session, actor)
     session.rollback()  # end the read before the service opens its own transaction
     rows = forms.rows_changed(form)
     if rows is not None:  # "Add another recommendation" or "Remove": the form again
@@ -484,13 +450,6 @@ async def fire_event(
         return _event_form(request, actor, found, dict(form), errors, version, status=422)
     # Post/redirect/get, with the event named for the success banner on the case page.
     return redirect(request, f"/staff/cases/{reference}?recorded={event}")
-
-
-def _add_choices(found: dict[str, Any], session: Any, actor: Any) -> None:
-    """The choices the workflow offers for the event's fields, on the form's data."""
-    case = found["case"]
-    choices = EVENT_CHOICES.get(case["workflow"]["name"])
-    found["choices"] = choices(session, actor, case["reference"], found["event"]) if choices else {}
 
 
 def _event_form(
