@@ -24,6 +24,7 @@ from workflows.jag_case.models import (
     JagPeerReview,
     JagRiskAssessment,
 )
+from workflows.jag_case.services import peer_reviewer_options
 
 
 @pytest.fixture
@@ -188,6 +189,11 @@ def test_accepted_high_risk_plan_escalated_peer_reviewed_then_ceased(
     assert same.value.field == "data.reviewer_email"
     with pytest.raises(NotAllowed):
         j.view("melton_jag_chair")
+    with j.sessions() as s:
+        offered = peer_reviewer_options(s, _case(s, j.ref))
+    assert offered == [
+        {"email": "melton.jag@example.org", "name": "Melton Jag Chair", "locality": "Melton"}
+    ]
     j.fire(
         "request_peer_review",
         "jag_chair",
@@ -338,6 +344,9 @@ def test_a_repeat_victim_shows_from_each_case_but_only_cases_the_reader_may_open
         melton,
         first,
     ]
+    # Assessed on the third case, she is a repeat victim though nobody said so.
+    j.fire("assess_risk", "contact", {"answers": all_no()}, ref=third)
+    assert j.view(ref=third)["risk"][0]["repeat_victim"] is True
     # A victim added to a case later is matched the same way.
     j.ref = third
     j.fire("add_subject", "contact", {"kind": "perpetrator", **PERPETRATOR})
@@ -524,3 +533,49 @@ def test_a_case_review_recommendation_carried_out_as_a_jag_action(j: JagJourney)
         ct_view = case_detail(s, reference=ct, actor=j.staff["contact"].actor, clock=j.clock)
     assert ct_view["recommendations"][0]["status"] == "done"
     assert j.view()["linked"]["recommendation"]["status"] == "done"
+
+
+def test_the_jag_case_list_shows_exactly_the_cases_each_reader_may_open(j: JagJourney) -> None:
+    from workflows.jag_case.lists import jag_cases
+
+    leicester = j.refer("partner")
+    melton = j.refer("melton_partner", locality_id="melton")
+    j.fire("accept", "jag_chair", {}, ref=leicester)
+
+    def listed(who: str) -> list[str]:
+        with j.sessions() as s:
+            return [c["reference"] for c in jag_cases(s, actor=j.staff[who].actor, clock=j.clock)]
+
+    assert listed("partner") == [leicester]
+    assert listed("melton_partner") == [melton]
+    assert listed("manager") == [melton, leicester]
+    assert listed("appeal_chair") == []
+    assert listed("melton_jag_chair") == [melton]
+    j.ref = leicester
+    j.fire(
+        "request_peer_review",
+        "jag_chair",
+        {"reviewer_email": "melton.jag@example.org", "question": "Enough?"},
+    )
+    assert listed("melton_jag_chair") == [melton, leicester]
+    with j.sessions() as s:
+        rows = jag_cases(s, actor=j.staff["jag_chair"].actor, clock=j.clock)
+    assert rows[0]["state"] == "peer_review_requested" and rows[0]["review_on"] == "2026-03-30"
+    # Each listed case opens for its reader.
+    for who in ("partner", "melton_partner", "melton_jag_chair", "manager"):
+        for ref in listed(who):
+            assert j.view(who, ref=ref)["reference"] == ref
+
+
+def test_a_jag_case_is_indexed_by_its_people_and_places(j: JagJourney) -> None:
+    from engine.models import CaseSearchTerm
+
+    j.refer("partner")
+    j.fire("add_subject", "contact", {"kind": "place", **PLACE})
+    with j.sessions() as s:
+        terms = set(
+            s.exec(
+                select(CaseSearchTerm.term).where(CaseSearchTerm.case_id == _case(s, j.ref).id)
+            ).all()
+        )
+    assert {"ann", "o", "brien", "victoria", "park", "le1", "7ru", "le17ru"} <= terms

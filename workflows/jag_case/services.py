@@ -7,15 +7,16 @@ import secrets
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
 from engine import machine, registry
 from engine.access import Actor, case_roles
 from engine.clock import Clock, SystemClock
 from engine.errors import InvalidInput, NotAllowed
-from engine.models import Case, Recommendation
+from engine.models import Case, Recommendation, RoleGrant, User
 from engine.services.intake import next_reference
-from workflows.jag_case import people
+from workflows.jag_case import people, search
 from workflows.jag_case.area import jag_area
 from workflows.jag_case.definition import JAG_CASE, SUBJECT_KINDS
 from workflows.jag_case.models import JagCase
@@ -77,6 +78,7 @@ def refer(
             subject=subject,
             now=clock.now(),
         )
+        search.index_subject(session, case_id=case.id, subject=subject)  # type: ignore[arg-type]
         machine.start_case(session, case=case, actor=actor, clock=clock, applicant=(None,) * 3)
         session.commit()
     except Exception:
@@ -200,3 +202,37 @@ def case_view(
     from workflows.jag_case.views import build_view
 
     return build_view(session, case, actor, clock or SystemClock())
+
+
+def peer_reviewer_options(session: Session, case: Case) -> list[dict[str, str]]:
+    """Who may be asked to peer review a case: active JAG chairs of the area's other
+    localities (the `request_peer_review` event takes one's email)."""
+    area = registry.area(case.area_id)
+    rows = session.exec(
+        select(User.email, User.name, RoleGrant.locality_id)
+        .join(RoleGrant, col(RoleGrant.user_id) == User.id)
+        .where(
+            RoleGrant.role == "jag_chair",
+            RoleGrant.area_id == case.area_id,
+            col(RoleGrant.locality_id).is_not(None),
+            RoleGrant.locality_id != case.locality_id,
+            col(User.active).is_(True),
+        )
+        .order_by(col(User.name))
+    ).all()
+    own = {
+        email
+        for email, *_ in session.exec(
+            select(User.email, RoleGrant.id)
+            .join(RoleGrant, col(RoleGrant.user_id) == User.id)
+            .where(RoleGrant.role == "jag_chair", RoleGrant.area_id == case.area_id)
+            .where(
+                or_(col(RoleGrant.locality_id).is_(None), RoleGrant.locality_id == case.locality_id)
+            )
+        ).all()
+    }
+    return [
+        {"email": email, "name": name, "locality": area.localities[loc].name}
+        for email, name, loc in rows
+        if email not in own and loc in area.localities
+    ]
