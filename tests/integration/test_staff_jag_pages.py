@@ -412,14 +412,17 @@ def test_find_a_case_filters_by_process_and_finds_a_jag_subject(world: World) ->
     assert "There is no process" in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workflows/jag_case must call search.index_subject where a subject is linked "
-    "(services.refer, the add_subject effect): asked of helper jag",
-)
-def test_a_jag_case_is_found_by_the_name_of_the_person_it_is_about(world: World) -> None:
+def test_a_jag_case_is_found_by_the_name_of_the_person_or_place_it_is_about(
+    world: World,
+) -> None:
     ref = world.refer()
-    assert ref in world.user("contact").get("/staff/cases?q=example").text
+    place = world.refer(
+        subject_kind="place", subject={"label": "Hill Street", "postcode": "LE1 1AA"}
+    )
+    contact = world.user("contact")
+    assert ref in contact.get("/staff/cases?q=example").text
+    found = contact.get("/staff/cases?q=le11aa").text
+    assert place in found and ref not in found
 
 
 def test_a_partner_refers_and_finds_jag_cases_of_their_locality_only(world: World) -> None:
