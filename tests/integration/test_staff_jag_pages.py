@@ -523,3 +523,56 @@ def test_the_process_page_shows_the_jag_process_beside_the_trigger(world: World)
     assert "JAG case" in page and "Accept the referral" in page
     assert 'href="/staff/process?workflow=community_trigger"' in page
     contact.get("/staff/process?workflow=nothing", status=404)
+
+
+def test_other_cases_of_the_same_person_are_listed_only_where_the_reader_has_access(
+    world: World,
+) -> None:
+    first = world.refer()
+    melton = world.refer("melton_jag_chair", locality_id="melton")  # the same Ann Example
+    second = world.refer()
+    page = world.user("contact").get(f"/staff/cases/{second}").text
+    others = page.split('id="other-cases"', 1)[1].split('id="now"', 1)[0]
+    assert first in others and melton not in others
+    page = world.user("manager").get(f"/staff/cases/{second}").text
+    assert melton in page.split('id="other-cases"', 1)[1].split('id="now"', 1)[0]
+
+
+def test_a_perpetrator_is_added_and_an_action_updated_through_the_forms(world: World) -> None:
+    ref = world.active()
+    contact = world.user("contact")
+    url = f"/staff/cases/{ref}/events/add_subject"
+    contact.get(url)
+    page = contact.post(url, {"version": world.version(ref), "kind": "perpetrator"}, status=422)
+    assert "There is a problem" in page.text
+    contact.post(url, {"version": world.version(ref), "kind": "perpetrator", "name": "Rob Ex"})
+    due = (world.clock.today() + timedelta(days=5)).isoformat()
+    world.fire(
+        ref,
+        "add_action",
+        "jag_chair",
+        {"action": "Fit a door camera", "owner": "Jo", "agency": "Council", "due_on": due},
+    )
+    url = f"/staff/cases/{ref}/events/update_action"
+    contact.get(url)
+    page = contact.post(url, {"version": world.version(ref)}, status=422).text
+    assert summary_links(page) == ["#action", "#status", "#note"]
+    update = {"version": world.version(ref), "action": "1", "status": "done", "note": "Fitted."}
+    contact.post(url, update)
+    page = contact.get(f"/staff/cases/{ref}").text
+    assert "Rob Ex" in page and "Perpetrator" in page
+    assert "Done on" in page and "Fitted." in page
+
+
+def test_an_overdue_jag_action_is_on_the_managers_overdue_list(world: World) -> None:
+    ref = world.active()
+    due = (world.clock.today() + timedelta(days=1)).isoformat()
+    world.fire(
+        ref,
+        "add_action",
+        "jag_chair",
+        {"action": "Fit a door camera", "owner": "Jo", "agency": "Council", "due_on": due},
+    )
+    world.clock.advance(days=5)
+    page = world.user("manager").get("/staff/overdue").text
+    assert ref in page and "Fit a door camera" in page
