@@ -576,3 +576,29 @@ def test_an_overdue_jag_action_is_on_the_managers_overdue_list(world: World) -> 
     world.clock.advance(days=5)
     page = world.user("manager").get("/staff/overdue").text
     assert ref in page and "Fit a door camera" in page
+
+
+def test_a_referral_from_a_trigger_case_links_its_recommendation_to_an_action(
+    world: World,
+) -> None:
+    from tests.integration.test_jag_journeys import HELD, REPORT
+
+    with world.sessions() as s:
+        ct = make_case(s, world.clock).reference
+    world.fire(ct, "acknowledge", "contact", None)
+    world.fire(ct, "threshold_met", "jag_chair", {"reasons": "Three incidents."})
+    held = {**HELD, "held_on": world.clock.today().isoformat()}
+    world.fire(ct, "review_meeting_held", "jag_chair", held)
+    world.fire(ct, "jag_report_recorded", "jag_chair", REPORT)
+    contact = world.user("contact")
+    contact.get("/staff/jag/refer")
+    linked = {**REFERRAL, "linked_ct": ct.lower(), "recommendation_seq": "1"}
+    answer = contact.post("/staff/jag/refer", linked)
+    ref = answer.headers["location"].split("/staff/cases/", 1)[1].split("?", 1)[0]
+    page = contact.get(f"/staff/cases/{ref}").text
+    assert f'href="/staff/cases/{ct}"' in page
+    assert "recommendation 1, Leicestershire Police: Refer the street to the JAG" in page
+    world.fire(ref, "accept", "jag_chair", {})
+    chair = world.user("jag_chair")
+    form = chair.get(f"/staff/cases/{ref}/events/add_action").text
+    assert "2. Leicester City Council: Fit noise monitoring" in form
