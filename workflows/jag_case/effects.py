@@ -180,9 +180,18 @@ def _action(ctx: EffectContext, seq: int) -> JagAction:
 
 
 def update_action(ctx: EffectContext) -> None:
-    """The action's status and note; done or cancelled stops its clock (met, late or
-    cancelled), reopened starts it again. A linked recommendation hears of it."""
+    """The action's status and note (and due date, if moved); done or cancelled stops its
+    clock (met, late or cancelled), reopened starts it again. A linked recommendation hears
+    of it."""
     action = _action(ctx, ctx.data.action)
+    subject = action_subject(action.seq)
+    if ctx.data.due_on is not None and ctx.data.due_on != action.due_on:
+        # Moved: a live action's clock moves with it (cancelled, and one for the new date).
+        action.due_on = ctx.data.due_on
+        if close_clock(ctx, subject, status="cancelled"):
+            open_clock(
+                ctx, ACTION_DEADLINE, on=action.due_on, label=_action_label(action), subject=subject
+            )
     action.status, action.updated_at = ctx.data.status, ctx.now
     action.completed_on = london_date(ctx.now) if action.status == "done" else None
     ctx.session.add(action)
@@ -195,7 +204,6 @@ def update_action(ctx: EffectContext) -> None:
             note=ctx.data.note,
         )
     )
-    subject = action_subject(action.seq)
     if action.status == "done":
         close_clock(ctx, subject)
     elif action.status == "cancelled":

@@ -124,7 +124,9 @@ def _referral_errors(
     elif len(reason) > 5000:
         errors.append(_e("reason", "The reason must be 5000 characters or fewer"))
     known = jag_area(area_id).agencies
-    if not agencies:
+    if not isinstance(agencies, list | tuple) or not all(isinstance(a, str) for a in agencies):
+        errors.append(_e("agencies", "Choose the agencies involved from the list"))
+    elif not agencies:
         errors.append(_e("agencies", "Choose the agencies involved"))
     elif unknown := [a for a in agencies if known and a not in known]:
         errors.append(_e("agencies", f"Unknown agency {unknown[0]!r}; choose from the list"))
@@ -136,9 +138,15 @@ def _subject_value_errors(subject: dict[str, Any]) -> list[dict[str, str]]:
     dob = subject.get("date_of_birth")
     if isinstance(dob, str) and dob:
         try:
-            date.fromisoformat(dob)
+            dob = date.fromisoformat(dob)
         except ValueError:
+            dob = None
             errors.append(_e("subject.date_of_birth", "Enter the date of birth as YYYY-MM-DD"))
+    elif dob not in (None, "") and not isinstance(dob, date):
+        errors.append(_e("subject.date_of_birth", "Enter the date of birth as YYYY-MM-DD"))
+    for key in ("name", "label", "postcode"):
+        if subject.get(key) is not None and not isinstance(subject.get(key), str):
+            errors.append(_e(f"subject.{key}", f"The {key} must be text"))
     for key, limit in (("name", 200), ("label", 300), ("postcode", 10)):
         if len(str(subject.get(key) or "")) > limit:
             errors.append(_e(f"subject.{key}", f"The {key} must be {limit} characters or fewer"))
