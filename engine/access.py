@@ -67,8 +67,14 @@ def scoped_roles() -> frozenset[str]:
 
 
 def workflows_scoping(role: str) -> list[str]:
-    """The workflows whose cases a scoped grant role (scoped_roles) may give a role on."""
-    return [p.name for p in registry.packages().values() if role in p.scoped_roles]
+    """The workflows whose cases a scoped grant role (scoped_roles) opens in its locality:
+    those that scope it and whose definition has it as a role of its own (a partner works
+    the JAG cases of their locality; a cessation_trained grant opens nothing by itself)."""
+    return [
+        p.name
+        for p in registry.packages().values()
+        if role in p.scoped_roles and role in p.definition.roles
+    ]
 
 
 def per_case_roles(actor: Actor) -> set[str]:

@@ -23,7 +23,7 @@ from engine.access import (
 )
 from engine.clock import LONDON
 from engine.errors import InvalidInput
-from engine.models import Case, CaseSearchTerm, Deadline, Party
+from engine.models import Case, CaseSearchTerm, CaseSubject, Deadline, Party, Person, Place
 
 PAGE_SIZE = 50
 # Matches counted (and paged through) at most: beyond this the filters narrow a search.
@@ -81,6 +81,8 @@ class CaseFilter:
     q: str = ""
     localities: Sequence[str] = ()
     states: Sequence[str] = ()
+    # The processes to show (workflow names: community_trigger, jag_case); none is all.
+    workflows: Sequence[str] = ()
     overdue: bool = False
     received_from: date | None = None
     received_to: date | None = None
@@ -96,6 +98,7 @@ class CasePage:
     pages: int
     locality_options: list[tuple[str, str]] = field(default_factory=list)
     state_options: list[tuple[str, str]] = field(default_factory=list)
+    workflow_options: list[tuple[str, str]] = field(default_factory=list)
     # True when more than COUNT_LIMIT match: `total` is then the cap, and so are the pages.
     more: bool = False
 
@@ -108,6 +111,8 @@ def checked(f: CaseFilter, actor: Actor) -> CaseFilter:
         errors.append(_error("locality", f"There is no locality {unknown[0][:40]!r} you can see"))
     if unknown := [v for v in f.states if v not in dict(state_options())]:
         errors.append(_error("state", f"There is no state {unknown[0][:40]!r}"))
+    if unknown := [v for v in f.workflows if v not in dict(workflow_options())]:
+        errors.append(_error("workflow", f"There is no process {unknown[0][:40]!r}"))
     if f.sort not in SORTS:
         errors.append(_error("sort", "Choose how to sort the cases from the list"))
     if f.page < 1:
@@ -149,6 +154,12 @@ def state_options() -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+def workflow_options() -> list[tuple[str, str]]:
+    """(workflow name, title) of every process cases can follow, by title."""
+    found = [(name, registry.workflow(name).title) for name in registry.workflow_names()]
+    return sorted(found, key=lambda kv: kv[1])
+
+
 # ---------------------------------------------------------------- the query
 
 
@@ -177,6 +188,7 @@ def find_cases(session: Session, *, actor: Actor, wanted: CaseFilter, today: dat
         pages,
         locality_options(actor),
         state_options(),
+        workflow_options(),
         more=found > COUNT_LIMIT,
     )
 
@@ -254,6 +266,8 @@ def _conditions(actor: Actor, wanted: CaseFilter, today: date) -> list[Any]:
         where.append(col(Case.locality_id).in_(list(wanted.localities)))
     if wanted.states:
         where.append(col(Case.state).in_(list(wanted.states)))
+    if wanted.workflows:
+        where.append(col(Case.workflow_name).in_(list(wanted.workflows)))
     if wanted.overdue:
         where.append(_NEXT_DUE.c.next_due < today)
     if wanted.received_from:
@@ -341,6 +355,8 @@ def _rows(
     # The page's applicants and next steps read for its rows alone, after the sort and
     # limit: joined before them, they would be read for every match.
     people = _applicants(session, ids) if ids else {}
+    if missing := [i for i in ids if i not in people]:
+        people.update(_subjects(session, missing))  # a case about a person or place
     due = _next_due(session, ids) if ids else {}
     return [_row(r, people.get(r.id), due.get(r.id), today) for r in found]
 
@@ -350,6 +366,34 @@ def _applicants(session: Session, ids: list[int]) -> dict[int, Any]:
         _PARTY.c.case_id.in_(ids), _PARTY.c.kind == "applicant"
     )
     return {r.case_id: r for r in session.execute(stmt)}
+
+
+_SUBJECT = CaseSubject.__table__  # type: ignore[attr-defined]
+_PERSON = Person.__table__  # type: ignore[attr-defined]
+_PLACE = Place.__table__  # type: ignore[attr-defined]
+
+
+def _subjects(session: Session, ids: list[int]) -> dict[int, Any]:
+    """The first person or place each case is about (name or label, postcode), for cases
+    with no applicant (a JAG case is about a victim, perpetrator, place or problem)."""
+    stmt = (
+        sa_select(
+            _SUBJECT.c.case_id,
+            func.coalesce(_PERSON.c.name, _PLACE.c.label).label("name"),
+            _PLACE.c.postcode.label("postcode"),
+        )
+        .select_from(
+            _SUBJECT.outerjoin(_PERSON, _PERSON.c.id == _SUBJECT.c.person_id).outerjoin(
+                _PLACE, _PLACE.c.id == _SUBJECT.c.place_id
+            )
+        )
+        .where(_SUBJECT.c.case_id.in_(ids))
+        .order_by(_SUBJECT.c.id)
+    )
+    first: dict[int, Any] = {}
+    for r in session.execute(stmt):
+        first.setdefault(r.case_id, r)
+    return first
 
 
 def page_statement(actor: Actor, wanted: CaseFilter, today: date) -> Any:
@@ -407,6 +451,8 @@ def _row(r: Any, person: Any, due: Any, today: date) -> dict[str, Any]:
         "locality_name": _locality_name(r.locality_id),
         "state": r.state,
         "state_label": wf.state_labels.get(r.state, r.state.replace("_", " ")),
+        "workflow": r.workflow_name,
+        "process": wf.title,
         "received": r.submitted_at.astimezone(LONDON).date().isoformat(),
         "next_due": due.due_on.isoformat() if due is not None else None,
         "next_step": step,

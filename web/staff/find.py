@@ -28,7 +28,7 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 Many = Annotated[list[str], Query(max_length=100)]
 DATE_PARTS = ("day", "month", "year")
 # The names the page's own form sends; a bookmark keeps exactly these.
-KEPT = ("q", "locality", "state", "overdue", "sort") + tuple(
+KEPT = ("q", "workflow", "locality", "state", "overdue", "sort") + tuple(
     f"{w}-{p}" for w in ("from", "to") for p in DATE_PARTS
 )
 
@@ -54,6 +54,7 @@ def read_filter(
         q=str(params.get("q") or "")[:200],
         localities=tuple(multi.get("locality", [])),
         states=tuple(multi.get("state", [])),
+        workflows=tuple(multi.get("workflow", [])),
         overdue=params.get("overdue") == "yes",
         received_from=dates.get("from"),
         received_to=dates.get("to"),
@@ -64,7 +65,7 @@ def read_filter(
 
 
 def _multi(request: Request) -> dict[str, list[str]]:
-    return {k: request.query_params.getlist(k) for k in ("locality", "state")}
+    return {k: request.query_params.getlist(k) for k in ("locality", "state", "workflow")}
 
 
 @router.get("/cases")
@@ -140,6 +141,10 @@ def _context(
             {"value": k, "text": n, "checked": k in wanted.localities}
             for k, n in case_search.locality_options(actor)
         ],
+        "workflows": [
+            {"value": k, "text": n, "checked": k in wanted.workflows}
+            for k, n in case_search.workflow_options()
+        ],
         "states": [
             {"value": k, "text": n, "checked": k in wanted.states}
             for k, n in case_search.state_options()
@@ -161,20 +166,29 @@ def _anchor(field: str) -> str:
         "received_to": "to-day",
         "state": "state-1",
         "locality": "locality-1",
+        "workflow": "workflow",
     }.get(field, field)
 
 
 def _selected(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
     """A tag per chosen filter, each a link to the same search without it."""
     tags = []
-    words = {"q": "Search", "locality": "Locality", "state": "State", "overdue": "Overdue"}
+    words = {
+        "q": "Search",
+        "workflow": "Process",
+        "locality": "Locality",
+        "state": "State",
+        "overdue": "Overdue",
+    }
+    titles = dict(case_search.workflow_options())
     for pair in pairs:
         name, value = pair
         if name not in words:
             continue
         kept = [p for p in pairs if p != pair]
         href = "/staff/cases" + (f"?{urlencode(kept)}" if kept else "")
-        text = "Step overdue" if name == "overdue" else f"{words[name]}: {value.replace('_', ' ')}"
+        shown = titles.get(value, value) if name == "workflow" else value.replace("_", " ")
+        text = "Step overdue" if name == "overdue" else f"{words[name]}: {shown}"
         tags.append({"text": text, "href": href})
     return tags
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -40,10 +40,36 @@ class FormField:
     choice_text: dict[str, str] = field(default_factory=dict)
     reveals: dict[str, str] = field(default_factory=dict)  # choice -> field shown under it
     revealed: bool = False  # shown under a choice of another field, not on its own
+    # Chosen from what the case or the area holds ({"value", "text", "hint"?} each): an
+    # action of the case, a stage of the area's ladder; a yes/no question for each of a
+    # `questions` field's keys (a risk assessment's answers).
+    options: tuple[dict[str, Any], ...] = ()
 
 
-def fields_for(model: type[BaseModel] | None, event: str = "") -> list[FormField]:
-    """One form field per model field, in the model's order."""
+def fields_for(
+    model: type[BaseModel] | None,
+    event: str = "",
+    choices: dict[str, list[dict[str, Any]]] | None = None,
+) -> list[FormField]:
+    """One form field per model field, in the model's order; a field the workflow gives
+    choices for is answered by choosing (an optional one with nothing to choose is left out)."""
+    fields = _fields_for(model, event)
+    if not choices:
+        return fields
+    out = []
+    for f in fields:
+        options = tuple(choices.get(f.name) or ())
+        if f.name not in choices:
+            out.append(f)
+        elif not options and not f.required:
+            out.append(replace(f, revealed=True))  # not shown: nothing to choose from
+        else:
+            kind = "questions" if f.kind == "pairs" else f.kind
+            out.append(replace(f, kind=kind, options=options))
+    return out
+
+
+def _fields_for(model: type[BaseModel] | None, event: str = "") -> list[FormField]:
     if model is None:
         return []
     return [_field(name, info, event) for name, info in model.model_fields.items()]
@@ -93,7 +119,11 @@ def _kind(annotation: Any, name: str) -> tuple[str, tuple[str, ...]]:
         # A re-review's changes name an issued recommendation by its number.
         fields = getattr(item, "model_fields", {})
         return ("changes" if "recommendation" in fields else "recommendations"), ()
-    long_text = name in ("reasons", "details", "findings", "summary", "note", "explanation")
+    long_text = name in (
+        *("reasons", "details", "findings", "summary", "note", "notes", "explanation"),
+        *("question", "action", "objective", "scanning", "analysis", "response", "assessment"),
+        "recommendations",
+    )
     return ("textarea" if long_text or "reason" in name else "text"), ()
 
 
@@ -149,6 +179,8 @@ def _read(f: FormField, form: FormData, errors: dict[str, str], rows: list[int])
         return [line.strip() for line in raw.splitlines() if line.strip()] if raw else None
     if f.kind == "pairs":
         return _pairs(f, raw)
+    if f.kind == "questions":
+        return _questions(f, form, errors)
     if f.kind == "recommendations":
         if raw:  # a list pasted as lines ("who | what | owner | due"), as older forms sent
             return [_recommendation_line(line) for line in raw.splitlines() if line.strip()]
@@ -166,6 +198,18 @@ def _date(name: str, label: str, form: FormData) -> str | None:
     if problem is not None:
         raise ValueError(problem[1])
     return value.isoformat() if value else None
+
+
+def _questions(f: FormField, form: FormData, errors: dict[str, str]) -> dict[str, bool]:
+    """Each question's yes or no (`answers-<id>`); one message per question left out."""
+    answers = {}
+    for o in f.options:
+        given = str(form.get(f"{f.name}-{o['value']}", ""))
+        if given in ("yes", "no"):
+            answers[str(o["value"])] = given == "yes"
+        else:
+            errors[f"{f.name}-{o['value']}"] = f"Select yes or no: {o['text']}"
+    return answers
 
 
 def _pairs(f: FormField, raw: str) -> dict[str, str] | None:
@@ -345,7 +389,12 @@ def in_page_order(fields: list[FormField], errors: dict[str, str]) -> dict[str, 
         order.extend(f.reveals.values())
     rank = {name: i for i, name in enumerate(order)}
 
+    asked = {f"{f.name}-{o['value']}": (f.name, i) for f in fields for i, o in enumerate(f.options)}
+
     def key(name: str) -> tuple[int, int, int]:
+        if name in asked:  # one question of a set: under its field, in the set's order
+            base, n = asked[name]
+            return (rank.get(base, len(rank)), n, 0)
         m = _ROW.match(name)
         base = REC if m else name
         part = name[m.end() :] if m else ""
@@ -360,11 +409,17 @@ def in_page_order(fields: list[FormField], errors: dict[str, str]) -> dict[str, 
 
 
 def field_of(engine_field: str | None, fields: list[FormField]) -> str:
-    """The form field an engine error names ("data.reasons" or "reasons" → "reasons")."""
+    """The form field an engine error names ("data.reasons" or "reasons" → "reasons"; one
+    question of a set, "data.answers.repeat" → "answers-repeat")."""
     names = [f.name for f in fields]
+    by_name = {f.name: f for f in fields}
     parts = (engine_field or "").split(".")
-    for part in parts:
+    for i, part in enumerate(parts):
         if part in names:
+            f = by_name[part]
+            asked = {str(o["value"]) for o in f.options}
+            if f.kind == "questions" and i + 1 < len(parts) and parts[i + 1] in asked:
+                return f"{part}-{parts[i + 1]}"
             return part
     return names[0] if names else "event"
 
@@ -384,13 +439,22 @@ def anchor(f_kind: str | None, name: str) -> str:
     return name
 
 
+def _anchors(fields: list[FormField]) -> dict[str, str]:
+    """Each field's kind, and each question of a set as a radio group of its own."""
+    kinds = {f.name: f.kind for f in fields}
+    for f in fields:
+        for o in f.options:
+            kinds[f"{f.name}-{o['value']}"] = "radios"
+    return kinds
+
+
 def event_form_context(
     actor: Any, found: dict[str, Any], values: dict[str, Any], errors: dict[str, str], version: int
 ) -> dict[str, Any]:
     """What every event form page shows: its fields with the values given, the errors (one
     link each, in page order: a date to its day box), the case version and the way back."""
-    fields = fields_for(found["model"], found["event"])
-    kinds = {f.name: f.kind for f in fields}
+    fields = fields_for(found["model"], found["event"], found.get("choices"))
+    kinds = _anchors(fields)
     by_name = {f.name: f for f in fields}
     ordered = in_page_order(fields, errors)
     return {

@@ -40,7 +40,7 @@ from web.security import (
     staff_token,
 )
 from web.staff import documents as staff_documents
-from web.staff import forms
+from web.staff import forms, workflow_pages
 from web.staff import session as staff_session
 
 log = logging.getLogger(__name__)
@@ -167,9 +167,15 @@ def my_work(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     found = worklists.my_work_page(session, actor=actor, today=clock.today(), page=page)
+    assigned = [
+        line
+        for work in workflow_pages.ASSIGNED_WORK
+        for line in work(session, actor=actor, today=clock.today())
+    ]
     context = {
         "actor": actor,
         "items": queue_lines(found.items),
+        "assigned": [workflow_pages.assigned_line(line) for line in assigned],
         "nav": "work",
         "locality_cases": worklists.locality_cases(session, actor=actor, today=clock.today()),
         "queue": found,
@@ -198,7 +204,7 @@ def _queue_pagination(found: worklists.QueuePage) -> dict[str, Any]:
 
 
 # MOJ badges: red overdue, amber due within a few working days, green on track.
-RAG_BADGES = {"red": "moj-badge--red", "amber": "ct-badge--amber", "green": "moj-badge--green"}
+RAG_BADGES = workflow_pages.RAG_BADGES
 
 
 def _locality_name(locality: str) -> str:
@@ -317,13 +323,24 @@ def _filter_options(
 
 
 @router.get("/process")
-def process(request: Request, actor: SignedInStaff) -> Response:
-    wf = registry.workflow("community_trigger")
+def process(
+    request: Request,
+    actor: SignedInStaff,
+    workflow: Annotated[str, Query(max_length=60)] = "community_trigger",
+) -> Response:
+    if workflow not in registry.workflow_names():
+        raise NotFound(f"There is no process {workflow[:40]!r}.")
+    wf = registry.workflow(workflow)
     context = {
         "actor": actor,
         "nav": "process",
         "workflow": queries.workflow_description(wf),
         "diagram": queries.mermaid(wf),
+        # Every process the service runs, each a link to its own page.
+        "processes": [
+            {"name": n, "title": registry.workflow(n).title, "current": n == workflow}
+            for n in registry.workflow_names()
+        ],
     }
     return render(request, "staff/process.html", context)
 
@@ -350,6 +367,9 @@ def _cell(value: Any) -> str:
 def case_page(
     reference: str, request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
 ) -> Response:
+    own_page = workflow_pages.case_page_of(reference)
+    if own_page is not None:
+        return own_page(request, actor, session, clock, reference)
     case = case_views.case_page(session, reference=reference, actor=actor, clock=clock)
     context: dict[str, Any] = {"actor": actor, "case": case}
     recorded = request.query_params.get("recorded", "")
@@ -370,6 +390,7 @@ def event_page(
     clock: ClockDep,
 ) -> Response:
     found = queries.event_form(session, reference=reference, event=event, actor=actor, clock=clock)
+    workflow_pages.add_choices(found, session, actor)
     kept = staff_session.restored(request, session, clock, actor)
     if kept is None:
         return _event_form(request, actor, found, {}, {}, found["case"]["version"])
@@ -401,11 +422,12 @@ async def fire_event(
         return _changed(
             request, actor, session, clock, reference, version, unless_same=exc, typed=form
         )
+    workflow_pages.add_choices(found, session, actor)
     session.rollback()  # end the read before the service opens its own transaction
     rows = forms.rows_changed(form)
     if rows is not None:  # "Add another recommendation" or "Remove": the form again
         return _event_form(request, actor, found, rows, {}, version)
-    fields = forms.fields_for(found["model"], event)
+    fields = forms.fields_for(found["model"], event, found.get("choices"))
     data, errors = forms.check(fields, found["model"], *forms.parse(fields, form))
     if errors:
         return _event_form(request, actor, found, dict(form), errors, version, status=422)

@@ -36,7 +36,7 @@ NOT_KEPT = re.compile(r"^/staff/(login|logout|keep-alive)")
 # Where a kept form comes back: the page that shows the form it was sent from.
 RESTORABLE = (
     (re.compile(r"^(/staff/cases/[A-Za-z0-9-]+/events/[a-z_]+)(/preview)?$"), 1),
-    (re.compile(r"^(/staff/applications/new|/staff/complaints/new)$"), 1),
+    (re.compile(r"^(/staff/applications/new|/staff/complaints/new|/staff/jag/refer)$"), 1),
 )
 
 

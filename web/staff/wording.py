@@ -149,6 +149,110 @@ BY_EVENT: dict[tuple[str, str], Words] = {
     ),
     ("withdrawn", "reason"): Words("Reason", "why the application is withdrawn"),
 }
+# JAG case work (workflows/jag_case): each event's fields in words.
+JAG_ACTION_STATUS = {
+    "open": "Not started",
+    "in_progress": "In progress",
+    "done": "Done",
+    "cancelled": "Cancelled",
+}
+SUBJECT_KIND = {
+    "victim": "A victim",
+    "perpetrator": "A perpetrator",
+    "place": "A place",
+    "problem": "A problem",
+}
+LATER_DATE = "Leave empty to use the area's usual interval."
+BY_EVENT.update(
+    {
+        ("accept", "review_on"): Words(
+            "Date of the first review", "the date of the first review", LATER_DATE
+        ),
+        ("accept", "note"): Words("Note", "a note"),
+        ("decline", "reason"): Words(
+            "Why is the referral declined?", "why the referral is declined"
+        ),
+        ("assess_risk", "answers"): Words(
+            "The risk questions", "an answer to each risk question", "Answer every question."
+        ),
+        ("assess_risk", "repeat_victim"): Words(
+            "The victim is a repeat victim", "whether the victim is a repeat victim"
+        ),
+        ("assess_risk", "vulnerable"): Words(
+            "The victim is vulnerable", "whether the victim is vulnerable"
+        ),
+        ("assess_risk", "reassess_on"): Words(
+            "Date to assess the risk again", "the date to assess the risk again", LATER_DATE
+        ),
+        ("assess_risk", "person"): Words("Which victim?", "which victim was assessed"),
+        ("assess_risk", "notes"): Words("Notes", "notes"),
+        ("add_action", "action"): Words("What is the action?", "what the action is"),
+        ("add_action", "owner"): Words(
+            "Who owns it?", "who owns the action", "The named person who will make sure it is done."
+        ),
+        ("add_action", "agency"): Words("Which agency?", "the agency that will do it"),
+        ("add_action", "due_on"): Words("Due date", "the date the action is due"),
+        ("add_action", "recommendation"): Words(
+            "Which recommendation of the ASB Case Review does it carry out?",
+            "the recommendation it carries out",
+        ),
+        ("update_action", "action"): Words("Which action?", "which action you are updating"),
+        ("update_action", "status"): Words(
+            "Where has it got to?", "where the action has got to", choices=JAG_ACTION_STATUS
+        ),
+        ("update_action", "note"): Words("What has happened?", "what has happened"),
+        ("record_osara", "objective"): Words("Objective", "the objective"),
+        ("record_osara", "scanning"): Words(
+            "Scanning: what is the problem?", "what the problem is"
+        ),
+        ("record_osara", "analysis"): Words(
+            "Analysis: why is it happening?", "why it is happening"
+        ),
+        ("record_osara", "response"): Words("Response: what will be done?", "what will be done"),
+        ("record_osara", "assessment"): Words(
+            "Assessment: has it worked?", "whether it has worked"
+        ),
+        ("record_ladder_step", "stage"): Words("Which stage?", "the stage reached"),
+        ("record_ladder_step", "taken_on"): Words("Date it was taken", "the date it was taken"),
+        ("record_ladder_step", "agency"): Words("Which agency took it?", "the agency that took it"),
+        ("record_ladder_step", "person"): Words("Which perpetrator?", "the perpetrator"),
+        ("record_ladder_step", "skip_reason"): Words(
+            "Why were earlier stages skipped?",
+            "why earlier stages were skipped",
+            "Only if stages before this one were not taken: for example, because of urgent harm.",
+        ),
+        ("set_review_date", "review_on"): Words(
+            "Date of the next review", "the date of the next review"
+        ),
+        ("request_peer_review", "reviewer_email"): Words(
+            "Which chair should review the case?",
+            "the chair who should review the case",
+            "A JAG chair of another locality. They will see this case only.",
+        ),
+        ("request_peer_review", "question"): Words(
+            "What should the reviewer look at?", "what the reviewer should look at"
+        ),
+        ("record_peer_review", "recommendations"): Words("Recommendations", "the recommendations"),
+        ("propose_cessation", "reason"): Words(
+            "Why should the case cease?", "why the case should cease"
+        ),
+        ("cease", "reason"): Words("Why has the case ceased?", "why the case has ceased"),
+        ("keep_open", "reason"): Words("Why is the case kept open?", "why the case is kept open"),
+        ("add_subject", "kind"): Words(
+            "Who or what is it?", "who or what you are adding", choices=SUBJECT_KIND
+        ),
+        ("add_subject", "name"): Words(
+            "Full name", "the person's full name", "For a victim or perpetrator."
+        ),
+        ("add_subject", "date_of_birth"): Words("Date of birth", "the person's date of birth"),
+        ("add_subject", "label"): Words(
+            "The place or problem", "the place or problem", "For a place or problem."
+        ),
+        ("add_subject", "postcode"): Words("Postcode", "the postcode"),
+    }
+)
+CODES["jag_action_status"] = JAG_ACTION_STATUS
+
 # The parts of one recommendation, each with what an error asks for.
 RECOMMENDATION_PARTS = {
     "recipient_body": ("Who is it for?", "who recommendation {n} is for"),
