@@ -5,6 +5,7 @@ from workflows.jag_case.access import case_roles
 from workflows.jag_case.definition import JAG_CASE
 from workflows.jag_case.effects import EFFECTS
 from workflows.jag_case.guards import GUARDS
+from workflows.jag_case.meeting_models import MEETING_TABLES  # noqa: F401  (their tables)
 from workflows.jag_case.services import PREFIX, case_view
 
 
