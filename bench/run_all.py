@@ -33,6 +33,7 @@ SCRIPTS = [
     ("dispatch.py", ["--messages", "300"], []),
     ("sweep.py", ["--sizes", "10000,100000", "--rounds", "7"], ["--reuse"]),
     ("threshold.py", ["--quick"], []),
+    ("agenda.py", ["--rounds", "5"], []),
 ]
 
 

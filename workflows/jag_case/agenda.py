@@ -1,6 +1,9 @@
 """A JAG meeting's agenda from live data: which cases go on it, why, in which order and with
 how many minutes each (the area's slot defaults), plus the standing items.
 
+An item about a case keeps the case's reference as its title; pages and the pack add the
+subject's name as recorded when they are read (`named`).
+
 Order (unless the chair reorders): new referrals; high-risk victims; cases due for review;
 cases with overdue actions; actions carried over from the last meeting; Community Trigger
 reviews and their recommendations; the top repeat domestic-abuse victims (standing); any
@@ -12,7 +15,6 @@ cases (bench/agenda.py holds them to a ceiling), never one query per case.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, func, or_
@@ -63,14 +65,19 @@ def previous_meeting(session: Session, meeting: JagMeeting) -> JagMeeting | None
     ).first()
 
 
-def open_case_ids_query(area_id: str, locality_id: str) -> Any:
-    """The one query that reads the ids of a locality's open JAG cases (the bench's unit)."""
-    return select(Case.id).where(
+def _open_cases(area_id: str, locality_id: str) -> tuple[Any, ...]:
+    """The conditions on case_record that make a case an open JAG case of the locality."""
+    return (
         Case.area_id == area_id,
         Case.locality_id == locality_id,
         Case.workflow_name == JAG_CASE.name,
         col(Case.state).in_([s.value for s in OPEN_STATES]),
     )
+
+
+def open_case_ids_query(area_id: str, locality_id: str) -> Any:
+    """The one query that reads the ids of a locality's open JAG cases (the bench's unit)."""
+    return select(Case.id).where(*_open_cases(area_id, locality_id))
 
 
 def propose(session: Session, meeting: JagMeeting) -> list[Proposed]:
@@ -86,36 +93,32 @@ def propose(session: Session, meeting: JagMeeting) -> list[Proposed]:
             order.append(item)
         item.reasons.append(reason)
 
-    jag = _open_jag_cases(session, meeting)
     working = {s.value for s in WORKING}
-    for row in jag:
-        if row.state == "referred":
-            add("new_referral", row.id, row.reference, "New referral")
-    for row in jag:
-        if row.state in working and (row.risk_band == "high" or row.agenda_flagged_on):
-            add("high_risk", row.id, row.reference, row.agenda_reason or "High risk")
-    for row in jag:
-        if row.state in working and row.review_on and row.review_on <= held:
-            add("due_review", row.id, row.reference, f"Review due {format_date(row.review_on)}")
-    refs = {row.id: row.reference for row in jag}
-    for case_id, count in _overdue_actions(session, meeting):
-        if case_id in refs:
-            word = "action" if count == 1 else "actions"
-            add("overdue_actions", case_id, refs[case_id], f"{count} overdue {word}")
+    # One pass over the cases something brings up; the sort below puts each kind in place.
+    for case_id, ref, state, band, review_on, flagged, why in _flagged(session, meeting):
+        if state == "referred":
+            add("new_referral", case_id, ref, "New referral")
+        elif state in working:
+            if band == "high" or flagged:
+                add("high_risk", case_id, ref, why or "High risk")
+            if review_on and review_on <= held:
+                add("due_review", case_id, ref, f"Review due {format_date(review_on)}")
+    for case_id, ref, count in _overdue_actions(session, meeting):
+        word = "action" if count == 1 else "actions"
+        add("overdue_actions", case_id, ref, f"{count} overdue {word}")
     before = previous_meeting(session, meeting)
     if before is not None:
-        for case_id, seq, agency, due in _carried(session, before.id):
-            if case_id in refs:
-                add(
-                    "carried_actions",
-                    case_id,
-                    refs[case_id],
-                    f"Action {seq} ({agency}, due {format_date(due)}) carried over from the "
-                    f"meeting of {format_date(before.held_on)}",
-                )
+        since = format_date(before.held_on)
+        for case_id, ref, seq, agency, due in _carried(session, meeting, before.id):
+            add(
+                "carried_actions",
+                case_id,
+                ref,
+                f"Action {seq} ({agency}, due {format_date(due)}) carried over from the "
+                f"meeting of {since}",
+            )
     for case_id, reference, reason in _community_trigger(session, meeting):
         add("community_trigger", case_id, reference, reason)
-    _name_subjects(session, order)
     order.sort(key=lambda p: ORDER[p.kind])  # stable: within a kind, the query's order
     victims = meetings_area(meeting.area_id).repeat_victims
     order.append(
@@ -129,8 +132,8 @@ def propose(session: Session, meeting: JagMeeting) -> list[Proposed]:
     return order
 
 
-def _open_jag_cases(session: Session, meeting: JagMeeting) -> list[Any]:
-    ids = open_case_ids_query(meeting.area_id, meeting.locality_id).subquery()
+def _flagged(session: Session, meeting: JagMeeting) -> list[Any]:
+    """The locality's open JAG cases that are new, high risk or due for review."""
     stmt = (
         select(
             Case.id,
@@ -142,31 +145,46 @@ def _open_jag_cases(session: Session, meeting: JagMeeting) -> list[Any]:
             JagCase.agenda_reason,
         )
         .join(JagCase, col(JagCase.case_id) == Case.id)
-        .where(col(Case.id).in_(select(ids.c.id)))
+        .where(
+            *_open_cases(meeting.area_id, meeting.locality_id),
+            or_(
+                Case.state == "referred",
+                JagCase.risk_band == "high",
+                col(JagCase.agenda_flagged_on).is_not(None),
+                col(JagCase.review_on) <= meeting.held_on,
+            ),
+        )
         .order_by(col(Case.id))
     )
-    return list(session.exec(stmt).all())
+    return list(session.connection().execute(stmt).all())
 
 
-def _overdue_actions(session: Session, meeting: JagMeeting) -> list[tuple[int, int]]:
-    ids = open_case_ids_query(meeting.area_id, meeting.locality_id)
+def _overdue_actions(session: Session, meeting: JagMeeting) -> list[Any]:
     stmt = (
-        select(JagAction.case_id, func.count())
+        select(Case.id, Case.reference, func.count())
+        .select_from(JagAction)
+        .join(Case, col(Case.id) == JagAction.case_id)
         .where(
-            col(JagAction.case_id).in_(ids),
+            *_open_cases(meeting.area_id, meeting.locality_id),
             col(JagAction.status).in_(PENDING_ACTION),
             JagAction.due_on < meeting.held_on,
         )
-        .group_by(col(JagAction.case_id))
-        .order_by(col(JagAction.case_id))
+        .group_by(col(Case.id), col(Case.reference))
+        .order_by(col(Case.id))
     )
-    return [(int(a), int(b)) for a, b in session.exec(stmt).all()]
+    return list(session.connection().execute(stmt).all())
 
 
-def _carried(session: Session, meeting_id: int) -> list[tuple[int, int, str, date]]:
-    """Actions the last meeting set that are not done (or cancelled) yet."""
+def _carried(session: Session, meeting: JagMeeting, before_id: int) -> list[Any]:
+    """Actions the last meeting set that are not done (or cancelled) yet, on open cases."""
     stmt = (
-        select(JagAction.case_id, JagAction.seq, JagAction.agency, JagAction.due_on)
+        select(
+            JagAction.case_id,
+            Case.reference,
+            JagAction.seq,
+            JagAction.agency,
+            JagAction.due_on,
+        )
         .join(
             JagMinuteAction,
             and_(
@@ -174,13 +192,15 @@ def _carried(session: Session, meeting_id: int) -> list[tuple[int, int, str, dat
                 col(JagMinuteAction.seq) == JagAction.seq,
             ),
         )
+        .join(Case, col(Case.id) == JagAction.case_id)
         .where(
-            JagMinuteAction.meeting_id == meeting_id,
+            JagMinuteAction.meeting_id == before_id,
             col(JagAction.status).in_(PENDING_ACTION),
+            *_open_cases(meeting.area_id, meeting.locality_id),
         )
         .order_by(col(JagAction.case_id), col(JagAction.seq))
     )
-    return list(session.exec(stmt).all())
+    return list(session.connection().execute(stmt).all())
 
 
 def _community_trigger(session: Session, meeting: JagMeeting) -> list[tuple[int, str, str]]:
@@ -203,34 +223,30 @@ def _community_trigger(session: Session, meeting: JagMeeting) -> list[tuple[int,
         .order_by(col(Case.id))
     )
     out = []
-    for case_id, reference, state in session.exec(stmt).all():
+    for case_id, reference, state in session.connection().execute(stmt).all():
         why = "Review" if state in CT_REVIEW_STATES else "Recommendations to follow up"
         out.append((case_id, reference, f"Community Trigger: {why.lower()}"))
     return out
 
 
 def subject_labels(session: Session, case_ids: list[int]) -> dict[int, str]:
-    """Each case's first subject in words: a person's name or a place's label."""
-    if not case_ids:
-        return {}
-    stmt = (
-        select(CaseSubject.case_id, Person.name, Place.label)
-        .outerjoin(Person, col(Person.id) == CaseSubject.person_id)
-        .outerjoin(Place, col(Place.id) == CaseSubject.place_id)
-        .where(col(CaseSubject.case_id).in_(case_ids))
-        .order_by(col(CaseSubject.case_id), col(CaseSubject.id))
-    )
+    """Each case's first subject in words: a person's name or a place's label (read in
+    chunks of ids, under every driver's parameter limit)."""
     labels: dict[int, str] = {}
-    for case_id, name, label in session.exec(stmt).all():
-        labels.setdefault(case_id, name or label or "")
+    for start in range(0, len(case_ids), LABEL_CHUNK):
+        stmt = (
+            select(CaseSubject.case_id, Person.name, Place.label)
+            .outerjoin(Person, col(Person.id) == CaseSubject.person_id)
+            .outerjoin(Place, col(Place.id) == CaseSubject.place_id)
+            .where(col(CaseSubject.case_id).in_(case_ids[start : start + LABEL_CHUNK]))
+            .order_by(col(CaseSubject.case_id), col(CaseSubject.id))
+        )
+        for case_id, name, label in session.connection().execute(stmt).all():
+            labels.setdefault(case_id, name or label or "")
     return labels
 
 
-def _name_subjects(session: Session, items: list[Proposed]) -> None:
-    labels = subject_labels(session, [p.case_id for p in items if p.case_id is not None])
-    for p in items:
-        if p.case_id is not None and labels.get(p.case_id):
-            p.title = f"{p.title}: {labels[p.case_id]}"[:300]
+LABEL_CHUNK = 1000
 
 
 def repeat_victims(
@@ -259,6 +275,19 @@ def repeat_victims(
         }
         for i, (case_id, count, reference) in enumerate(rows, start=1)
     ]
+
+
+def named(session: Session, rows: list[JagAgendaItem]) -> dict[int, str]:
+    """Each item's title with its case's subject as recorded now (a person's name or a
+    place), by item id: the agenda row keeps the reference, the name is read live."""
+    labels = subject_labels(session, [r.case_id for r in rows if r.case_id is not None])
+    return {
+        r.id: f"{r.title}: {labels[r.case_id]}"
+        if r.case_id in labels and labels[r.case_id]
+        else r.title
+        for r in rows
+        if r.id is not None
+    }
 
 
 def items(session: Session, meeting_id: int, *, dropped: bool = False) -> list[JagAgendaItem]:

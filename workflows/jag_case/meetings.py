@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from engine import bulk, deadlines, registry
@@ -214,11 +214,8 @@ def _insert_items(
     have_kinds = {i.kind for i in existing if i.case_id is None}
     slots = meetings_area(meeting.area_id)
     kept = sorted((i for i in existing if not i.dropped), key=lambda i: i.position)
-    new_rows: list[JagAgendaItem] = []
-    for p in proposed:
-        if (p.case_id in have_cases) if p.case_id else (p.kind in have_kinds):
-            continue
-        row = JagAgendaItem(
+    new_rows = [
+        JagAgendaItem(
             meeting_id=meeting.id,  # type: ignore[arg-type]
             position=0,
             kind=p.kind,
@@ -227,15 +224,41 @@ def _insert_items(
             reason=p.reason or None,
             slot_minutes=slots.slot(p.kind),
         )
-        at = next((n for n, i in enumerate(kept) if _rank(i.kind) > _rank(p.kind)), len(kept))
-        kept.insert(at, row)
-        new_rows.append(row)
-    for n, row in enumerate(kept, start=1):
+        for p in proposed
+        if not ((p.case_id in have_cases) if p.case_id else (p.kind in have_kinds))
+    ]
+    # Each new item goes before the first item already there of a later kind (the chair's
+    # order of the others kept): one merge, not a search per item.
+    pending = sorted(new_rows, key=lambda r: _rank(r.kind))
+    laid: list[JagAgendaItem] = []
+    at = 0
+    for row in kept:
+        while at < len(pending) and _rank(pending[at].kind) < _rank(row.kind):
+            laid.append(pending[at])
+            at += 1
+        laid.append(row)
+    laid.extend(pending[at:])
+    moved = []
+    for n, row in enumerate(laid, start=1):
+        if row.id is not None and row.position != n:
+            moved.append({"item_id": row.id, "new_position": n})
         row.position = n
-        session.add(row)
-    session.flush()
+    if new_rows:
+        bulk.insert_models(session, *new_rows)
+    for row in kept:
+        session.expire(row)  # positions written below, not by the unit of work
+    if moved:
+        session.connection().execute(_MOVE, moved)
     _open_reminders(session, clock, meeting, [r.case_id for r in new_rows if r.case_id])
     return len(new_rows)
+
+
+_ITEMS = JagAgendaItem.__table__  # type: ignore[attr-defined]
+_MOVE = (
+    _ITEMS.update()
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(position=bindparam("new_position"))
+)
 
 
 def _rank(kind: str) -> float:

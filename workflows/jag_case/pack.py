@@ -107,7 +107,7 @@ def context(session: Session, meeting: JagMeeting, clock: Clock) -> dict[str, An
         "meeting": meeting,
         "locality": locality,
         "title": title(meeting),
-        "items": _timed(meeting, rows),
+        "items": timed(meeting, rows, agenda.named(session, rows)),
         "timing": agenda.timing(meeting, rows),
         "kind_labels": KIND_LABELS,
         "cases": _cases(session, case_ids, since),
@@ -117,7 +117,10 @@ def context(session: Session, meeting: JagMeeting, clock: Clock) -> dict[str, An
     }
 
 
-def _timed(meeting: JagMeeting, rows: list[JagAgendaItem]) -> list[dict[str, Any]]:
+def timed(
+    meeting: JagMeeting, rows: list[JagAgendaItem], titles: dict[int, str]
+) -> list[dict[str, Any]]:
+    """Each item with its number, start time (from the meeting's start) and title."""
     hours, mins = (int(x) for x in meeting.starts_at.split(":"))
     start = hours * 60 + mins
     out = []
@@ -126,6 +129,7 @@ def _timed(meeting: JagMeeting, rows: list[JagAgendaItem]) -> list[dict[str, Any
             {
                 "n": n,
                 "row": r,
+                "title": titles.get(r.id, r.title),  # type: ignore[arg-type]
                 "starts": f"{(start // 60) % 24:02d}:{start % 60:02d}",
                 "minutes": r.slot_minutes,
             }
