@@ -99,7 +99,7 @@ def test_minutes_for_two_items_put_each_action_on_its_case_with_a_deadline(
     _send(j, mid)
     with j.sessions() as s:
         meeting = s.get(JagMeeting, mid)
-        everyone = {a: "present" for a in meeting.invited}
+        everyone = dict.fromkeys(meeting.invited, "present")
         everyone["Health"] = "apologies"
         everyone["Probation"] = "absent"
         minutes.record_attendance(
