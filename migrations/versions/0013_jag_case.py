@@ -35,9 +35,7 @@ def upgrade() -> None:
         sa.Column("referral_reason", sa.String(), nullable=False),
         sa.Column("agencies", sa.JSON(), nullable=False),
         _user("referred_by"),
-        sa.Column(
-            "linked_case_id", sa.Integer(), sa.ForeignKey("case_record.id"), nullable=True
-        ),
+        sa.Column("linked_case_id", sa.Integer(), sa.ForeignKey("case_record.id"), nullable=True),
         sa.Column("linked_recommendation_seq", sa.Integer(), nullable=True),
         sa.Column("decline_reason", sa.String(), nullable=True),
         sa.Column("review_on", sa.Date(), nullable=True),
@@ -130,9 +128,7 @@ def upgrade() -> None:
         "jag_peer_review",
         sa.Column("id", sa.Integer(), primary_key=True),
         _case(),
-        sa.Column(
-            "reviewer_user_id", sa.Integer(), sa.ForeignKey("app_user.id"), nullable=False
-        ),
+        sa.Column("reviewer_user_id", sa.Integer(), sa.ForeignKey("app_user.id"), nullable=False),
         _user("requested_by"),
         sa.Column("requested_at", TS, nullable=False),
         sa.Column("question", sa.String(), nullable=False),
@@ -145,7 +141,19 @@ def upgrade() -> None:
     op.create_index("ix_jag_peer_review_reviewer_user_id", "jag_peer_review", ["reviewer_user_id"])
 
 
+class JagCasesExist(RuntimeError):
+    """The downgrade would lose JAG case work: refused, nothing changed."""
+
+
 def downgrade() -> None:
+    """Drops the JAG tables: refused while any JAG case exists (its referral, risk, plan and
+    reviews would be lost, and its case row left without them)."""
+    held = op.get_bind().execute(sa.text("SELECT count(*) FROM jag_case")).scalar_one()
+    if held:
+        raise JagCasesExist(
+            f"{held} JAG case(s) exist: their records would be lost. Export and remove them "
+            "before going back past 0013_jag."
+        )
     for table in (
         "jag_peer_review",
         "jag_ladder_step",

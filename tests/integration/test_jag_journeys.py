@@ -16,6 +16,7 @@ from engine.models import AuditEvent, Case, CaseSubject, Deadline, OutboxMessage
 from engine.sweeps import sweep_deadlines
 from notifications.addresses import outgoing_for
 from tests.jag_helpers import PERPETRATOR, PLACE, VICTIM, JagJourney, all_no, all_yes
+from workflows.jag_case.access import case_roles as jag_case_roles
 from workflows.jag_case.models import (
     JagAction,
     JagActionNote,
@@ -24,6 +25,7 @@ from workflows.jag_case.models import (
     JagPeerReview,
     JagRiskAssessment,
 )
+from workflows.jag_case.services import peer_reviewer_options
 
 
 @pytest.fixture
@@ -88,6 +90,13 @@ def test_referral_checks_every_field_and_writes_nothing_when_wrong(j: JagJourney
         j.refer(subject_kind="victim", subject={"name": " "}, reason="", agencies=["Aliens"])
     fields = [e["field"] for e in bad.value.errors]
     assert fields == ["subject.name", "reason", "agencies"]
+    with pytest.raises(InvalidInput) as odd:
+        j.refer(subject={"name": 7, "date_of_birth": "9 April"}, agencies="Police")
+    assert [e["field"] for e in odd.value.errors] == [
+        "subject.date_of_birth",
+        "subject.name",
+        "agencies",
+    ]
     with pytest.raises(InvalidInput) as kind:
         j.refer(subject_kind="rumour")
     assert kind.value.field == "subject_kind"
@@ -188,6 +197,11 @@ def test_accepted_high_risk_plan_escalated_peer_reviewed_then_ceased(
     assert same.value.field == "data.reviewer_email"
     with pytest.raises(NotAllowed):
         j.view("melton_jag_chair")
+    with j.sessions() as s:
+        offered = peer_reviewer_options(s, _case(s, j.ref))
+    assert offered == [
+        {"email": "melton.jag@example.org", "name": "Melton Jag Chair", "locality": "Melton"}
+    ]
     j.fire(
         "request_peer_review",
         "jag_chair",
@@ -215,6 +229,11 @@ def test_accepted_high_risk_plan_escalated_peer_reviewed_then_ceased(
     assert j.view()["peer_reviews"][0]["findings"].startswith("The plan is sound")
     with pytest.raises(NotAllowed):  # their access ended with their findings
         j.view("melton_jag_chair")
+    reviewer = j.staff["melton_jag_chair"].actor.user_id
+    with j.sessions() as s:
+        case = _case(s, j.ref)
+        assert jag_case_roles(s, case, reviewer) == set()
+        assert jag_case_roles(s, case, reviewer, now=False) == {"peer_reviewer"}  # once asked
 
     # Cessation: proposed on a reason from the area's list, recorded by a trained chair.
     with pytest.raises(InvalidInput) as reason:
@@ -338,6 +357,9 @@ def test_a_repeat_victim_shows_from_each_case_but_only_cases_the_reader_may_open
         melton,
         first,
     ]
+    # Assessed on the third case, she is a repeat victim though nobody said so.
+    j.fire("assess_risk", "contact", {"answers": all_no()}, ref=third)
+    assert j.view(ref=third)["risk"][0]["repeat_victim"] is True
     # A victim added to a case later is matched the same way.
     j.ref = third
     j.fire("add_subject", "contact", {"kind": "perpetrator", **PERPETRATOR})
@@ -524,3 +546,84 @@ def test_a_case_review_recommendation_carried_out_as_a_jag_action(j: JagJourney)
         ct_view = case_detail(s, reference=ct, actor=j.staff["contact"].actor, clock=j.clock)
     assert ct_view["recommendations"][0]["status"] == "done"
     assert j.view()["linked"]["recommendation"]["status"] == "done"
+
+
+def test_the_jag_case_list_shows_exactly_the_cases_each_reader_may_open(j: JagJourney) -> None:
+    from workflows.jag_case.lists import jag_cases
+
+    leicester = j.refer("partner")
+    melton = j.refer("melton_partner", locality_id="melton")
+    j.fire("accept", "jag_chair", {}, ref=leicester)
+
+    def listed(who: str) -> list[str]:
+        with j.sessions() as s:
+            return [c["reference"] for c in jag_cases(s, actor=j.staff[who].actor, clock=j.clock)]
+
+    assert listed("partner") == [leicester]
+    assert listed("melton_partner") == [melton]
+    assert listed("manager") == [melton, leicester]
+    assert listed("appeal_chair") == []
+    assert listed("melton_jag_chair") == [melton]
+    j.ref = leicester
+    j.fire(
+        "request_peer_review",
+        "jag_chair",
+        {"reviewer_email": "melton.jag@example.org", "question": "Enough?"},
+    )
+    assert listed("melton_jag_chair") == [melton, leicester]
+    with j.sessions() as s:
+        rows = jag_cases(s, actor=j.staff["jag_chair"].actor, clock=j.clock)
+    assert rows[0]["state"] == "peer_review_requested" and rows[0]["review_on"] == "2026-03-30"
+    # Each listed case opens for its reader.
+    for who in ("partner", "melton_partner", "melton_jag_chair", "manager"):
+        for ref in listed(who):
+            assert j.view(who, ref=ref)["reference"] == ref
+
+
+def test_a_jag_case_is_indexed_by_its_people_and_places(j: JagJourney) -> None:
+    from engine.models import CaseSearchTerm
+
+    j.refer("partner")
+    j.fire("add_subject", "contact", {"kind": "place", **PLACE})
+    with j.sessions() as s:
+        terms = set(
+            s.exec(
+                select(CaseSearchTerm.term).where(CaseSearchTerm.case_id == _case(s, j.ref).id)
+            ).all()
+        )
+    assert {"ann", "o", "brien", "victoria", "park", "le1", "7ru", "le17ru"} <= terms
+
+
+def test_an_action_moved_to_a_new_date_is_chased_on_that_date(j: JagJourney) -> None:
+    j.refer("partner")
+    j.fire("accept", "jag_chair", {})
+    action = {"action": "Fit a doorbell camera", "owner": "Sam", "agency": "Council"}
+    with pytest.raises(InvalidInput) as past:
+        j.fire("add_action", "contact", {**action, "due_on": j.today(-1)})
+    assert past.value.field == "data.due_on"
+    j.fire("add_action", "contact", {**action, "due_on": j.today(5)})
+    j.fire(
+        "update_action",
+        "partner",
+        {"action": 1, "status": "in_progress", "note": "Parts late.", "due_on": j.today(12)},
+    )
+    with j.sessions() as s:
+        rows = s.exec(
+            select(Deadline.due_on, Deadline.status)
+            .where(Deadline.subject == "action:1")
+            .order_by(col(Deadline.id))
+        ).all()
+    assert [(str(d), st) for d, st in rows] == [
+        ("2026-03-09", "cancelled"),
+        ("2026-03-16", "open"),
+    ]
+    assert set(_deadlines(j)) == {"review", "action:1"}
+    j.fire("update_action", "partner", {"action": 1, "status": "done", "note": "Fitted."})
+    assert _deadlines(j, None)["action:1"].status == "met"
+    with pytest.raises(InvalidInput) as early:
+        j.fire(
+            "record_ladder_step",
+            "partner",
+            {"stage": "first_letter", "taken_on": j.today(1), "agency": "Council"},
+        )
+    assert early.value.field == "data.taken_on"

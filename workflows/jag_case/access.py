@@ -19,7 +19,9 @@ from workflows.jag_case.models import JagPeerReview
 ASKED_WHILE = ("peer_review_requested",)
 
 
-def case_roles(session: Session, case: Case, user_id: int) -> set[str]:
+def case_roles(session: Session, case: Case, user_id: int, *, now: bool = True) -> set[str]:
+    """The roles above that this person holds on this case (now, or with now=False: ever,
+    so a peer reviewer's past request still names them in the case's history)."""
     grants = session.exec(
         select(RoleGrant.role).where(
             RoleGrant.user_id == user_id,
@@ -31,17 +33,15 @@ def case_roles(session: Session, case: Case, user_id: int) -> set[str]:
     roles = {"partner"} & held
     if {"jag_chair", "cessation_trained"} <= held:
         roles.add("cessation_chair")
-    if case.state in ASKED_WHILE and _asked(session, case, user_id):
+    if (case.state in ASKED_WHILE or not now) and _asked(session, case, user_id, now=now):
         roles.add("peer_reviewer")
     return roles
 
 
-def _asked(session: Session, case: Case, user_id: int) -> bool:
-    found = session.exec(
-        select(JagPeerReview.id).where(
-            JagPeerReview.case_id == case.id,
-            JagPeerReview.reviewer_user_id == user_id,
-            col(JagPeerReview.recorded_at).is_(None),
-        )
-    ).first()
-    return found is not None
+def _asked(session: Session, case: Case, user_id: int, *, now: bool) -> bool:
+    stmt = select(JagPeerReview.id).where(
+        JagPeerReview.case_id == case.id, JagPeerReview.reviewer_user_id == user_id
+    )
+    if now:
+        stmt = stmt.where(col(JagPeerReview.recorded_at).is_(None))
+    return session.exec(stmt).first() is not None

@@ -113,6 +113,9 @@ class UpdateActionData(_Data):
     action: int = Field(ge=1, description="The action's number on the case.")
     status: ActionStatus
     note: str = Text
+    due_on: date | None = Field(
+        default=None, description="A new due date, if it has moved; empty: unchanged."
+    )
 
 
 class OsaraData(_Data):
@@ -232,7 +235,7 @@ TRANSITIONS = (
         WORKING,
         WORKERS,
         "Add an action to the plan",
-        ("agency_known",),
+        ("agency_known", "due_date_not_in_past"),
         AddActionData,
         ("add_action",),
     ),
@@ -241,7 +244,7 @@ TRANSITIONS = (
         WORKING,
         PARTNERS,
         "Update an action",
-        (),
+        ("due_date_not_in_past",),
         UpdateActionData,
         ("update_action",),
     ),
@@ -259,7 +262,7 @@ TRANSITIONS = (
         WORKING,
         PARTNERS,
         "Record a step of the Incremental Approach",
-        ("agency_known", "ladder_stage_known", "skipped_stages_explained"),
+        ("agency_known", "step_not_in_future", "ladder_stage_known", "skipped_stages_explained"),
         LadderStepData,
         ("record_ladder_step",),
     ),

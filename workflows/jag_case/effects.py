@@ -11,7 +11,7 @@ from sqlmodel import col, func, select
 from engine.clock import london_date
 from engine.errors import InvalidInput
 from engine.rules import EffectContext
-from workflows.jag_case import ct_link, people, risk
+from workflows.jag_case import ct_link, people, risk, search
 from workflows.jag_case.area import jag_area
 from workflows.jag_case.clocks import after, close_clock, has_open_clock, open_clock
 from workflows.jag_case.definition import (
@@ -88,6 +88,10 @@ def record_risk(ctx: EffectContext) -> None:
     person = people.person_on_case(ctx.session, ctx.case.id, "victim", ctx.data.person)
     if ctx.data.person is not None and person is None:
         raise InvalidInput("That person is not a victim on this case.", field="data.person")
+    # A victim already on another case is a repeat victim, whether or not the assessor knew.
+    repeat = ctx.data.repeat_victim or (
+        person is not None and people.on_other_cases(ctx.session, person, "victim", ctx.case.id)
+    )
     seq = _next_seq(ctx, JagRiskAssessment)
     ctx.session.add(
         JagRiskAssessment(
@@ -97,7 +101,7 @@ def record_risk(ctx: EffectContext) -> None:
             answers=dict(ctx.data.answers),
             score=total,
             band=band,
-            repeat_victim=ctx.data.repeat_victim,
+            repeat_victim=repeat,
             vulnerable=ctx.data.vulnerable,
             reassess_on=reassess,
             notes=ctx.data.notes,
@@ -122,14 +126,17 @@ def record_risk(ctx: EffectContext) -> None:
 
 
 def add_subject(ctx: EffectContext) -> None:
+    """Link the person or place (the area's record of them), and find the case by them."""
+    subject = ctx.data.model_dump()
     people.link_subject(
         ctx.session,
         case_id=ctx.case.id,
         area_id=ctx.case.area_id,
         kind=ctx.data.kind,
-        subject=ctx.data.model_dump(),
+        subject=subject,
         now=ctx.now,
     )
+    search.index_subject(ctx.session, case_id=ctx.case.id, subject=subject)
 
 
 def _action_label(a: JagAction) -> str:
@@ -173,9 +180,18 @@ def _action(ctx: EffectContext, seq: int) -> JagAction:
 
 
 def update_action(ctx: EffectContext) -> None:
-    """The action's status and note; done or cancelled stops its clock (met, late or
-    cancelled), reopened starts it again. A linked recommendation hears of it."""
+    """The action's status and note (and due date, if moved); done or cancelled stops its
+    clock (met, late or cancelled), reopened starts it again. A linked recommendation hears
+    of it."""
     action = _action(ctx, ctx.data.action)
+    subject = action_subject(action.seq)
+    if ctx.data.due_on is not None and ctx.data.due_on != action.due_on:
+        # Moved: a live action's clock moves with it (cancelled, and one for the new date).
+        action.due_on = ctx.data.due_on
+        if close_clock(ctx, subject, status="cancelled"):
+            open_clock(
+                ctx, ACTION_DEADLINE, on=action.due_on, label=_action_label(action), subject=subject
+            )
     action.status, action.updated_at = ctx.data.status, ctx.now
     action.completed_on = london_date(ctx.now) if action.status == "done" else None
     ctx.session.add(action)
@@ -188,7 +204,6 @@ def update_action(ctx: EffectContext) -> None:
             note=ctx.data.note,
         )
     )
-    subject = action_subject(action.seq)
     if action.status == "done":
         close_clock(ctx, subject)
     elif action.status == "cancelled":

@@ -22,6 +22,19 @@ def review_date_not_in_past(ctx: GuardContext) -> Verdict:
     return OK
 
 
+def due_date_not_in_past(ctx: GuardContext) -> Verdict:
+    day = ctx.data.due_on
+    if day is not None and day < ctx.today:
+        return _no("The due date cannot be in the past.", "data.due_on")
+    return OK
+
+
+def step_not_in_future(ctx: GuardContext) -> Verdict:
+    if ctx.data.taken_on > ctx.today:
+        return _no("Record a step once it has been taken, not before.", "data.taken_on")
+    return OK
+
+
 def reassess_date_not_in_past(ctx: GuardContext) -> Verdict:
     day = ctx.data.reassess_on
     if day is not None and day <= ctx.today:
@@ -130,6 +143,8 @@ def cessation_reason_known(ctx: GuardContext) -> Verdict:
 
 GUARDS = {
     "review_date_not_in_past": Guard(review_date_not_in_past, needs_data=True),
+    "due_date_not_in_past": Guard(due_date_not_in_past, needs_data=True),
+    "step_not_in_future": Guard(step_not_in_future, needs_data=True),
     "reassess_date_not_in_past": Guard(reassess_date_not_in_past, needs_data=True),
     "risk_answers_complete": Guard(risk_answers_complete, needs_data=True),
     "subject_complete": Guard(subject_complete, needs_data=True),

@@ -154,3 +154,15 @@ def person_on_case(session: Session, case_id: int, part: str, person_id: int | N
     if person_id is not None:
         stmt = stmt.where(CaseSubject.person_id == person_id)
     return session.exec(stmt.order_by(col(CaseSubject.id))).first()
+
+
+def on_other_cases(session: Session, person_id: int, part: str, case_id: int) -> bool:
+    """Whether the person is on another case in the same part (a repeat victim)."""
+    found = session.exec(
+        select(CaseSubject.id).where(
+            CaseSubject.person_id == person_id,
+            CaseSubject.part == part,
+            CaseSubject.case_id != case_id,
+        )
+    ).first()
+    return found is not None

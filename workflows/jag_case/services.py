@@ -7,15 +7,16 @@ import secrets
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
 from engine import machine, registry
 from engine.access import Actor, case_roles
 from engine.clock import Clock, SystemClock
 from engine.errors import InvalidInput, NotAllowed
-from engine.models import Case, Recommendation
+from engine.models import Case, Recommendation, RoleGrant, User
 from engine.services.intake import next_reference
-from workflows.jag_case import people
+from workflows.jag_case import people, search
 from workflows.jag_case.area import jag_area
 from workflows.jag_case.definition import JAG_CASE, SUBJECT_KINDS
 from workflows.jag_case.models import JagCase
@@ -77,6 +78,7 @@ def refer(
             subject=subject,
             now=clock.now(),
         )
+        search.index_subject(session, case_id=case.id, subject=subject)  # type: ignore[arg-type]
         machine.start_case(session, case=case, actor=actor, clock=clock, applicant=(None,) * 3)
         session.commit()
     except Exception:
@@ -122,7 +124,9 @@ def _referral_errors(
     elif len(reason) > 5000:
         errors.append(_e("reason", "The reason must be 5000 characters or fewer"))
     known = jag_area(area_id).agencies
-    if not agencies:
+    if not isinstance(agencies, list | tuple) or not all(isinstance(a, str) for a in agencies):
+        errors.append(_e("agencies", "Choose the agencies involved from the list"))
+    elif not agencies:
         errors.append(_e("agencies", "Choose the agencies involved"))
     elif unknown := [a for a in agencies if known and a not in known]:
         errors.append(_e("agencies", f"Unknown agency {unknown[0]!r}; choose from the list"))
@@ -134,9 +138,15 @@ def _subject_value_errors(subject: dict[str, Any]) -> list[dict[str, str]]:
     dob = subject.get("date_of_birth")
     if isinstance(dob, str) and dob:
         try:
-            date.fromisoformat(dob)
+            dob = date.fromisoformat(dob)
         except ValueError:
+            dob = None
             errors.append(_e("subject.date_of_birth", "Enter the date of birth as YYYY-MM-DD"))
+    elif dob not in (None, "") and not isinstance(dob, date):
+        errors.append(_e("subject.date_of_birth", "Enter the date of birth as YYYY-MM-DD"))
+    for key in ("name", "label", "postcode"):
+        if subject.get(key) is not None and not isinstance(subject.get(key), str):
+            errors.append(_e(f"subject.{key}", f"The {key} must be text"))
     for key, limit in (("name", 200), ("label", 300), ("postcode", 10)):
         if len(str(subject.get(key) or "")) > limit:
             errors.append(_e(f"subject.{key}", f"The {key} must be {limit} characters or fewer"))
@@ -200,3 +210,37 @@ def case_view(
     from workflows.jag_case.views import build_view
 
     return build_view(session, case, actor, clock or SystemClock())
+
+
+def peer_reviewer_options(session: Session, case: Case) -> list[dict[str, str]]:
+    """Who may be asked to peer review a case: active JAG chairs of the area's other
+    localities (the `request_peer_review` event takes one's email)."""
+    area = registry.area(case.area_id)
+    rows = session.exec(
+        select(User.email, User.name, RoleGrant.locality_id)
+        .join(RoleGrant, col(RoleGrant.user_id) == User.id)
+        .where(
+            RoleGrant.role == "jag_chair",
+            RoleGrant.area_id == case.area_id,
+            col(RoleGrant.locality_id).is_not(None),
+            RoleGrant.locality_id != case.locality_id,
+            col(User.active).is_(True),
+        )
+        .order_by(col(User.name))
+    ).all()
+    own = {
+        email
+        for email, *_ in session.exec(
+            select(User.email, RoleGrant.id)
+            .join(RoleGrant, col(RoleGrant.user_id) == User.id)
+            .where(RoleGrant.role == "jag_chair", RoleGrant.area_id == case.area_id)
+            .where(
+                or_(col(RoleGrant.locality_id).is_(None), RoleGrant.locality_id == case.locality_id)
+            )
+        ).all()
+    }
+    return [
+        {"email": email, "name": name, "locality": area.localities[loc].name}
+        for email, name, loc in rows
+        if email not in own and loc in area.localities
+    ]
