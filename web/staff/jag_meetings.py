@@ -1,0 +1,465 @@
+"""Staff pages for JAG meetings: the list per locality, arranging a meeting, the agenda
+builder (reorder, add, drop, time slots: plain forms, no script needed), sending the papers,
+the pack (HTML, and the PDF to download), the minutes item by item, approval and corrections.
+
+The JAG package decides everything (workflows/jag_case/meetings.py, agenda.py, pack.py,
+minutes.py): who may read or chair, what the agenda holds, what a minute writes. These
+routes parse forms, call one service and render; a refused input comes back with the GOV.UK
+error summary and nothing stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from engine.errors import InvalidInput
+from web.deps import ClockDep, RowId, SessionDep, SignedInStaff
+from web.public.forms import read_date
+from web.public.templating import redirect
+from web.security import checked_form
+from web.staff.routes import render
+from workflows.jag_case import agenda, meetings, minutes, pack
+from workflows.jag_case.area import jag_area
+from workflows.jag_case.meeting_area import KIND_LABELS, meetings_area
+
+router = APIRouter(prefix="/staff/jag/meetings", include_in_schema=False)
+BASE = "/staff/jag/meetings"
+
+
+def _error_list(exc: InvalidInput, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    """The engine's errors as the GOV.UK error summary and per-field messages."""
+    fields = fields or {}
+    errors: dict[str, str] = {}
+    for e in exc.errors or [{"field": exc.field, "message": exc.detail}]:
+        name = fields.get(str(e.get("field")), str(e.get("field") or "form"))
+        errors.setdefault(name, str(e["message"]))
+    links = [{"text": m, "href": f"#{n}"} for n, m in errors.items()]
+    return {"errors": errors, "error_list": links}
+
+
+@router.get("")
+def meetings_list(
+    request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+) -> Response:
+    places = meetings.localities(actor)
+    chosen = request.query_params.get("locality") or (places[0][1] if places else "")
+    place = next((p for p in places if p[1] == chosen), None)
+    rows = meetings.list_meetings(session, actor, place[0], place[1]) if place else []
+    return render(
+        request,
+        "staff/jag_meetings.html",
+        {
+            "actor": actor,
+            "nav": "jag_meetings",
+            "places": places,
+            "place": place,
+            "meetings": rows,
+            "chairs": bool(place and meetings.may_chair(actor, place[0], place[1])),
+            "pattern": meetings.defaults(place[0], place[1], clock.today()).get("pattern")
+            if place
+            else None,
+        },
+    )
+
+
+def _new_context(actor: Any, place: tuple[str, str, str], values: dict[str, Any]) -> dict:
+    return {
+        "actor": actor,
+        "nav": "jag_meetings",
+        "place": place,
+        "values": values,
+        "agencies": jag_area(place[0]).agencies,
+    }
+
+
+def _place(actor: Any, locality: str) -> tuple[str, str, str]:
+    place = next((p for p in meetings.localities(actor, meetings.CHAIRS) if p[1] == locality), None)
+    if place is None:
+        from engine.errors import NotAllowed
+
+        raise NotAllowed("Only a JAG chair of this locality may arrange its meetings.")
+    return place
+
+
+@router.get("/new")
+def new_meeting(
+    request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+) -> Response:
+    place = _place(actor, request.query_params.get("locality", ""))
+    std = meetings.defaults(place[0], place[1], clock.today())
+    held = std.get("held_on")
+    values: dict[str, Any] = {
+        "locality": place[1],
+        "starts_at": std.get("starts_at", ""),
+        "length_minutes": str(std.get("length_minutes", "")),
+        "place": std.get("place", ""),
+        "invited": std["invited"],
+    }
+    if held:
+        values.update(
+            {"held_on-day": held.day, "held_on-month": held.month, "held_on-year": held.year}
+        )
+    return render(request, "staff/jag_meeting_new.html", _new_context(actor, place, values))
+
+
+@router.post("/new")
+async def create_meeting(
+    request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+) -> Response:
+    form = await checked_form(request)
+    values: dict[str, Any] = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    values["invited"] = [str(v) for v in form.getlist("invited")]
+    place = _place(actor, values.get("locality", ""))
+    held, problem = read_date(
+        [values.get(f"held_on-{p}") for p in ("day", "month", "year")], what="the date"
+    )
+    length = values.get("length_minutes", "").strip()
+    errors: dict[str, str] = {}
+    if problem:
+        errors["held_on"] = problem[1]
+    if not length.isdigit():
+        errors["length_minutes"] = "Enter the length in minutes, for example 120"
+    if not errors:
+        session.rollback()
+        try:
+            meeting = meetings.create_meeting(
+                session,
+                clock=clock,
+                actor=actor,
+                area_id=place[0],
+                locality_id=place[1],
+                held_on=held,
+                starts_at=values.get("starts_at", ""),
+                length_minutes=int(length),
+                place=values.get("place", ""),
+                call_link=values.get("call_link", ""),
+                invited=values["invited"],
+            )
+        except InvalidInput as exc:
+            ctx = _new_context(actor, place, values) | _error_list(exc)
+            return render(request, "staff/jag_meeting_new.html", ctx, status=422)
+        return redirect(request, f"{BASE}/{meeting.id}?arranged=1")
+    ctx = _new_context(actor, place, values)
+    ctx["errors"] = errors
+    ctx["error_list"] = [{"text": m, "href": f"#{n}"} for n, m in errors.items()]
+    return render(request, "staff/jag_meeting_new.html", ctx, status=422)
+
+
+def _meeting_context(session: Any, actor: Any, meeting_id: int) -> dict[str, Any]:
+    meeting = meetings.load(session, actor, meeting_id)
+    rows = agenda.items(session, meeting_id)
+    previous = agenda.previous_meeting(session, meeting)
+    chair = meetings.may_chair(actor, meeting.area_id, meeting.locality_id)
+    return {
+        "actor": actor,
+        "nav": "jag_meetings",
+        "meeting": meeting,
+        "items": pack.timed(meeting, rows, agenda.named(session, rows)),
+        "timing": agenda.timing(meeting, rows),
+        "kind_labels": KIND_LABELS,
+        "chair": chair,
+        "editable": chair and meeting.status == "planned",
+        "victims": agenda.repeat_victims(
+            session, meeting, show_names=meetings.sees_victim_names(actor, meeting)
+        ),
+        "victim_count": meetings_area(meeting.area_id).repeat_victims,
+        "previous": previous,
+        "approvable": chair
+        and previous is not None
+        and previous.status == "papers_sent"
+        and previous.minutes_approved_at is None,
+        "values": {},
+    }
+
+
+@router.get("/{meeting_id}")
+def meeting_page(
+    request: Request, meeting_id: RowId, actor: SignedInStaff, session: SessionDep
+) -> Response:
+    ctx = _meeting_context(session, actor, meeting_id)
+    banners = {
+        "arranged": "Meeting arranged: the agenda is built from the cases as they are now",
+        "sent": "Papers sent: attendees can read the pack from this page",
+        "approved": "The minutes of the last meeting are approved and locked",
+    }
+    for key, words in banners.items():
+        if request.query_params.get(key):
+            ctx["success_banner"] = words
+    return render(request, "staff/jag_meeting.html", ctx)
+
+
+@router.post("/{meeting_id}/agenda")
+async def change_agenda(
+    request: Request,
+    meeting_id: RowId,
+    actor: SignedInStaff,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    """Every agenda change posts here with `op`: up, down, drop, slot, add or refresh."""
+    form = await checked_form(request)
+    op = str(form.get("op", ""))
+    item = str(form.get("item", ""))
+    session.rollback()
+    common = {"session": session, "clock": clock, "actor": actor, "meeting_id": meeting_id}
+    try:
+        if op in ("up", "down", "drop", "slot") and not item.isdigit():
+            raise InvalidInput("Choose an item on the agenda", field="item")
+        if op in ("up", "down"):
+            meetings.move_item(**common, item_id=int(item), up=op == "up")
+        elif op == "drop":
+            meetings.drop_item(**common, item_id=int(item))
+        elif op == "slot":
+            meetings.set_slot(**common, item_id=int(item), minutes=form.get(f"slot-{item}", ""))
+        elif op == "add":
+            meetings.add_item(
+                **common,
+                title=str(form.get("title", "")),
+                case_ref=str(form.get("case_ref", "")),
+                minutes=str(form.get("minutes", "")),
+            )
+        elif op == "refresh":
+            meetings.refresh_agenda(**common)
+        else:
+            raise InvalidInput("Choose what to change on the agenda", field="op")
+    except InvalidInput as exc:
+        session.rollback()
+        ctx = _meeting_context(session, actor, meeting_id) | _error_list(exc)
+        ctx["values"] = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+        return render(request, "staff/jag_meeting.html", ctx, status=422)
+    anchor = f"#item-{item}" if op in ("up", "down", "slot") else "#agenda"
+    return redirect(request, f"{BASE}/{meeting_id}{anchor}")
+
+
+@router.post("/{meeting_id}/papers")
+async def send_papers(
+    request: Request,
+    meeting_id: RowId,
+    actor: SignedInStaff,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    await checked_form(request)
+    session.rollback()
+    pack.send_papers(session, clock=clock, actor=actor, meeting_id=meeting_id)
+    return redirect(request, f"{BASE}/{meeting_id}?sent=1")
+
+
+@router.get("/{meeting_id}/pack")
+def pack_page(
+    request: Request, meeting_id: RowId, actor: SignedInStaff, session: SessionDep
+) -> Response:
+    stored = pack.stored(session, actor, meeting_id)
+    meeting = meetings.load(session, actor, meeting_id)
+    return render(
+        request,
+        "staff/jag_meeting_pack.html",
+        {
+            "actor": actor,
+            "nav": "jag_meetings",
+            "meeting": meeting,
+            "pack_html": stored.html,
+            "title": pack.title(meeting),
+        },
+    )
+
+
+@router.get("/{meeting_id}/pack.pdf")
+def pack_pdf(
+    request: Request, meeting_id: RowId, actor: SignedInStaff, session: SessionDep
+) -> Response:
+    stored = pack.stored(session, actor, meeting_id)
+    meeting = meetings.load(session, actor, meeting_id)
+    name = f"jag-papers-{meeting.locality_id}-{meeting.held_on.isoformat()}.pdf"
+    headers = {"content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"}
+    return Response(stored.pdf, media_type="application/pdf", headers=headers)
+
+
+def _minutes_context(session: Any, actor: Any, meeting_id: int) -> dict[str, Any]:
+    view = minutes.minutes_view(session, actor, meeting_id)
+    meeting = view["meeting"]
+    rows = [i["item"] for i in view["items"]]
+    return view | {
+        "actor": actor,
+        "nav": "jag_meetings",
+        "titles": agenda.named(session, rows),
+        "kind_labels": KIND_LABELS,
+        "chair": meetings.may_chair(actor, meeting.area_id, meeting.locality_id),
+        "agencies": jag_area(meeting.area_id).agencies,
+        "cessation_reasons": jag_area(meeting.area_id).cessation_reasons,
+        "values": {},
+    }
+
+
+@router.get("/{meeting_id}/minutes")
+def minutes_page(
+    request: Request, meeting_id: RowId, actor: SignedInStaff, session: SessionDep
+) -> Response:
+    ctx = _minutes_context(session, actor, meeting_id)
+    if request.query_params.get("saved"):
+        ctx["success_banner"] = "Minute saved"
+    return render(request, "staff/jag_meeting_minutes.html", ctx)
+
+
+def _action_rows(form: FormData, item_id: int) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The new action typed under an item (all of its boxes empty: none)."""
+    p = f"action-{item_id}-"
+    text = {k: str(form.get(p + k, "")).strip() for k in ("action", "owner", "agency")}
+    parts = [str(form.get(f"{p}due_on-{x}", "")).strip() for x in ("day", "month", "year")]
+    if not any(text.values()) and not any(parts):
+        return [], {}
+    errors: dict[str, str] = {}
+    due, problem = read_date(parts, what="the action's due date")
+    if problem:
+        errors[f"{p}due_on"] = problem[1]
+    for k, words in (
+        ("action", "what is to be done"),
+        ("owner", "who owns the action"),
+        ("agency", "the agency"),
+    ):
+        if not text[k]:
+            errors[p + k] = f"Enter {words}" if k != "agency" else "Select the agency"
+    if errors:
+        return [], errors
+    assert due is not None
+    return [{**text, "due_on": due.isoformat()}], {}
+
+
+@router.post("/{meeting_id}/minutes/items/{item_id}")
+async def record_minute(
+    request: Request,
+    meeting_id: RowId,
+    item_id: RowId,
+    actor: SignedInStaff,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    form = await checked_form(request)
+    actions, errors = _action_rows(form, item_id)
+    p = f"action-{item_id}-"
+    names = {
+        "decision": f"decision-{item_id}",
+        "cessation": f"cessation-{item_id}",
+        "cessation_reason": f"cessation_reason-{item_id}",
+        "action-action": p + "action",
+        "action-owner": p + "owner",
+        "action-agency": p + "agency",
+        "action-due_on": p + "due_on",
+        "actions": p + "action",
+        "item": f"decision-{item_id}",
+    }
+    if not errors:
+        session.rollback()
+        try:
+            minutes.record_minute(
+                session,
+                clock=clock,
+                actor=actor,
+                meeting_id=meeting_id,
+                item_id=item_id,
+                decision=str(form.get(f"decision-{item_id}", "")),
+                risk_change=str(form.get(f"risk_change-{item_id}", "")),
+                cessation=str(form.get(f"cessation-{item_id}", "none")),
+                cessation_reason=str(form.get(f"cessation_reason-{item_id}", "")),
+                actions=actions,
+            )
+            return redirect(request, f"{BASE}/{meeting_id}/minutes?saved=1#item-{item_id}")
+        except InvalidInput as exc:
+            session.rollback()
+            found = _error_list(exc, names)
+    else:
+        found = {
+            "errors": errors,
+            "error_list": [{"text": m, "href": f"#{n}"} for n, m in errors.items()],
+        }
+    ctx = _minutes_context(session, actor, meeting_id) | found
+    ctx["values"] = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    return render(request, "staff/jag_meeting_minutes.html", ctx, status=422)
+
+
+@router.post("/{meeting_id}/minutes/attendance")
+async def record_attendance(
+    request: Request,
+    meeting_id: RowId,
+    actor: SignedInStaff,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    form = await checked_form(request)
+    session.rollback()
+    meeting = meetings.load(session, actor, meeting_id)
+    invited = list(meeting.invited)
+    session.rollback()
+    answers = {a: str(form.get(f"attendance-{n}", "")) for n, a in enumerate(invited)}
+    names = {a: str(form.get(f"names-{n}", "")) for n, a in enumerate(invited)}
+    try:
+        minutes.record_attendance(
+            session,
+            clock=clock,
+            actor=actor,
+            meeting_id=meeting_id,
+            attendance=answers,
+            names=names,
+        )
+    except InvalidInput as exc:
+        session.rollback()
+        ctx = _minutes_context(session, actor, meeting_id) | _error_list(exc)
+        ctx["values"] = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+        return render(request, "staff/jag_meeting_minutes.html", ctx, status=422)
+    return redirect(request, f"{BASE}/{meeting_id}/minutes?saved=1")
+
+
+@router.post("/{meeting_id}/approve")
+async def approve_previous(
+    request: Request,
+    meeting_id: RowId,
+    actor: SignedInStaff,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    """At this meeting, approve the locality's previous meeting's minutes."""
+    await checked_form(request)
+    session.rollback()
+    meeting = meetings.load(session, actor, meeting_id, chair=True)
+    previous = agenda.previous_meeting(session, meeting)
+    session.rollback()
+    if previous is None:
+        raise InvalidInput("There is no earlier meeting to approve.", field="approve")
+    minutes.approve(
+        session,
+        clock=clock,
+        actor=actor,
+        meeting_id=previous.id,  # type: ignore[arg-type]
+        at_meeting_id=meeting_id,
+    )
+    return redirect(request, f"{BASE}/{meeting_id}?approved=1")
+
+
+@router.post("/{meeting_id}/minutes/corrections")
+async def add_correction(
+    request: Request,
+    meeting_id: RowId,
+    actor: SignedInStaff,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    form = await checked_form(request)
+    session.rollback()
+    try:
+        minutes.add_correction(
+            session,
+            clock=clock,
+            actor=actor,
+            meeting_id=meeting_id,
+            text=str(form.get("correction", "")),
+        )
+    except InvalidInput as exc:
+        session.rollback()
+        ctx = _minutes_context(session, actor, meeting_id) | _error_list(exc)
+        ctx["values"] = {"correction": str(form.get("correction", ""))}
+        return render(request, "staff/jag_meeting_minutes.html", ctx, status=422)
+    return redirect(request, f"{BASE}/{meeting_id}/minutes?saved=1#corrections")
