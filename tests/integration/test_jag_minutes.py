@@ -12,7 +12,7 @@ from sqlmodel import select
 from engine.clock import FixedClock
 from engine.db import SessionFactory
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed
-from engine.models import AuditEvent, Case, Deadline
+from engine.models import AuditEvent, Case, Deadline, OutboxMessage
 from tests.jag_helpers import all_yes
 from tests.meeting_helpers import MeetingJourney
 from workflows.jag_case import agenda, minutes, pack
@@ -81,6 +81,19 @@ def test_the_pack_holds_agenda_summary_risk_plan_and_changes(j: MeetingJourney) 
         assert words in html, words
     assert "Harry Highrisk: 4" not in html  # the standing item names nobody in the pack
     assert stored.pdf.startswith(b"%PDF")
+    with j.sessions() as s:
+        told = s.exec(
+            select(OutboxMessage).where(OutboxMessage.message == "jag_papers_ready")
+        ).all()
+    # The locality's JAG staff get a link to the pack, never the pack itself.
+    assert {m.recipient for m in told} >= {
+        "jag@example.org",
+        "contact@example.org",
+        "partner@example.org",
+        "trained@example.org",
+    }
+    assert not {m.recipient for m in told} & {"melton.contact@example.org", "manager@example.org"}
+    assert all(m.context["pack_url"].endswith(f"/staff/jag/meetings/{mid}/pack") for m in told)
     assert b"/StructTreeRoot" in stored.pdf
     with j.sessions() as s, pytest.raises(InvalidTransition):
         pack.send_papers(s, clock=j.clock, actor=_chair(j), meeting_id=mid)

@@ -63,11 +63,61 @@ def send_papers(session: Session, *, clock: Clock, actor: Actor, meeting_id: int
         meeting.papers_sent_at, meeting.papers_sent_by = clock.now(), actor.user_id
         session.add(meeting)
         meetings.close_reminders(session, clock, meeting)
+        _tell_attendees(session, clock, meeting)
         session.commit()
     except Exception:
         session.rollback()
         raise
     return meeting
+
+
+PAPERS_READY = "jag_papers_ready"
+# Who is told the papers are ready: the locality's JAG staff (partner agencies' officers,
+# the point of contact, the chairs). A link to the pack; never the pack itself.
+ATTENDEE_ROLES = ("partner", "contact", "jag_chair")
+
+
+def _tell_attendees(session: Session, clock: Clock, meeting: JagMeeting) -> None:
+    from sqlalchemy import or_
+
+    from engine import registry
+    from engine.messages import queue_message
+    from engine.models import RoleGrant, User
+
+    area = registry.area(meeting.area_id)
+    people = session.exec(
+        select(User.id, User.email)
+        .join(RoleGrant, col(RoleGrant.user_id) == User.id)
+        .where(
+            RoleGrant.area_id == meeting.area_id,
+            or_(
+                col(RoleGrant.locality_id).is_(None),
+                RoleGrant.locality_id == meeting.locality_id,
+            ),
+            col(RoleGrant.role).in_(ATTENDEE_ROLES),
+            col(User.active).is_(True),
+        )
+        .distinct()
+        .order_by(col(User.id))
+    ).all()
+    context = {
+        "locality": area.localities[meeting.locality_id].name,
+        "meeting_date": meeting.held_on.isoformat(),
+        "starts_at": meeting.starts_at,
+        "pack_url": f"{area.service_url.rstrip('/')}/staff/jag/meetings/{meeting.id}/pack",
+    }
+    for user_id, email in people:
+        queue_message(
+            session,
+            case_id=None,
+            message=PAPERS_READY,
+            recipient=email,
+            recipient_role="jag_attendee",
+            channel="email",
+            context=context,
+            idempotency_key=f"jag-papers:{meeting.id}:{user_id}",
+            now=clock.now(),
+        )
 
 
 def stored(session: Session, actor: Actor, meeting_id: int) -> JagMeetingPack:
