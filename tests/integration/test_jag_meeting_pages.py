@@ -15,7 +15,12 @@ from engine.models import Deadline
 from tests.http_checks import never_a_server_error
 from tests.integration.test_access_matrix import CSRF, signed_in_client
 from tests.meeting_helpers import MeetingJourney
-from workflows.jag_case.meeting_models import JagAgendaItem, JagMeeting, JagMinute
+from workflows.jag_case.meeting_models import (
+    JagAgendaItem,
+    JagDomesticAbuse,
+    JagMeeting,
+    JagMinute,
+)
 from workflows.jag_case.models import JagAction
 
 pytestmark = pytest.mark.filterwarnings("ignore::starlette.exceptions.StarletteDeprecationWarning")
@@ -186,3 +191,34 @@ def test_partners_read_the_pack_but_cannot_chair_and_other_localities_cannot_rea
     no_csrf = partner.post(f"{BASE}/{mid}/papers", data={})
     assert no_csrf.status_code in (400, 403)
     assert re.search("Victim 1|No repeat", partner.get(f"{BASE}/{mid}").text)
+
+
+def test_a_repeat_domestic_abuse_victim_is_recorded_from_the_meetings_page(
+    app: Any, session: Session, session_factory: Any, clock: FixedClock
+) -> None:
+    j = MeetingJourney(session_factory, clock)
+    ref = j.victim("Vera Victim")
+    session.rollback()
+    contact = signed_in_client(app, session, clock, "contact@example.org")
+    token = _token(contact, BASE)
+    form = {"csrf_token": token, "locality": "leicester", "case_ref": ref, "repeat_count": "x"}
+    bad = contact.post(f"{BASE}/repeat-victims", data=form)
+    assert bad.status_code == 422 and 'href="#repeat_count"' in bad.text
+    unknown = contact.post(f"{BASE}/repeat-victims", data={**form, "case_ref": "JAG-2026-999999"})
+    assert unknown.status_code == 422 and 'href="#case_ref"' in unknown.text
+    with session_factory() as s:
+        assert s.exec(select(JagDomesticAbuse)).all() == []
+    ok = contact.post(
+        f"{BASE}/repeat-victims", data={**form, "repeat_count": "6"}, follow_redirects=False
+    )
+    assert ok.status_code == 303
+    with session_factory() as s:
+        assert s.exec(select(JagDomesticAbuse.repeat_count)).one() == 6
+    mid = j.meeting(clock.today().replace(day=10))
+    assert "Vera Victim</a>: 6 repeat incidents" in contact.get(f"{BASE}/{mid}").text
+    partner = signed_in_client(app, session, clock, "partner@example.org")
+    shown = partner.get(f"{BASE}/{mid}").text
+    # Her case is on the agenda as a new referral (partners work it); the standing item
+    # does not say she is a repeat domestic-abuse victim.
+    assert "Victim 1: 6 repeat incidents" in shown
+    assert "Vera Victim</a>: 6 repeat" not in shown

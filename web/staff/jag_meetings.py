@@ -16,13 +16,13 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, NotFound
 from web.deps import ClockDep, RowId, SessionDep, SignedInStaff
 from web.public.forms import read_date
 from web.public.templating import redirect
 from web.security import checked_form
 from web.staff.routes import render
-from workflows.jag_case import agenda, meetings, minutes, pack
+from workflows.jag_case import agenda, domestic_abuse, meetings, minutes, pack
 from workflows.jag_case.area import jag_area
 from workflows.jag_case.meeting_area import KIND_LABELS, meetings_area
 
@@ -41,29 +41,33 @@ def _error_list(exc: InvalidInput, fields: dict[str, str] | None = None) -> dict
     return {"errors": errors, "error_list": links}
 
 
+def _list_context(session: Any, actor: Any, clock: Any, locality: str) -> dict[str, Any]:
+    places = meetings.localities(actor)
+    chosen = locality or (places[0][1] if places else "")
+    place = next((p for p in places if p[1] == chosen), None)
+    return {
+        "actor": actor,
+        "nav": "jag_meetings",
+        "places": places,
+        "place": place,
+        "meetings": meetings.list_meetings(session, actor, place[0], place[1]) if place else [],
+        "chairs": bool(place and meetings.may_chair(actor, place[0], place[1])),
+        "flags": bool(place and meetings.may_flag(actor, place[0], place[1])),
+        "pattern": meetings.defaults(place[0], place[1], clock.today()).get("pattern")
+        if place
+        else None,
+        "values": {},
+    }
+
+
 @router.get("")
 def meetings_list(
     request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
 ) -> Response:
-    places = meetings.localities(actor)
-    chosen = request.query_params.get("locality") or (places[0][1] if places else "")
-    place = next((p for p in places if p[1] == chosen), None)
-    rows = meetings.list_meetings(session, actor, place[0], place[1]) if place else []
-    return render(
-        request,
-        "staff/jag_meetings.html",
-        {
-            "actor": actor,
-            "nav": "jag_meetings",
-            "places": places,
-            "place": place,
-            "meetings": rows,
-            "chairs": bool(place and meetings.may_chair(actor, place[0], place[1])),
-            "pattern": meetings.defaults(place[0], place[1], clock.today()).get("pattern")
-            if place
-            else None,
-        },
-    )
+    ctx = _list_context(session, actor, clock, request.query_params.get("locality", ""))
+    if request.query_params.get("flagged"):
+        ctx["success_banner"] = "Repeat domestic-abuse victim recorded"
+    return render(request, "staff/jag_meetings.html", ctx)
 
 
 def _new_context(actor: Any, place: tuple[str, str, str], values: dict[str, Any]) -> dict:
@@ -83,6 +87,30 @@ def _place(actor: Any, locality: str) -> tuple[str, str, str]:
 
         raise NotAllowed("Only a JAG chair of this locality may arrange its meetings.")
     return place
+
+
+@router.post("/repeat-victims")
+async def flag_repeat_victim(
+    request: Request, actor: SignedInStaff, session: SessionDep, clock: ClockDep
+) -> Response:
+    """Record a victim case as domestic abuse with its repeat count (0 removes it): the
+    standing agenda item ranks the locality's victims by it."""
+    form = await checked_form(request)
+    ref = str(form.get("case_ref", "")).strip().upper()
+    count = str(form.get("repeat_count", ""))
+    session.rollback()
+    try:
+        if not ref:
+            raise InvalidInput("Enter the victim's JAG case reference", field="case_ref")
+        domestic_abuse.set_flag(session, clock=clock, actor=actor, case_ref=ref, repeat_count=count)
+    except (InvalidInput, NotFound) as exc:
+        session.rollback()
+        if isinstance(exc, NotFound):
+            exc = InvalidInput(f"There is no JAG case {ref} you can open", field="case_ref")
+        ctx = _list_context(session, actor, clock, str(form.get("locality", "")))
+        ctx |= _error_list(exc) | {"values": {"case_ref": ref, "repeat_count": count}}
+        return render(request, "staff/jag_meetings.html", ctx, status=422)
+    return redirect(request, f"{BASE}?locality={form.get('locality', '')}&flagged=1")
 
 
 @router.get("/new")

@@ -45,6 +45,11 @@ def may_chair(actor: Actor, area_id: str, locality_id: str) -> bool:
     return _holds(actor, CHAIRS, area_id, locality_id)
 
 
+def may_flag(actor: Actor, area_id: str, locality_id: str) -> bool:
+    """Who records a repeat domestic-abuse victim: those who work the locality's cases."""
+    return _holds(actor, ("jag_chair", "contact", "partner"), area_id, locality_id)
+
+
 def may_read(actor: Actor, area_id: str, locality_id: str) -> bool:
     return _holds(actor, READERS, area_id, locality_id)
 
