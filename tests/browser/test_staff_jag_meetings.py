@@ -118,14 +118,17 @@ def test_a_chair_builds_an_agenda_sends_papers_and_minutes_two_actions(
     tab.audit("minutes-taken")
 
     with world.sessions() as s:
-        for ref, what in ((world.due, "Ask housing for a move"),
-                          (world.high, "Patrol the close nightly")):
+        for ref, what in (
+            (world.due, "Ask housing for a move"),
+            (world.high, "Patrol the close nightly"),
+        ):
             case_id = s.exec(select(Case.id).where(Case.reference == ref)).one()
             action = s.exec(select(JagAction).where(JagAction.case_id == case_id)).one()
             assert (action.action, action.due_on) == (what, date(2026, 3, 24))
             clock_row = s.exec(
-                select(Deadline).where(Deadline.case_id == case_id,
-                                       Deadline.subject == f"action:{action.seq}")
+                select(Deadline).where(
+                    Deadline.case_id == case_id, Deadline.subject == f"action:{action.seq}"
+                )
             ).one()
             assert (clock_row.due_on, clock_row.status) == (date(2026, 3, 24), "open")
     tab.go(f"/staff/cases/{world.high}")

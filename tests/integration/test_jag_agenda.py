@@ -14,7 +14,7 @@ from engine.db import SessionFactory
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from engine.models import Deadline, DeadlineSchedule
 from tests.meeting_helpers import MeetingJourney
-from workflows.jag_case import agenda, meetings, minutes
+from workflows.jag_case import agenda, agenda_items, meetings, minutes
 from workflows.jag_case.meeting_area import meetings_area
 from workflows.jag_case.meeting_models import JagAgendaItem, JagMeeting
 
@@ -81,11 +81,11 @@ def test_time_slots_add_up_against_the_meeting_length(j: MeetingJourney) -> None
     assert timing == {"total": expected, "length": 60, "over_by": expected - 60, "spare": 0}
     chair = j.staff["jag_chair"].actor
     with j.sessions() as s:
-        meetings.set_slot(
+        agenda_items.set_slot(
             s, clock=j.clock, actor=chair, meeting_id=mid, item_id=rows[0].id, minutes="25"
         )
     with j.sessions() as s, pytest.raises(InvalidInput) as bad:
-        meetings.set_slot(
+        agenda_items.set_slot(
             s, clock=j.clock, actor=chair, meeting_id=mid, item_id=rows[0].id, minutes="0"
         )
     assert bad.value.field == f"slot-{rows[0].id}"
@@ -150,10 +150,10 @@ def test_carry_over_of_open_actions(j: MeetingJourney) -> None:
     # Cases accepted today come up only by what the meeting sets; add them by hand.
     chair = j.staff["jag_chair"].actor
     with j.sessions() as s:
-        a = meetings.add_item(
+        a = agenda_items.add_item(
             s, clock=j.clock, actor=chair, meeting_id=march, title="Olive", case_ref=ref
         )
-        b = meetings.add_item(
+        b = agenda_items.add_item(
             s, clock=j.clock, actor=chair, meeting_id=march, title="Dora", case_ref=done_ref
         )
         item_a, item_b = a.id, b.id
@@ -193,7 +193,7 @@ def test_carried_actions_are_their_own_kind_before_they_are_overdue(j: MeetingJo
     march = j.meeting(MARCH)
     chair = j.staff["jag_chair"].actor
     with j.sessions() as s:
-        item = meetings.add_item(
+        item = agenda_items.add_item(
             s, clock=j.clock, actor=chair, meeting_id=march, title="Olive", case_ref=ref
         ).id
     _send(j, march)
@@ -226,11 +226,13 @@ def test_the_standing_item_is_on_every_agenda_and_cannot_be_dropped(j: MeetingJo
     assert "repeat_victims" in _kinds(j, full)
     standing = next(i for i in _items(j, full) if i.kind == "repeat_victims")
     with j.sessions() as s, pytest.raises(InvalidInput):
-        meetings.drop_item(
+        agenda_items.drop_item(
             s, clock=j.clock, actor=j.staff["jag_chair"].actor, meeting_id=full, item_id=standing.id
         )
     with j.sessions() as s:
-        meetings.refresh_agenda(s, clock=j.clock, actor=j.staff["jag_chair"].actor, meeting_id=full)
+        agenda_items.refresh_agenda(
+            s, clock=j.clock, actor=j.staff["jag_chair"].actor, meeting_id=full
+        )
     assert _kinds(j, full).count("repeat_victims") == 1
 
 
@@ -263,13 +265,13 @@ def test_the_chair_adds_drops_and_reorders_before_the_papers_go(j: MeetingJourne
     chair = j.staff["jag_chair"].actor
     first, second = _items(j, mid)[:2]
     with j.sessions() as s:
-        meetings.move_item(
+        agenda_items.move_item(
             s, clock=j.clock, actor=chair, meeting_id=mid, item_id=second.id, up=True
         )
     assert [i.id for i in _items(j, mid)[:2]] == [second.id, first.id]
     new_id = j.case_id(refs["new_referral"])
     with j.sessions() as s:
-        meetings.drop_item(s, clock=j.clock, actor=chair, meeting_id=mid, item_id=first.id)
+        agenda_items.drop_item(s, clock=j.clock, actor=chair, meeting_id=mid, item_id=first.id)
         cancelled = s.exec(
             select(Deadline.status).where(
                 Deadline.case_id == new_id,
@@ -279,22 +281,22 @@ def test_the_chair_adds_drops_and_reorders_before_the_papers_go(j: MeetingJourne
     assert cancelled == "cancelled"
     assert first.id not in [i.id for i in _items(j, mid)]
     with j.sessions() as s:
-        meetings.refresh_agenda(s, clock=j.clock, actor=chair, meeting_id=mid)
+        agenda_items.refresh_agenda(s, clock=j.clock, actor=chair, meeting_id=mid)
     assert first.id not in [i.id for i in _items(j, mid)]  # dropped stays dropped
     with j.sessions() as s:
-        meetings.add_item(
+        agenda_items.add_item(
             s, clock=j.clock, actor=chair, meeting_id=mid, title="Summer plan", minutes="20"
         )
     kinds = _kinds(j, mid)
     assert kinds[-2:] == ["chair_item", "other_business"]
     with j.sessions() as s, pytest.raises(InvalidInput) as bad:
-        meetings.add_item(
+        agenda_items.add_item(
             s, clock=j.clock, actor=chair, meeting_id=mid, title="", case_ref="JAG-2026-999999"
         )
     assert [e["field"] for e in bad.value.errors] == ["title", "case_ref"]
     _send(j, mid)
     with j.sessions() as s, pytest.raises(InvalidTransition):
-        meetings.move_item(
+        agenda_items.move_item(
             s, clock=j.clock, actor=chair, meeting_id=mid, item_id=second.id, up=False
         )
 
@@ -312,7 +314,7 @@ def test_only_a_chair_of_the_locality_shapes_the_agenda(j: MeetingJourney) -> No
         )
     for who in ("partner", "contact"):
         with j.sessions() as s, pytest.raises(NotAllowed):
-            meetings.refresh_agenda(s, clock=j.clock, actor=j.staff[who].actor, meeting_id=mid)
+            agenda_items.refresh_agenda(s, clock=j.clock, actor=j.staff[who].actor, meeting_id=mid)
     with j.sessions() as s:
         assert meetings.load(s, j.staff["partner"].actor, mid).id == mid
     with j.sessions() as s, pytest.raises(NotAllowed):

@@ -21,7 +21,7 @@ from engine.clock import LONDON, Clock
 from engine.letters import long_date
 from engine.models import AuditEvent
 from engine.pdf import Pdf, html_blocks
-from workflows.jag_case import agenda, meetings
+from workflows.jag_case import agenda, agenda_items, meetings
 from workflows.jag_case.definition import JAG_CASE, STATE_LABELS
 from workflows.jag_case.meeting_area import KIND_LABELS
 from workflows.jag_case.meeting_models import JagAgendaItem, JagMeeting, JagMeetingPack
@@ -62,7 +62,7 @@ def send_papers(session: Session, *, clock: Clock, actor: Actor, meeting_id: int
         meeting.status = "papers_sent"
         meeting.papers_sent_at, meeting.papers_sent_by = clock.now(), actor.user_id
         session.add(meeting)
-        meetings.close_reminders(session, clock, meeting)
+        agenda_items.close_reminders(session, clock, meeting)
         _tell_attendees(session, clock, meeting)
         session.commit()
     except Exception:
