@@ -264,3 +264,26 @@ def test_minutes_approved_at_the_next_meeting_lock_and_take_corrections(
         ]
         assert s.get(JagMeeting, mid).approved_at_meeting_id == april
         assert s.get(JagMeetingPack, mid) is not None
+
+
+def test_an_action_on_a_referral_not_yet_accepted_is_refused_with_nothing_stored(
+    j: MeetingJourney,
+) -> None:
+    j.victim("Nina Newcase")
+    mid = j.meeting(MARCH)
+    _send(j, mid)
+    with j.sessions() as s:
+        item = next(i for i in agenda.items(s, mid) if i.kind == "new_referral").id
+    with j.sessions() as s, pytest.raises(InvalidInput) as bad:
+        minutes.record_minute(
+            s,
+            clock=j.clock,
+            actor=_chair(j),
+            meeting_id=mid,
+            item_id=item,
+            decision="Accept it first",
+            actions=[_action("Visit")],
+        )
+    assert bad.value.field == "actions"
+    with j.sessions() as s:
+        assert s.exec(select(JagMinute)).all() == []

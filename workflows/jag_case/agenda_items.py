@@ -89,7 +89,8 @@ def _open_reminders(session: Session, clock: Clock, meeting: JagMeeting, case_id
     if not case_ids:
         return
     rule = deadlines.rule_named(JAG_CASE, MEETING_PAPERS_DEADLINE)
-    label = f"Update the case for the JAG papers (meeting {meeting.held_on:%d %b %Y})"
+    # The reminder reads "... needs you to <label, lower case> by <date>": no date in here.
+    label = "Update the case before the meeting papers go"
     new = deadlines.dated(
         rule, on=meeting.papers_due_on, label=label, subject=_subject(meeting)
     ).__dict__

@@ -150,6 +150,8 @@ def create_meeting(
         errors.append(error("held_on", "Enter the date of the meeting"))
     elif held_on < clock.today():
         errors.append(error("held_on", "The date of the meeting must be today or in the future"))
+    elif _meeting_on(session, area_id, locality_id, held_on):
+        errors.append(error("held_on", "This locality already has a meeting on that date"))
     if not _is_time(starts_at):
         errors.append(error("starts_at", "Enter the start time as hh:mm, for example 10:00"))
     if not length_minutes or not 15 <= length_minutes <= 480:
@@ -192,6 +194,17 @@ def create_meeting(
         session.rollback()
         raise
     return meeting
+
+
+def _meeting_on(session: Session, area_id: str, locality_id: str, day: date) -> bool:
+    found = session.exec(
+        select(JagMeeting.id).where(
+            JagMeeting.area_id == area_id,
+            JagMeeting.locality_id == locality_id,
+            JagMeeting.held_on == day,
+        )
+    ).first()
+    return found is not None
 
 
 def _is_time(text: str) -> bool:

@@ -196,7 +196,10 @@ def _case_events(
 ) -> None:
     assert item.case_id is not None
     for action in actions:
-        _fire(session, clock, actor, item.case_id, "add_action", dict(action))
+        try:
+            _fire(session, clock, actor, item.case_id, "add_action", dict(action))
+        except InvalidTransition as exc:  # e.g. a referral not yet accepted
+            raise InvalidInput(f"No action can be added: {exc.detail}", field="actions") from exc
         seq = session.exec(
             select(JagAction.seq)
             .where(JagAction.case_id == item.case_id)
