@@ -101,6 +101,35 @@ def test_the_pack_holds_agenda_summary_risk_plan_and_changes(j: MeetingJourney) 
         pack.send_papers(s, clock=j.clock, actor=j.staff["partner"].actor, meeting_id=mid)
 
 
+def test_the_pack_lists_a_community_trigger_review_with_its_recommendations(
+    j: MeetingJourney,
+) -> None:
+    from datetime import UTC, datetime
+
+    from engine.models import Recommendation
+
+    refs = j.one_of_each(MARCH)
+    ct = j.case_id(refs["community_trigger"])
+    with j.sessions() as s:
+        s.add(
+            Recommendation(
+                case_id=ct,
+                seq=1,
+                recipient_body="Council",
+                action="Fit noise monitors",
+                due_on=date(2026, 4, 1),
+                updated_at=datetime(2026, 3, 2, tzinfo=UTC),
+            )
+        )
+        s.commit()
+    mid = j.meeting(MARCH)
+    _send(j, mid)
+    with j.sessions() as s:
+        html = pack.stored(s, _chair(j), mid).html
+    assert "Community Trigger: review" in html
+    assert "Recommendation 1: Council: Fit noise monitors, due Wednesday 1 April 2026, open" in html
+
+
 def test_minutes_for_two_items_put_each_action_on_its_case_with_a_deadline(
     j: MeetingJourney,
 ) -> None:

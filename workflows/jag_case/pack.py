@@ -161,6 +161,7 @@ def context(session: Session, meeting: JagMeeting, clock: Clock) -> dict[str, An
         "timing": agenda.timing(meeting, rows),
         "kind_labels": KIND_LABELS,
         "cases": _cases(session, case_ids, since),
+        "recommendations": _recommendations(session, case_ids),
         "since": before.held_on if before is not None else None,
         "victims": agenda.repeat_victims(session, meeting, show_names=False),
         "made_on": clock.today(),
@@ -186,6 +187,22 @@ def timed(
         )
         start += r.slot_minutes
     return out
+
+
+def _recommendations(session: Session, case_ids: list[int]) -> dict[int, list[Any]]:
+    """The recommendations of the Community Trigger cases on the agenda, in order."""
+    from engine.models import Recommendation
+
+    found: dict[int, list[Any]] = {}
+    if not case_ids:
+        return found
+    for r in session.exec(
+        select(Recommendation)
+        .where(col(Recommendation.case_id).in_(case_ids))
+        .order_by(col(Recommendation.case_id), col(Recommendation.seq))
+    ).all():
+        found.setdefault(r.case_id, []).append(r)
+    return found
 
 
 def _cases(session: Session, case_ids: list[int], since: datetime | None) -> dict[int, Any]:
