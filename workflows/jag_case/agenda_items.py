@@ -14,7 +14,8 @@ from engine import bulk, deadlines
 from engine.access import Actor
 from engine.clock import Clock
 from engine.errors import InvalidInput, InvalidTransition, NotFound
-from engine.models import Case, Deadline
+from engine.models import Case, Deadline, DeadlineSchedule
+from engine.models.case import PLAN_ON_NEXT_SWEEP
 from workflows.jag_case import agenda, meetings
 from workflows.jag_case.definition import JAG_CASE, MEETING_PAPERS_DEADLINE
 from workflows.jag_case.meeting_area import CHAIR_ITEM, ORDER_CHAIR, meetings_area
@@ -34,15 +35,20 @@ def insert_items(
     have_kinds = {i.kind for i in existing if i.case_id is None}
     slots = meetings_area(meeting.area_id)
     kept = sorted((i for i in existing if not i.dropped), key=lambda i: i.position)
+    # Plain rows, written by one INSERT: an agenda of thousands of cases is built in a
+    # moment (ORM objects cost a millisecond each).
     new_rows = [
-        JagAgendaItem(
-            meeting_id=meeting.id,  # type: ignore[arg-type]
-            position=0,
-            kind=p.kind,
-            case_id=p.case_id,
-            title=p.title[:300],
-            reason=p.reason or None,
-            slot_minutes=slots.slot(p.kind),
+        _NewItem(
+            {
+                "meeting_id": meeting.id,
+                "position": 0,
+                "kind": p.kind,
+                "case_id": p.case_id,
+                "title": p.title[:300],
+                "reason": p.reason or None,
+                "slot_minutes": slots.slot(p.kind),
+                "dropped": False,
+            }
         )
         for p in proposed
         if not ((p.case_id in have_cases) if p.case_id else (p.kind in have_kinds))
@@ -50,7 +56,7 @@ def insert_items(
     # Each new item goes before the first item already there of a later kind (the chair's
     # order of the others kept): one merge, not a search per item.
     pending = sorted(new_rows, key=lambda r: _rank(r.kind))
-    laid: list[JagAgendaItem] = []
+    laid: list[Any] = []
     at = 0
     for row in kept:
         while at < len(pending) and _rank(pending[at].kind) < _rank(row.kind):
@@ -60,11 +66,12 @@ def insert_items(
     laid.extend(pending[at:])
     moved = []
     for n, row in enumerate(laid, start=1):
-        if row.id is not None and row.position != n:
+        if isinstance(row, _NewItem):
+            row.values["position"] = n
+        elif row.position != n:
             moved.append({"item_id": row.id, "new_position": n})
-        row.position = n
     if new_rows:
-        bulk.insert_models(session, *new_rows)
+        session.connection().execute(_ITEMS.insert(), [r.values for r in new_rows])
     for row in kept:
         session.expire(row)  # positions written below, not by the unit of work
     if moved:
@@ -74,11 +81,20 @@ def insert_items(
 
 
 _ITEMS = JagAgendaItem.__table__  # type: ignore[attr-defined]
+_DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
+_SCHEDULES = DeadlineSchedule.__table__  # type: ignore[attr-defined]
 _MOVE = (
     _ITEMS.update()
     .where(_ITEMS.c.id == bindparam("item_id"))
     .values(position=bindparam("new_position"))
 )
+
+
+class _NewItem:
+    __slots__ = ("values", "kind", "case_id")
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values, self.kind, self.case_id = values, values["kind"], values["case_id"]
 
 
 def _rank(kind: str) -> float:
@@ -96,10 +112,29 @@ def _open_reminders(session: Session, clock: Clock, meeting: JagMeeting, case_id
     ).__dict__
     # The sweep moves a date that is not a working day; the papers date already is one.
     new["due_on"] = meeting.papers_due_on
+    # Plain rows and one INSERT, as bulk.insert_deadlines does for Deadline objects: each
+    # with its schedule row, reminders planned at the next sweep.
     rows = [
-        Deadline(case_id=c, opened_at=clock.now(), opened_by="jag_meeting", **new) for c in case_ids
+        {
+            **new,
+            "case_id": c,
+            "status": "open",
+            "opened_at": clock.now(),
+            "opened_by": "jag_meeting",
+            "closed_at": None,
+            "closed_by": None,
+        }
+        for c in case_ids
     ]
-    bulk.insert_deadlines(session, rows)
+    ids = (
+        session.connection()
+        .execute(_DEADLINES.insert().returning(_DEADLINES.c.id, sort_by_parameter_order=True), rows)
+        .scalars()
+    )
+    planned = [
+        {"deadline_id": i, "next_action_on": PLAN_ON_NEXT_SWEEP, "reminder_step": None} for i in ids
+    ]
+    session.connection().execute(_SCHEDULES.insert(), planned)
 
 
 def _subject(meeting: JagMeeting) -> str:
