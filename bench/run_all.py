@@ -34,6 +34,7 @@ SCRIPTS = [
     ("sweep.py", ["--sizes", "10000,100000", "--rounds", "7"], ["--reuse"]),
     ("threshold.py", ["--quick"], []),
     ("import.py", ["--quick"], []),
+    ("agenda.py", ["--rounds", "5"], []),
 ]
 
 

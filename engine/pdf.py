@@ -154,9 +154,9 @@ class _Tree(StructureTreeBuilder):
 
 
 class _Sheet(FPDF):
-    def __init__(self, reference: str) -> None:
+    def __init__(self, reference: str, footer: str = "ASB Case Review") -> None:
         super().__init__(format="A4")
-        self.reference = reference
+        self.reference, self.footer_label = reference, footer
         self.struct_builder = _Tree()
 
     def footer(self) -> None:
@@ -164,7 +164,7 @@ class _Sheet(FPDF):
         self._out("/Artifact BMC")
         self.set_y(-14)
         self.set_font("helvetica", "", 8)
-        self.cell(0, 6, f"ASB Case Review {self.reference}, page {self.page_no()} of {{nb}}")
+        self.cell(0, 6, f"{self.footer_label} {self.reference}, page {self.page_no()} of {{nb}}")
         self._out("EMC")
 
 
@@ -173,15 +173,15 @@ class Pdf:
 
     SIZES = {1: 17, 2: 14, 3: 12}
 
-    def __init__(self, reference: str, title: str) -> None:
+    def __init__(self, reference: str, title: str, *, footer: str = "ASB Case Review") -> None:
         self.reference, self.changed = reference, False
-        self.pdf = _Sheet(reference)
+        self.pdf = _Sheet(reference, footer)
         self.pdf.set_margins(20, 20, 20)
         self.pdf.set_auto_page_break(True, margin=20)
         self.pdf.set_title(f"{title} {reference}")
         self.pdf.set_lang(LANGUAGE)
         self.pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
-        self.pdf.set_author("ASB Case Review")
+        self.pdf.set_author(footer)
         self.pdf.set_creator("ctengine")
         self.pdf.add_page()
         self._mcids: dict[int, int] = {}

@@ -29,6 +29,8 @@ from web.staff import export as staff_export
 from web.staff import find as staff_find
 from web.staff import intake as staff_intake
 from web.staff import jag as staff_jag
+from web.staff import jag_meetings as staff_jag_meetings
+from web.staff import jag_minutes as staff_jag_minutes
 from web.staff import managers as staff_managers
 from web.staff import routes as staff_routes
 from web.staff import statements as staff_statements
@@ -142,3 +144,5 @@ def _add_public_pages(app: FastAPI, settings: Settings) -> None:
     app.include_router(staff_callers.router)
     app.include_router(staff_statements.router)
     app.include_router(staff_jag.router)
+    app.include_router(staff_jag_meetings.router)
+    app.include_router(staff_jag_minutes.router)

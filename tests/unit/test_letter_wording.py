@@ -157,7 +157,26 @@ def _all_steps(session_factory: SessionFactory, clock: FixedClock) -> list[str]:
             expected_version=j.case(s).version,
         )
     refs.append(j.ref)
+    _jag_papers(session_factory, clock)
     return refs
+
+
+def _jag_papers(session_factory: SessionFactory, clock: FixedClock) -> None:
+    """A JAG meeting's papers sent: its attendees are sent the link (jag_papers_ready)."""
+    from tests.jag_helpers import reload_actor
+    from workflows.jag_case import meetings, pack
+
+    with session_factory() as s:
+        chair = reload_actor(s, "jag@example.org")
+        meeting = meetings.create_meeting(
+            s,
+            clock=clock,
+            actor=chair,
+            area_id="llr",
+            locality_id="leicester",
+            held_on=clock.today() + timedelta(days=7),
+        )
+        pack.send_papers(s, clock=clock, actor=chair, meeting_id=meeting.id)
 
 
 @pytest.fixture

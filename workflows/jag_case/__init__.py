@@ -7,6 +7,7 @@ from workflows.jag_case.access import HELD, SCOPED, assigned, case_roles
 from workflows.jag_case.definition import ACTION_DEADLINE, JAG_CASE
 from workflows.jag_case.effects import EFFECTS
 from workflows.jag_case.guards import GUARDS
+from workflows.jag_case.meeting_models import MEETING_TABLES  # noqa: F401  (their tables)
 from workflows.jag_case.models import JagCase
 from workflows.jag_case.services import PREFIX, case_view
 

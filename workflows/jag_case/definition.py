@@ -333,6 +333,9 @@ REVIEW_DEADLINE = "jag_review"
 RISK_DEADLINE = "risk_reassessment"
 ACTION_DEADLINE = "action_due"
 PEER_REVIEW_DEADLINE = "peer_review"
+# A case on a JAG meeting's agenda: its owner brings it up to date before the papers go
+# (opened and closed by the meetings' services, workflows/jag_case/agenda.py).
+MEETING_PAPERS_DEADLINE = "meeting_papers"
 
 DEADLINES = (
     DeadlineRule(
@@ -371,6 +374,15 @@ DEADLINES = (
         while_in=(S.peer_review_requested,),
         # The chair who asked chases the reviewer (who holds no role in this locality).
         owner_role="jag_chair",
+    ),
+    DeadlineRule(
+        MEETING_PAPERS_DEADLINE,
+        "Update the case before the JAG papers go",
+        None,
+        opened_by=(),
+        met_by=(),
+        while_in=OPEN_STATES,
+        owner_role="contact",
     ),
 )
 
