@@ -158,7 +158,7 @@ def dead_letters(session: Session, *, actor: Actor) -> list[LedgerEntry]:
     return [
         _entry(row, None, case.reference if case is not None else None)
         for row, case in rows
-        if _manages(actor, case)
+        if _manages(actor, case_detail.with_detail(session, case) if case is not None else None)
     ]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import false
 from sqlmodel import Session, col, select
 
 from engine import messages
+from engine.case_detail import CaseWithDetail, with_detail
 from engine.case_messages import applicant_addresses
 from engine.models import Case, User
 from workflows.community_trigger.definition import S
@@ -32,7 +33,15 @@ def appeal_chair_now(case: Case) -> int | None:
     return case.appeal_chair_id if case.state in APPEAL_WITH_CHAIR else None
 
 
+def _with_detail(session: Session | None, case: Any) -> Any:
+    """The case with its ct_case row (a bare case is read with it when a session is given)."""
+    if isinstance(case, CaseWithDetail) or session is None:
+        return case
+    return with_detail(session, case)
+
+
 def case_roles(session: Session | None, case: Case, user_id: int, *, now: bool = True) -> set[str]:
+    case = _with_detail(session, case)
     chair = appeal_chair_now(case) if now else case.appeal_chair_id
     return {APPEAL_CHAIR} if chair is not None and chair == user_id else set()
 
