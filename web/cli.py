@@ -20,6 +20,7 @@ from engine.services import auth, staff
 from engine.services.org import sync_areas
 from engine.settings import Settings
 from workflows.community_trigger.services.demo import load_demo_data
+from workflows.jag_case.demo import load_jag_demo
 
 app = typer.Typer(
     help="ctengine: ASB Case Review (Community Trigger) and JAG case work.", no_args_is_help=True
@@ -95,12 +96,15 @@ def demo_data() -> None:
     """Load the demo organisation, users (with fresh API tokens) and cases."""
     with _sessions(Settings())() as session:
         logins = load_demo_data(session, clock=SystemClock())
+        jag_logins = load_jag_demo(session, clock=SystemClock(), password=logins[0].password)
     typer.echo("Demo users (email, role, locality, API token, TOTP secret):")
     for login in logins:
         typer.echo(
             f"  {login.email:28} {login.role:13} {login.locality or 'all LLR':10} {login.token}"
             f"  totp={login.totp_secret}"
         )
+    for email, role, locality, token, totp in jag_logins:
+        typer.echo(f"  {email:28} {role:13} {locality or 'all LLR':10} {token}  totp={totp}")
     # The secret goes into an authenticator app (as a set-up key) to give sign-in codes.
     typer.echo(
         f"\nStaff sign in at /staff/login with the password {logins[0].password!r} and a code "

@@ -23,6 +23,7 @@ from engine.settings import Settings
 from tests.factories import application_body, make_case
 from web.cli import app as cli
 from workflows.community_trigger.services.demo import DEMO_USERS
+from workflows.jag_case.demo import PARTNER as JAG_PARTNER
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -92,14 +93,23 @@ def test_db_upgrade_migrates_an_empty_file_and_loads_the_localities(place: Place
     assert ok("db", "upgrade") == out  # running it again changes nothing
 
 
-def test_demo_data_prints_six_demo_users_each_with_a_token(migrated: Place) -> None:
+def test_demo_data_prints_each_demo_user_with_a_token(migrated: Place) -> None:
     out = ok("demo-data")
     lines = [line for line in out.splitlines() if "@" in line]
-    assert len(lines) == 6
-    assert [line.split()[0] for line in lines] == [email for email, *_ in DEMO_USERS]
+    # One user per Community Trigger role, then the JAG demo's partner officer.
+    expected = [email for email, *_ in DEMO_USERS] + [JAG_PARTNER[0]]
+    assert [line.split()[0] for line in lines] == expected
     tokens = [TOKEN.search(line) for line in lines]
     assert all(tokens), lines
-    assert len({t.group() for t in tokens if t}) == 6
+    assert len({t.group() for t in tokens if t}) == len(expected)
+
+
+def test_demo_data_holds_jag_cases_in_the_states_a_chair_works_on(db: Engine) -> None:
+    ok("demo-data")
+    with make_session_factory(db)() as s:
+        jag = s.exec(select(Case).where(Case.workflow_name == "jag_case")).all()
+    assert {c.reference.split("-")[0] for c in jag} == {"JAG"}
+    assert sorted(c.state for c in jag) == ["active", "active", "active", "referred"]
 
 
 def test_running_demo_data_twice_adds_no_more_cases_or_users(db: Engine) -> None:
