@@ -133,7 +133,9 @@ def _serve(env: dict[str, str], port: int, log: Path, *extra: str) -> subprocess
 
 
 def _up(base: str, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
+    # Up to about a minute: two spawned web processes each import the app (4 s of CPU on
+    # its own), which on a 2-core runner busy with the rest of the suite took over 15 s.
+    for _ in range(1200):
         if proc.poll() is not None:
             raise AssertionError(f"the server exited with {proc.returncode}")
         try:
