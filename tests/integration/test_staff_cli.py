@@ -13,7 +13,7 @@ from engine.models import User
 from engine.services import auth
 from tests.integration import test_cli
 from tests.integration.test_cli import Place, ok, run
-from workflows.community_trigger.services.demo import DEMO_PASSWORD
+from workflows.community_trigger.services.demo import DEMO_PASSWORD, DEMO_USERS
 
 # The CLI tests' fixtures: a database file configured only through the environment.
 place, migrated = test_cli.place, test_cli.migrated
@@ -104,7 +104,8 @@ def test_set_password_for_an_unknown_user_fails(cli_place: Place) -> None:
 def test_demo_users_get_the_demo_password_and_a_printed_totp_secret(cli_place: Place) -> None:
     out = ok("demo-data")
     secrets = re.findall(r"totp=([A-Z2-7]+)", out)
-    assert len(secrets) == 6 and DEMO_PASSWORD in out
+    # One per Community Trigger role and the JAG demo's partner officer.
+    assert len(secrets) == len(DEMO_USERS) + 1 and DEMO_PASSWORD in out
     stored = user(cli_place.url, "jag.chair@example.org")
     assert auth._hasher_verify(stored.password_hash or "", DEMO_PASSWORD)
     assert stored.totp_secret in secrets
