@@ -219,6 +219,14 @@ def test_jag_case_invariants_hold_for_any_sequence_of_events(_template: dict[str
 
     run_state_machine_as_test(
         JagMachine,
-        settings=settings(max_examples=25, stateful_step_count=25, deadline=None, database=None),
+        settings=settings(
+            max_examples=60,
+            stateful_step_count=25,
+            deadline=None,
+            database=None,
+            # The same 60 examples every run (they reach cessation): a random draw of 25
+            # sometimes did not, so the test passed or failed by chance.
+            derandomize=True,
+        ),
     )
     assert {"active", "peer_review_requested", "cessation_proposed", "ceased"} <= reached
