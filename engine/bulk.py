@@ -3,32 +3,47 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlmodel import Session, SQLModel
 
 from engine.models import Deadline, DeadlineSchedule
 from engine.models.case import PLAN_ON_NEXT_SWEEP
+from engine.rows import values_of
+
+# Statements are built once per table and reused: SQLAlchemy then finds each one's compiled
+# form in its cache by identity, without working out a cache key on every call.
+
+
+@cache
+def _insert(table: Table) -> Any:
+    return table.insert()
+
+
+@cache
+def _insert_returning(table: Table, many: bool) -> Any:
+    return table.insert().returning(table.c.id, sort_by_parameter_order=many)
 
 
 def insert_models(session: Session, *rows: SQLModel) -> None:
     """INSERT rows of one table in the session's transaction; they are not read back."""
     if rows:
         table = type(rows[0]).__table__  # type: ignore[attr-defined]
-        session.connection().execute(table.insert(), [_values(r) for r in rows])
+        values = [values_of(r) for r in rows]
+        session.connection().execute(_insert(table), values if len(values) > 1 else values[0])
 
 
 def insert_models_returning_ids(session: Session, rows: list[SQLModel]) -> list[int]:
     """INSERT rows of one table and give back their new ids, in the rows' order."""
     table = type(rows[0]).__table__  # type: ignore[attr-defined]
-    statement = table.insert().returning(table.c.id, sort_by_parameter_order=True)
-    result = session.connection().execute(statement, [_values(r) for r in rows])
+    values = [values_of(r) for r in rows]
+    if len(values) == 1:
+        one = session.connection().execute(_insert_returning(table, False), values[0])
+        return [one.scalar_one()]
+    result = session.connection().execute(_insert_returning(table, True), values)
     return list(result.scalars())
-
-
-def _values(row: SQLModel) -> dict[str, Any]:
-    return row.model_dump(exclude={"id"})
 
 
 # Rows per INSERT statement: 14 columns x 500 stays under every driver's parameter limit.
@@ -43,20 +58,21 @@ def insert_deadlines(session: Session, rows: list[Deadline]) -> None:
     planned = [
         {"deadline_id": i, "next_action_on": PLAN_ON_NEXT_SWEEP, "reminder_step": None} for i in ids
     ]
-    session.connection().execute(_SCHEDULE.insert(), planned)
+    session.connection().execute(_insert(_SCHEDULE), planned if len(planned) > 1 else planned[0])
 
 
 def end_schedules(session: Session, deadline_ids: list[int]) -> None:
     """Closed deadlines: no more reminders or escalations, and the sweep never reads them."""
     if deadline_ids:
-        session.connection().execute(
-            _SCHEDULE.update()
-            .where(_SCHEDULE.c.deadline_id.in_(deadline_ids))
-            .values(next_action_on=None)
-        )
+        session.connection().execute(_END_SCHEDULES, {"ids": deadline_ids})
 
 
 _SCHEDULE = DeadlineSchedule.__table__  # type: ignore[attr-defined]
+_END_SCHEDULES = (
+    _SCHEDULE.update()
+    .where(_SCHEDULE.c.deadline_id.in_(bindparam("ids", expanding=True)))
+    .values(next_action_on=None)
+)
 
 
 def insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -4,10 +4,13 @@ happened on another day, opens those it starts, and hands each to the role that 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, literal_column
 from sqlalchemy import case as case_
 from sqlmodel import Session, select
 
@@ -15,30 +18,63 @@ from engine import bulk, deadlines, registry
 from engine.clock import Clock, london_date
 from engine.definitions import WorkflowDef
 from engine.models import Case, Deadline
+from engine.rows import built
 
 _DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
 _LATE = _DEADLINES.c.due_on < bindparam("today")
-_CLOSE_DEADLINES = (
-    _DEADLINES.update()
-    .where(
-        _DEADLINES.c.case_id == bindparam("d_case"),
-        _DEADLINES.c.status == "open",
-        _DEADLINES.c.name.in_(bindparam("closing", expanding=True)),
-    )
-    .values(
-        status=case_(
-            (
-                _DEADLINES.c.name.in_(bindparam("met", expanding=True)),
-                case_((_LATE, "late"), else_="met"),
+
+
+@cache
+def _close_statement(met: tuple[str, ...], ended: tuple[str, ...]) -> Any:
+    """One UPDATE that closes a case's open clocks named in a closing plan, deciding each
+    one's status in SQL (its due date against today). Built once per plan, the names
+    written into it, so every later event with that plan reuses the compiled statement."""
+    return (
+        _DEADLINES.update()
+        .where(
+            _DEADLINES.c.case_id == bindparam("d_case"),
+            _DEADLINES.c.status == "open",
+            _DEADLINES.c.name.in_(_written(met + ended)),
+        )
+        .values(
+            status=case_(
+                (
+                    _DEADLINES.c.name.in_(_written(met or ("",))),
+                    case_((_LATE, "late"), else_="met"),
+                ),
+                ((_DEADLINES.c.kind == "window") & _LATE, "lapsed"),
+                else_="cancelled",
             ),
-            ((_DEADLINES.c.kind == "window") & _LATE, "lapsed"),
-            else_="cancelled",
-        ),
-        closed_at=bindparam("closed_at"),
-        closed_by=bindparam("closed_by"),
+            closed_at=bindparam("closed_at"),
+            closed_by=bindparam("closed_by"),
+        )
+        .returning(_DEADLINES.c.id)
     )
-    .returning(_DEADLINES.c.id)
-)
+
+
+# Worked out once per definition object (kept in the entry, so an id is never reused).
+_NAME = re.compile(r"[a-z0-9_]*")
+
+
+def _written(names: tuple[str, ...]) -> list[Any]:
+    """Deadline names (identifiers from a definition) written into the SQL itself: a list
+    of bound values would be expanded into the statement again on every execution."""
+    if not all(_NAME.fullmatch(n) for n in names):
+        raise ValueError(f"deadline names must be lower-case identifiers: {names}")
+    return [literal_column(f"'{n}'") for n in names]
+
+
+_PLANS: dict[tuple[int, str, str], tuple[WorkflowDef, tuple[str, ...], tuple[str, ...]]] = {}
+_HAND_OVERS: dict[tuple[int, str], tuple[WorkflowDef, Any]] = {}
+
+
+def _closing_plan(wf: WorkflowDef, trigger: str, new_state: str) -> tuple[Any, ...]:
+    key = (id(wf), trigger, new_state)
+    plan = _PLANS.get(key)
+    if plan is None or plan[0] is not wf:
+        met, ended = deadlines.closing_plan(wf, trigger=trigger, new_state=new_state)
+        plan = _PLANS[key] = (wf, tuple(met), tuple(ended))
+    return plan[1:]
 
 
 def move_deadlines(
@@ -52,19 +88,12 @@ def move_deadlines(
 ) -> None:
     today, now = clock.today(), clock.now()
     _settle_on_held_day(session, wf, case, trigger, data, now)
-    met, ended = deadlines.closing_plan(wf, trigger=trigger, new_state=case.state)
+    met, ended = _closing_plan(wf, trigger, case.state)
     if met or ended:
         # One UPDATE closes them all; the status depends on the due date, so SQL decides it.
-        params = {
-            "d_case": case.id,
-            "closing": met + ended,
-            "met": met or [""],
-            "today": today,
-            "closed_at": now,
-            "closed_by": trigger,
-        }
-        closed = session.connection().execute(_CLOSE_DEADLINES, params).scalars().all()
-        bulk.end_schedules(session, list(closed))
+        params = {"d_case": case.id, "today": today, "closed_at": now, "closed_by": trigger}
+        closed = session.connection().execute(_close_statement(met, ended), params)
+        bulk.end_schedules(session, list(closed.scalars()))
     opened = deadlines.opened_by(
         wf,
         area,
@@ -74,10 +103,10 @@ def move_deadlines(
         data=data,
         new_state=case.state,
     )
-    bulk.insert_deadlines(
-        session,
-        [Deadline(case_id=case.id, opened_at=now, opened_by=trigger, **n.__dict__) for n in opened],
-    )
+    if opened:
+        made = {"case_id": case.id, "opened_at": now, "opened_by": trigger}
+        rows = [built(Deadline, {**made, **n.__dict__}) for n in opened]
+        bulk.insert_deadlines(session, rows)
     _hand_over(session, wf, case)
 
 
@@ -131,16 +160,31 @@ def _settle_on_held_day(
 
 def _hand_over(session: Session, wf: WorkflowDef, case: Case) -> None:
     """Give each open clock to the role that can act on it in the case's new state."""
-    for rule in wf.deadlines:
-        if not rule.owner_in:
-            continue
-        session.connection().execute(
-            _DEADLINES.update()
-            .where(
-                _DEADLINES.c.case_id == case.id,
-                _DEADLINES.c.name == rule.name,
-                _DEADLINES.c.status == "open",
-                _DEADLINES.c.owner_role != rule.owner_for(case.state),
-            )
-            .values(owner_role=rule.owner_for(case.state))
+    key = (id(wf), case.state)
+    entry = _HAND_OVERS.get(key)
+    if entry is None or entry[0] is not wf:
+        entry = _HAND_OVERS[key] = (wf, _hand_over_statement(wf, case.state))
+    if entry[1] is not None:
+        session.connection().execute(entry[1], {"h_case": case.id})
+
+
+def _hand_over_statement(wf: WorkflowDef, state: str) -> Any:
+    """One UPDATE per workflow and state: every clock whose owner depends on the state
+    goes to the role that owns it in `state`, if it is not theirs already."""
+    owners = {rule.name: rule.owner_for(state) for rule in wf.deadlines if rule.owner_in}
+    if not owners:
+        return None
+    owner = case_(
+        *((_DEADLINES.c.name == n, role) for n, role in owners.items()),
+        else_=_DEADLINES.c.owner_role,
+    )
+    return (
+        _DEADLINES.update()
+        .where(
+            _DEADLINES.c.case_id == bindparam("h_case"),
+            _DEADLINES.c.status == "open",
+            _DEADLINES.c.name.in_(_written(tuple(owners))),
+            _DEADLINES.c.owner_role != owner,
         )
+        .values(owner_role=owner)
+    )

@@ -21,6 +21,7 @@ from engine.clock import Clock
 from engine.definitions import TransitionDef, WorkflowDef
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleVersion
 from engine.models import AuditEvent, Case, Party
+from engine.rows import built, column_keys
 from engine.rules import EffectContext, GuardContext, Verdict
 
 
@@ -98,6 +99,7 @@ REFERENCE = re.compile(r"[A-Z]{1,5}-\d{4}-\d{6}")
 
 
 _CASES = Case.__table__  # type: ignore[attr-defined]
+_CASE_KEYS = tuple(_CASES.c.keys())
 _CASE_BY_REF = select(_CASES).where(_CASES.c.reference == bindparam("ref"))
 _PARTIES = Party.__table__  # type: ignore[attr-defined]
 # The case with its applicant's addresses, in one round trip (the messages need them).
@@ -134,11 +136,12 @@ def _load(session: Session, statement: Any, reference: str) -> tuple[CaseWithDet
     )
     if row is None:
         raise NotFound(f"There is no case {reference}.")
-    # A plain snapshot, not a session-tracked row: the machine writes it back itself.
-    case = Case(**{key: row[key] for key in _CASES.c.keys()})
+    # A plain snapshot, not a session-tracked row: the machine writes it back itself. The
+    # values come typed from the database, so the rows are built without validating again.
+    case = built(Case, {key: row[key] for key in _CASE_KEYS})
     if model is None:
         return CaseWithDetail(case), row
-    detail = model(**{key: row[f"d_{key}"] for key in model.__table__.c.keys()})
+    detail = built(model, {key: row[f"d_{key}"] for key in column_keys(model.__table__)})
     return CaseWithDetail(case, detail), row
 
 
@@ -155,10 +158,12 @@ def _with_detail(statement: Any, model: Any) -> Any:
 
 def _snapshot(case: CaseWithDetail) -> dict[str, Any]:
     detail = case.detail
-    values = {("case", key): getattr(case.case, key) for key in _CASES.c.keys()}
+    held = case.case.__dict__
+    values = {("case", key): held.get(key) for key in _CASE_KEYS}
     if detail is not None:
-        keys = type(detail).__table__.c.keys()  # type: ignore[attr-defined]
-        values |= {("detail", key): getattr(detail, key) for key in keys}
+        keys = column_keys(type(detail).__table__)  # type: ignore[attr-defined]
+        held = detail.__dict__
+        values |= {("detail", key): held.get(key) for key in keys}
     return values
 
 
@@ -358,9 +363,13 @@ def _write_case(
     detail = {key: v for (part, key), v in changed.items() if part == "detail"}
     if detail and case.detail is not None:
         table = type(case.detail).__table__  # type: ignore[attr-defined]
-        session.connection().execute(
-            table.update().where(table.c.case_id == case.id).values(**detail)
-        )
+        session.connection().execute(_detail_update(table), {"w_case": case.id, **detail})
+
+
+@cache
+def _detail_update(table: Any) -> Any:
+    """A detail table's UPDATE for one case; the SET list follows the parameters given."""
+    return table.update().where(table.c.case_id == bindparam("w_case"))
 
 
 def audit_row(
@@ -380,17 +389,20 @@ def audit_row(
         ),
         None,
     )
-    return AuditEvent(
-        case_id=case.id,
-        version=case.version,
-        occurred_at=clock.now(),
-        actor_user_id=actor.user_id,
-        actor_label=actor.label,
-        trigger=trigger,
-        from_state=from_state,
-        to_state=case.state,
-        reason=reason,
-        data=payload,
+    return built(
+        AuditEvent,
+        {
+            "case_id": case.id,
+            "version": case.version,
+            "occurred_at": clock.now(),
+            "actor_user_id": actor.user_id,
+            "actor_label": actor.label,
+            "trigger": trigger,
+            "from_state": from_state,
+            "to_state": case.state,
+            "reason": reason,
+            "data": payload,
+        },
     )
 
 

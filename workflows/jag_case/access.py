@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, false, or_
+from sqlalchemy import and_, bindparam, false, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from engine.models import Case, RoleGrant
@@ -31,20 +32,25 @@ def case_roles(session: Session | None, case: Case, user_id: int, *, now: bool =
     session (a caller asking only about grants) it names none."""
     if session is None:
         return set()
-    grants = session.exec(
-        select(RoleGrant.role).where(
-            RoleGrant.user_id == user_id,
-            RoleGrant.area_id == case.area_id,
-            or_(col(RoleGrant.locality_id).is_(None), RoleGrant.locality_id == case.locality_id),
-        )
-    ).all()
-    held = set(grants)
+    found = session.connection().execute(
+        _GRANTS, {"g_user": user_id, "g_area": case.area_id, "g_locality": case.locality_id}
+    )
+    held = set(found.scalars())
     roles = {"partner"} & held
     if {"jag_chair", "cessation_trained"} <= held:
         roles.add("cessation_chair")
     if (case.state in ASKED_WHILE or not now) and _asked(session, case, user_id, now=now):
         roles.add(PEER_REVIEWER)
     return roles
+
+
+_GRANT = RoleGrant.__table__  # type: ignore[attr-defined]
+# Built once (every event on a JAG case asks it): the person's grants that reach the case.
+_GRANTS = sa_select(_GRANT.c.role).where(
+    _GRANT.c.user_id == bindparam("g_user"),
+    _GRANT.c.area_id == bindparam("g_area"),
+    or_(_GRANT.c.locality_id.is_(None), _GRANT.c.locality_id == bindparam("g_locality")),
+)
 
 
 def _asked(session: Session, case: Case, user_id: int, *, now: bool) -> bool:

@@ -11,6 +11,7 @@ from sqlmodel import col, select, update
 from engine import bulk, deadlines, registry, workdays
 from engine.clock import london_date
 from engine.models import Deadline
+from engine.rows import built
 from engine.rules import EffectContext
 from workflows.jag_case.area import Interval
 
@@ -22,10 +23,8 @@ def after(start: date, interval: Interval) -> date:
 def open_clock(ctx: EffectContext, name: str, *, on: date, label: str, subject: str) -> None:
     rule = deadlines.rule_named(registry.workflow(ctx.case.workflow_name), name)
     new = deadlines.dated(rule, on=on, label=label[:200], subject=subject[:60])
-    bulk.insert_deadlines(
-        ctx.session,
-        [Deadline(case_id=ctx.case.id, opened_at=ctx.now, opened_by=ctx.trigger, **new.__dict__)],
-    )
+    made = {"case_id": ctx.case.id, "opened_at": ctx.now, "opened_by": ctx.trigger}
+    bulk.insert_deadlines(ctx.session, [built(Deadline, {**made, **new.__dict__})])
 
 
 def close_clock(ctx: EffectContext, subject: str, *, status: str | None = None) -> int:

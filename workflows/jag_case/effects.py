@@ -4,12 +4,17 @@ tables besides the case's new state (the machine runs them inside the event's tr
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import col, func, select
 
+from engine import bulk
 from engine.clock import london_date
 from engine.errors import InvalidInput
+from engine.rows import built
 from engine.rules import EffectContext
 from workflows.jag_case import ct_link, people, risk, search
 from workflows.jag_case.area import jag_area
@@ -48,8 +53,16 @@ def detail(ctx: EffectContext) -> JagCase:
 
 
 def _next_seq(ctx: EffectContext, table: Any) -> int:
-    last = ctx.session.exec(select(func.max(table.seq)).where(table.case_id == ctx.case.id))
-    return int(last.one() or 0) + 1
+    ctx.session.flush()  # rows added earlier in this event count too
+    last = ctx.session.connection().execute(_max_seq(table), {"s_case": ctx.case.id})
+    return int(last.scalar() or 0) + 1
+
+
+@cache
+def _max_seq(model: Any) -> Any:
+    """The highest item number on one case, in a table of numbered items (built once)."""
+    table = model.__table__
+    return sa_select(func.max(table.c.seq)).where(table.c.case_id == bindparam("s_case"))
 
 
 def _set_review(ctx: EffectContext, row: JagCase, day: Any) -> None:
@@ -149,18 +162,22 @@ def add_action(ctx: EffectContext) -> None:
     rec_id = None
     if ctx.data.recommendation is not None:
         rec_id = ct_link.recommendation_id(ctx, detail(ctx), ctx.data.recommendation)
-    action = JagAction(
-        case_id=ctx.case.id,
-        seq=_next_seq(ctx, JagAction),
-        action=ctx.data.action,
-        owner=ctx.data.owner,
-        agency=ctx.data.agency,
-        due_on=ctx.data.due_on,
-        recommendation_id=rec_id,
-        created_at=ctx.now,
-        updated_at=ctx.now,
+    # The event's data is validated already; the row is written with a plain INSERT.
+    action = built(
+        JagAction,
+        {
+            "case_id": ctx.case.id,
+            "seq": _next_seq(ctx, JagAction),
+            "action": ctx.data.action,
+            "owner": ctx.data.owner,
+            "agency": ctx.data.agency,
+            "due_on": ctx.data.due_on,
+            "recommendation_id": rec_id,
+            "created_at": ctx.now,
+            "updated_at": ctx.now,
+        },
     )
-    ctx.session.add(action)
+    bulk.insert_models(ctx.session, action)
     open_clock(
         ctx,
         ACTION_DEADLINE,
