@@ -65,7 +65,7 @@ def _written(names: tuple[str, ...]) -> list[Any]:
 
 
 _PLANS: dict[tuple[int, str, str], tuple[WorkflowDef, tuple[str, ...], tuple[str, ...]]] = {}
-_HAND_OVERS: dict[tuple[int, str], tuple[WorkflowDef, Any]] = {}
+_HAND_OVERS: dict[tuple[int, str | None, str], tuple[WorkflowDef, Any]] = {}
 
 
 def _closing_plan(wf: WorkflowDef, trigger: str, new_state: str) -> tuple[Any, ...]:
@@ -85,7 +85,9 @@ def move_deadlines(
     trigger: str,
     clock: Clock,
     data: BaseModel | None = None,
+    from_state: str | None = None,
 ) -> None:
+    """`from_state` is the state the event left (None: unknown, every clock is handed over)."""
     today, now = clock.today(), clock.now()
     _settle_on_held_day(session, wf, case, trigger, data, now)
     met, ended = _closing_plan(wf, trigger, case.state)
@@ -107,7 +109,7 @@ def move_deadlines(
         made = {"case_id": case.id, "opened_at": now, "opened_by": trigger}
         rows = [built(Deadline, {**made, **n.__dict__}) for n in opened]
         bulk.insert_deadlines(session, rows)
-    _hand_over(session, wf, case)
+    _hand_over(session, wf, case, from_state)
 
 
 def _settle_on_held_day(
@@ -158,20 +160,29 @@ def _settle_on_held_day(
         bulk.end_schedules(session, [d.id for d in closed])
 
 
-def _hand_over(session: Session, wf: WorkflowDef, case: Case) -> None:
-    """Give each open clock to the role that can act on it in the case's new state."""
-    key = (id(wf), case.state)
+def _hand_over(session: Session, wf: WorkflowDef, case: Case, from_state: str | None) -> None:
+    """Give each open clock to the role that can act on it in the case's new state.
+
+    A clock is opened with its owner for the state it opens in (deadlines.opened_by), and
+    every event hands them over, so an event between two states in which every such rule
+    names the same owner has nothing to hand over and sends no statement."""
+    key = (id(wf), from_state, case.state)
     entry = _HAND_OVERS.get(key)
     if entry is None or entry[0] is not wf:
-        entry = _HAND_OVERS[key] = (wf, _hand_over_statement(wf, case.state))
+        entry = _HAND_OVERS[key] = (wf, _hand_over_statement(wf, from_state, case.state))
     if entry[1] is not None:
         session.connection().execute(entry[1], {"h_case": case.id})
 
 
-def _hand_over_statement(wf: WorkflowDef, state: str) -> Any:
-    """One UPDATE per workflow and state: every clock whose owner depends on the state
-    goes to the role that owns it in `state`, if it is not theirs already."""
-    owners = {rule.name: rule.owner_for(state) for rule in wf.deadlines if rule.owner_in}
+def _hand_over_statement(wf: WorkflowDef, from_state: str | None, state: str) -> Any:
+    """One UPDATE per workflow and pair of states: every clock whose owner changes between
+    them goes to the role that owns it in `state`, if it is not theirs already."""
+    owners = {
+        rule.name: rule.owner_for(state)
+        for rule in wf.deadlines
+        if rule.owner_in
+        and (from_state is None or rule.owner_for(from_state) != rule.owner_for(state))
+    }
     if not owners:
         return None
     owner = case_(

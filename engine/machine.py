@@ -248,7 +248,7 @@ def _apply(
         _write_case(session, case, before, expected_version)
     audit = audit_row(case, actor, trigger, from_state, parsed, clock)
     _insert(session, audit)
-    case_deadlines.move_deadlines(session, wf, area, case, trigger, clock, parsed)
+    case_deadlines.move_deadlines(session, wf, area, case, trigger, clock, parsed, from_state)
     queue_event_messages(
         session,
         wf,

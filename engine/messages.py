@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from engine.models import OutboxMessage, Party
 
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_QUEUE = OUTBOX.insert()  # built once: every event that sends anything runs it
 
 
 def queue_message(
@@ -43,7 +44,7 @@ def queue_message(
     )
     values["next_attempt_at"] = now + send_after
     # A plain INSERT on the table: the row is never read back in this transaction.
-    session.connection().execute(OUTBOX.insert(), values)
+    session.connection().execute(_QUEUE, values)
 
 
 def outbox_values(
