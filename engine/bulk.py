@@ -6,7 +6,7 @@ import json
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam
+from sqlalchemy import Date, Table, bindparam, literal, null, select
 from sqlmodel import Session, SQLModel
 
 from engine.models import Deadline, DeadlineSchedule
@@ -54,6 +54,11 @@ def insert_deadlines(session: Session, rows: list[Deadline]) -> None:
     """INSERT new deadlines, each with its schedule row: reminders planned at the next sweep."""
     if not rows:
         return
+    conn = session.connection()
+    if len(rows) == 1 and conn.dialect.name == "postgresql":
+        # One round trip: the deadline and its schedule row in one statement.
+        conn.execute(_deadline_with_schedule(), values_of(rows[0]))
+        return
     ids = insert_models_returning_ids(session, rows)  # type: ignore[arg-type]
     planned = [
         {"deadline_id": i, "next_action_on": PLAN_ON_NEXT_SWEEP, "reminder_step": None} for i in ids
@@ -68,6 +73,26 @@ def end_schedules(session: Session, deadline_ids: list[int]) -> None:
 
 
 _SCHEDULE = DeadlineSchedule.__table__  # type: ignore[attr-defined]
+_DEADLINE = Deadline.__table__  # type: ignore[attr-defined]
+
+
+@cache
+def _deadline_with_schedule() -> Any:
+    """PostgreSQL: INSERT one deadline (its columns bound by name) as a CTE, and its
+    schedule row from the id it returns."""
+    columns = [c for c in _DEADLINE.c if c.key != "id"]
+    new = (
+        _DEADLINE.insert()
+        .values({c.key: bindparam(c.key, type_=c.type) for c in columns})
+        .returning(_DEADLINE.c.id)
+        .cte("new_deadline")
+    )
+    return _SCHEDULE.insert().from_select(
+        ["deadline_id", "next_action_on", "reminder_step"],
+        select(new.c.id, literal(PLAN_ON_NEXT_SWEEP, type_=Date()), null()),
+    )
+
+
 _END_SCHEDULES = (
     _SCHEDULE.update()
     .where(_SCHEDULE.c.deadline_id.in_(bindparam("ids", expanding=True)))

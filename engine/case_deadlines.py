@@ -17,10 +17,11 @@ from sqlmodel import Session, select
 from engine import bulk, deadlines, registry
 from engine.clock import Clock, london_date
 from engine.definitions import WorkflowDef
-from engine.models import Case, Deadline
+from engine.models import Case, Deadline, DeadlineSchedule
 from engine.rows import built
 
 _DEADLINES = Deadline.__table__  # type: ignore[attr-defined]
+_SCHEDULE = DeadlineSchedule.__table__  # type: ignore[attr-defined]
 _LATE = _DEADLINES.c.due_on < bindparam("today")
 
 
@@ -53,6 +54,18 @@ def _close_statement(met: tuple[str, ...], ended: tuple[str, ...]) -> Any:
 
 
 # Worked out once per definition object (kept in the entry, so an id is never reused).
+@cache
+def _close_and_end_schedules(met: tuple[str, ...], ended: tuple[str, ...]) -> Any:
+    """PostgreSQL: the closing UPDATE as a CTE, and the schedules of the clocks it closed
+    ended by the statement around it (bulk.end_schedules, in one round trip)."""
+    closed = _close_statement(met, ended).cte("closing_clocks")
+    return (
+        _SCHEDULE.update()
+        .where(_SCHEDULE.c.deadline_id.in_(select(closed.c.id)))
+        .values(next_action_on=None)
+    )
+
+
 _NAME = re.compile(r"[a-z0-9_]*")
 
 
@@ -94,8 +107,13 @@ def move_deadlines(
     if met or ended:
         # One UPDATE closes them all; the status depends on the due date, so SQL decides it.
         params = {"d_case": case.id, "today": today, "closed_at": now, "closed_by": trigger}
-        closed = session.connection().execute(_close_statement(met, ended), params)
-        bulk.end_schedules(session, list(closed.scalars()))
+        conn = session.connection()
+        if conn.dialect.name == "postgresql":
+            # One round trip: the closed clocks' schedules end in the same statement.
+            conn.execute(_close_and_end_schedules(met, ended), params)
+        else:
+            closed = conn.execute(_close_statement(met, ended), params)
+            bulk.end_schedules(session, list(closed.scalars()))
     opened = deadlines.opened_by(
         wf,
         area,
