@@ -26,6 +26,7 @@ keep-alive HTTP/1.1 connections on 127.0.0.1 by a small asyncio client in this p
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import hmac
 import os
@@ -57,6 +58,7 @@ from _common import (  # noqa: E402
     stats_ms,
     stop_server,
 )
+from itsdangerous import Signer  # noqa: E402
 
 # Shared with the server processes so this script can compute each form's CSRF token.
 SECRET = os.environ.get("BENCH_SECRET") or secrets.token_hex(16)
@@ -233,10 +235,25 @@ def prepare_sessions(database_url: str, count: int) -> list[str]:
     return tokens
 
 
+def seed_of(token: str) -> str:
+    """The browser's CSRF seed beside its form token (43 URL-safe characters, as the app
+    mints them); derived from the token here so that the script needs to keep only one."""
+    digest = hashlib.sha256(b"seed:" + token.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def cookie(token: str) -> str:
+    """The browser cookie the app would have set: seed and token, signed with its secret
+    (web/security.py: a cookie the server did not sign is ignored)."""
+    signer = Signer(SECRET.encode(), salt="ct-browser")
+    return f"ct_session={signer.sign(f'{seed_of(token)}.{token}').decode()}"
+
+
 def masked_csrf(token: str) -> str:
-    """The form's CSRF token: a MAC of the cookie under the app's secret, its first 16 bytes
-    under a random mask, as the page carries it (web/security.py)."""
-    real = hmac.new(SECRET.encode(), b"csrf:" + token.encode(), hashlib.sha256).digest()[:16]
+    """The form's CSRF token: a MAC of the browser's seed under the app's secret, its first
+    16 bytes under a random mask, as the page carries it (web/security.py)."""
+    seed = seed_of(token).encode()
+    real = hmac.new(SECRET.encode(), b"csrf:" + seed, hashlib.sha256).digest()[:16]
     mask = secrets.token_bytes(16)
     return (mask + bytes(a ^ b for a, b in zip(real, mask, strict=True))).hex()
 
@@ -245,7 +262,7 @@ def submission(token: str) -> bytes:
     csrf = masked_csrf(token)
     body = f"csrf_token={csrf}&declaration=yes".encode()
     head = (
-        f"POST /apply/check HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: ct_session={token}\r\n"
+        f"POST /apply/check HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie(token)}\r\n"
         f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
@@ -293,7 +310,7 @@ def capture_submits(folder: Path, tokens: list[str]) -> list[Captured]:
                 answer = client.post(
                     "/apply/check",
                     data={"csrf_token": masked_csrf(token), "declaration": "yes"},
-                    headers={"Cookie": f"ct_session={token}"},
+                    headers={"Cookie": cookie(token)},
                     follow_redirects=False,
                 )
             if answer.status_code != 303:
