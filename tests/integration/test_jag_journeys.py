@@ -209,6 +209,19 @@ def test_accepted_high_risk_plan_escalated_peer_reviewed_then_ceased(
     )
     assert j.state() == "peer_review_requested"
     assert _deadlines(j)["peer_review"].due_on == date(2026, 3, 30)  # 15 working days
+    # The reviewer is told at once, by e-mail, and nobody else is.
+    with j.sessions() as s:
+        asked = s.exec(
+            select(OutboxMessage).where(OutboxMessage.message == "peer_review_requested")
+        ).all()
+        assert [(m.recipient, m.recipient_role, m.channel) for m in asked] == [
+            ("melton.jag@example.org", "peer_reviewer", "email")
+        ]
+        mail = outgoing_for(s, asked[0], in_doubt=False, base_url="https://ct.example.org")
+    assert mail.rendered.subject == f"Please peer review JAG case {j.ref} by Monday 30 March 2026"
+    assert "chairs the Leicester Joint Action Group" in mail.rendered.text
+    assert "Is the plan enough?" in mail.rendered.text
+    assert f"https://ct.example.org/staff/cases/{j.ref}" in mail.rendered.text
     seen = j.view("melton_jag_chair")
     assert seen["roles"] == ["peer_reviewer"]
     assert seen["events"] == ["record_peer_review"]

@@ -158,6 +158,7 @@ def _all_steps(session_factory: SessionFactory, clock: FixedClock) -> list[str]:
         )
     refs.append(j.ref)
     _jag_papers(session_factory, clock)
+    _jag_peer_review(session_factory, clock)
     return refs
 
 
@@ -177,6 +178,55 @@ def _jag_papers(session_factory: SessionFactory, clock: FixedClock) -> None:
             held_on=clock.today() + timedelta(days=7),
         )
         pack.send_papers(s, clock=clock, actor=chair, meeting_id=meeting.id)
+
+
+def _jag_peer_review(session_factory: SessionFactory, clock: FixedClock) -> None:
+    """A JAG case's chair asks Melton's chair to peer review it (peer_review_requested)."""
+    from engine.services.cases import record_event
+    from tests.jag_helpers import VICTIM, reload_actor
+    from workflows.jag_case.services import refer
+
+    with session_factory() as s:
+        add_user(
+            s,
+            clock=clock,
+            email="melton.jag@example.org",
+            name="Melton Chair",
+            role="jag_chair",
+            locality="melton",
+        )
+        s.commit()
+        chair = reload_actor(s, "jag@example.org")
+        case = refer(
+            s,
+            clock=clock,
+            actor=chair,
+            area_id="llr",
+            locality_id="leicester",
+            subject_kind="victim",
+            subject=VICTIM,
+            reason="Repeated targeted harassment.",
+            agencies=["Police"],
+        )
+        ref = case.reference
+    asks = [
+        ("accept", {}),
+        (
+            "request_peer_review",
+            {"reviewer_email": "melton.jag@example.org", "question": "Is the plan enough?"},
+        ),
+    ]
+    for version, (event, data) in enumerate(asks, start=1):
+        with session_factory() as s:
+            record_event(
+                s,
+                clock=clock,
+                case_ref=ref,
+                event=event,
+                data=data,
+                actor=reload_actor(s, "jag@example.org"),
+                expected_version=version,
+            )
 
 
 @pytest.fixture

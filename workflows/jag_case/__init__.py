@@ -3,7 +3,7 @@
 from typing import Any
 
 from engine.definitions import WorkflowPackage
-from workflows.jag_case.access import HELD, SCOPED, assigned, case_roles
+from workflows.jag_case.access import HELD, SCOPED, assigned, case_roles, recipient
 from workflows.jag_case.definition import ACTION_DEADLINE, JAG_CASE
 from workflows.jag_case.effects import EFFECTS
 from workflows.jag_case.guards import GUARDS
@@ -27,6 +27,7 @@ PACKAGE = WorkflowPackage(
     case_held_roles=HELD,
     scoped_roles=SCOPED,
     assigned=assigned,
+    recipient=recipient,
     case_view=_case_view,
     completion_measures={ACTION_DEADLINE: "JAG action completion"},
 )

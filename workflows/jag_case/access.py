@@ -17,11 +17,11 @@ from sqlalchemy import and_, bindparam, false, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from engine.models import Case, RoleGrant
+from engine.models import Case, RoleGrant, User
+from workflows.jag_case.definition import PEER_REVIEWER
 from workflows.jag_case.models import JagPeerReview
 
 ASKED_WHILE = ("peer_review_requested",)
-PEER_REVIEWER = "peer_reviewer"
 HELD = (PEER_REVIEWER,)
 SCOPED = ("partner", "cessation_trained")
 
@@ -60,6 +60,24 @@ def _asked(session: Session, case: Case, user_id: int, *, now: bool) -> bool:
     if now:
         stmt = stmt.where(col(JagPeerReview.recorded_at).is_(None))
     return session.exec(stmt).first() is not None
+
+
+def recipient(
+    session: Session | None, case: Case, role: str, applicant: Any
+) -> tuple[str | None, str] | None:
+    """Where a JAG message to `role` goes (WorkflowPackage.recipient): the peer reviewer's
+    own e-mail address for the open request; any other role is the locality's staff."""
+    if role != PEER_REVIEWER:
+        return None
+    if session is None:
+        return None, "email"
+    found = session.exec(
+        select(User.email)
+        .join(JagPeerReview, col(JagPeerReview.reviewer_user_id) == User.id)
+        .where(JagPeerReview.case_id == case.id, col(JagPeerReview.recorded_at).is_(None))
+        .order_by(col(JagPeerReview.id).desc())
+    ).first()
+    return found, "email"
 
 
 def assigned(role: str, user_id: int) -> Any:

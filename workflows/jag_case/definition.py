@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from engine.definitions import DeadlineRule, NoNulModel, TransitionDef, WorkflowDef
+from engine.definitions import DeadlineRule, MessageRule, NoNulModel, TransitionDef, WorkflowDef
 
 # `partner`: a partner agency's staff member working the locality's JAG cases (a grant
 # that gives no access to other workflows' cases); `peer_reviewer`: a chair of another
@@ -333,6 +333,9 @@ REVIEW_DEADLINE = "jag_review"
 RISK_DEADLINE = "risk_reassessment"
 ACTION_DEADLINE = "action_due"
 PEER_REVIEW_DEADLINE = "peer_review"
+# The e-mail to a chair asked to peer review a case (notifications/templates/<this>.txt).
+PEER_REVIEW_ASKED = "peer_review_requested"
+PEER_REVIEWER = "peer_reviewer"
 # A case on a JAG meeting's agenda: its owner brings it up to date before the papers go
 # (opened and closed by the meetings' services, workflows/jag_case/agenda.py).
 MEETING_PAPERS_DEADLINE = "meeting_papers"
@@ -398,7 +401,9 @@ JAG_CASE = WorkflowDef(
     state_labels={k.value: v for k, v in STATE_LABELS.items()},
     transitions=TRANSITIONS,
     deadlines=DEADLINES,
-    messages=(),
-    recipients=(),
+    # The chair asked to peer review a case hears of it at once, by e-mail: the request is
+    # a deadline of theirs, and they hold no role on the case's locality to find it by.
+    messages=(MessageRule("request_peer_review", PEER_REVIEW_ASKED, PEER_REVIEWER),),
+    recipients=(PEER_REVIEWER,),
     roles=ROLES,
 )

@@ -14,6 +14,7 @@ from sqlmodel import col, func, select
 from engine import bulk
 from engine.clock import london_date
 from engine.errors import InvalidInput
+from engine.models import User
 from engine.rows import built
 from engine.rules import EffectContext
 from workflows.jag_case import ct_link, people, risk, search
@@ -282,6 +283,15 @@ def record_peer_review_request(ctx: EffectContext) -> None:
         on=due,
         label=f"Peer review by {reviewer.name}",
         subject=PEER_SUBJECT,
+    )
+    # What the e-mail to the reviewer says besides the question: by when, and who asks.
+    asking = ctx.session.get(User, ctx.actor_user_id) if ctx.actor_user_id else None
+    ctx.resolved.setdefault("message_context", {}).update(
+        {
+            "due_on": due.isoformat(),
+            "requested_by": asking.name if asking else "The JAG chair",
+            "case_locality": ctx.case.locality_id,
+        }
     )
 
 
