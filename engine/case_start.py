@@ -15,6 +15,7 @@ from engine.case_messages import applicant_addresses, contact, queue_staff_messa
 from engine.clock import Clock, london_date
 from engine.machine import audit_row
 from engine.models import AuditEvent, Case, Deadline
+from engine.rows import built
 
 
 def start_case(
@@ -77,7 +78,8 @@ def plan_start(
         today=clock.today(),
         new_state=case.state or wf.initial,
     )
-    rows = [Deadline(case_id=0, opened_at=now, opened_by=trigger, **n.__dict__) for n in opened]
+    made = {"case_id": 0, "opened_at": now, "opened_by": trigger}
+    rows = [built(Deadline, {**made, **n.__dict__}) for n in opened]
     addresses = contact(*applicant)
     sends, staff = [], []
     for rule in wf.messages_for(trigger, audit.data):

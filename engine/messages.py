@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session
 
 from engine.models import OutboxMessage, Party
 
@@ -104,9 +105,13 @@ RECEIPTS_PER_RECIPIENT_PER_DAY = 3
 def receipt_allowed(session: Session, *, recipient: str, now: datetime) -> bool:
     """Whether one more receipt may go to this address (fewer than the day's limit sent)."""
     since = now - timedelta(days=1)
-    sent = session.exec(
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(OutboxMessage.recipient == recipient, col(OutboxMessage.created_at) > since)
-    ).one()
-    return int(sent) < RECEIPTS_PER_RECIPIENT_PER_DAY
+    sent = session.connection().execute(_SENT_TO, {"r_to": recipient, "r_since": since})
+    return int(sent.scalar_one()) < RECEIPTS_PER_RECIPIENT_PER_DAY
+
+
+# Built once (every application asks it): messages to one address since a moment.
+_SENT_TO = (
+    sa_select(func.count())
+    .select_from(OUTBOX)
+    .where(OUTBOX.c.recipient == bindparam("r_to"), OUTBOX.c.created_at > bindparam("r_since"))
+)
