@@ -26,8 +26,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
@@ -35,6 +36,7 @@ from sqlmodel import Session, col
 from engine.clock import Clock
 from engine.db import SessionFactory
 from engine.models import Deadline, OutboxMessage
+from engine.rows import built
 from engine.sweeps import obsolete_reason
 from notifications.addresses import outgoing_for
 from notifications.channels import Channel, PermanentFailure, TemporaryFailure, Unconfirmed
@@ -188,7 +190,7 @@ def deliver_one(
     If the commit after a send fails, the outcome goes to `record_outcome` on a fresh
     connection and, failing that, to the journal (then OutcomeNotRecorded is raised).
     """
-    row = session.get(OutboxMessage, claimed.id, populate_existing=True)
+    row, read_as = _read(session, claimed.id)
     if row is None or row.status != "pending" or row.claimed_by != worker:
         return "skipped"  # the lease ran out and another worker has it now
     if journal is not None and row.id in journal:
@@ -199,8 +201,8 @@ def deliver_one(
     else:
         outcome = _attempt(session, row, claimed, channel=channel, clock=clock, base_url=base_url)
     row.claimed_by = row.claimed_until = None
-    session.add(row)
     try:
+        _write(session, row, read_as)
         session.commit()
     except SQLAlchemyError:
         session.rollback()
@@ -212,6 +214,30 @@ def deliver_one(
             journal.add(outcome)
         raise OutcomeNotRecorded(outcome.id) from None
     return row.status
+
+
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_OUTBOX_KEYS = tuple(_OUTBOX.c.keys())
+# Built once: each message is read, and its changes written, with one plain statement.
+_READ = sa_select(_OUTBOX).where(_OUTBOX.c.id == bindparam("o_id"))
+_WRITE = _OUTBOX.update().where(_OUTBOX.c.id == bindparam("o_id"))
+
+
+def _read(session: Session, message_id: int) -> tuple[Any, dict[str, Any]]:
+    """The message as it is now in the database, as a row object outside the session (its
+    changes are written back by _write, not by the session's unit of work), and the values
+    it was read with."""
+    found = session.connection().execute(_READ, {"o_id": message_id}).mappings().first()
+    if found is None:
+        return None, {}
+    return built(OutboxMessage, dict(found)), dict(found)
+
+
+def _write(session: Session, row: OutboxMessage, read_as: dict[str, Any]) -> None:
+    """UPDATE the columns of `row` that changed since _read, by its id."""
+    changed = {k: row.__dict__.get(k) for k in _OUTBOX_KEYS if row.__dict__.get(k) != read_as[k]}
+    if changed:
+        session.connection().execute(_WRITE, {"o_id": row.id, **changed})
 
 
 def _attempt(
