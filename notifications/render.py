@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, FunctionLoader, StrictUndefined, Template
 from markupsafe import Markup, escape
 
+from engine import registry
 from notifications.channels import Rendered
 
 _DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
@@ -64,7 +65,17 @@ def _env(autoescape: bool) -> Environment:
     env.filters["long_date"] = long_date
     env.filters["linkify"] = _linkify
     env.filters["clock_time"] = clock_time
+    env.filters["place"] = place
     return env
+
+
+def place(locality_id: str) -> str:
+    """A locality's name as its area's configuration gives it ("Hinckley & Bosworth"), not
+    its id made into words; an id no area knows is made into words."""
+    try:
+        return registry.locality_area(locality_id).localities[locality_id].name
+    except (KeyError, LookupError):
+        return locality_id.replace("-", " ").title()
 
 
 def _folder() -> Any:

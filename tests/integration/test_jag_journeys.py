@@ -168,7 +168,7 @@ def test_accepted_high_risk_plan_escalated_peer_reviewed_then_ceased(
         ).all()
         assert [m.recipient for m in escalations] == ["manager@example.org"]
         text = outgoing_for(s, escalations[0], in_doubt=False, base_url="https://ct.example.org")
-        assert f"JAG case {j.ref} (Leicester) has missed a deadline" in text.rendered.text
+        assert f"JAG case {j.ref} (Leicester City) has missed a deadline" in text.rendered.text
         assert "Action 1: Police" in text.rendered.subject
     view = j.view()
     assert view["actions"][0]["overdue"] is True
@@ -219,7 +219,7 @@ def test_accepted_high_risk_plan_escalated_peer_reviewed_then_ceased(
         ]
         mail = outgoing_for(s, asked[0], in_doubt=False, base_url="https://ct.example.org")
     assert mail.rendered.subject == f"Please peer review JAG case {j.ref} by Monday 30 March 2026"
-    assert "chairs the Leicester Joint Action Group" in mail.rendered.text
+    assert "chairs the Leicester City Joint Action Group" in mail.rendered.text
     assert "Is the plan enough?" in mail.rendered.text
     assert f"https://ct.example.org/staff/cases/{j.ref}" in mail.rendered.text
     seen = j.view("melton_jag_chair")
