@@ -241,7 +241,8 @@ class WorkflowPackage:
     # of this workflow's own tables: (session, case, actor, clock) -> dict added to it.
     case_view: Any = None
     # What its staff case page shows besides that (a page-only summary): (session, case,
-    # detail) -> dict added to the page's context.
+    # detail, actor) -> dict added to the page's context. The actor is the reader, already
+    # checked to hold a role on the case; anything shown of other cases is checked for them.
     staff_view: Any = None
     # Its letters: templates, titles and what each says (None: it sends no letters).
     letters: LetterKit | None = None

@@ -287,10 +287,10 @@ def staff_case_page(
     detail["event_labels"] = labels
     detail["state_labels"] = wf.state_labels
     detail["documents"] = documents.listed(session, case.id)  # type: ignore[arg-type]
-    # What the workflow's own page parts show (WorkflowPackage.staff_view).
+    # What the workflow's own page parts show (WorkflowPackage.staff_view), for this reader.
     staff_view = registry.package(case.workflow_name).staff_view
     if staff_view is not None:
-        detail.update(staff_view(session, case, detail))
+        detail.update(staff_view(session, case, detail, actor))
     return detail
 
 

@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy import desc
 from sqlmodel import Session, col, select
 
+from engine.access import Actor
 from engine.letters import named_contact, paragraphs
 from engine.models import AuditEvent, Case, Party
+from workflows.jag_case import ct_link
 
 CONTACT_WAYS = {"email": "Email", "phone": "Phone", "post": "Post"}
 PARTS = {
@@ -36,12 +38,17 @@ def case_view(session: Session, case: Case, actor: Any, clock: Any) -> dict[str,
     }
 
 
-def staff_view(session: Session, case: Case, detail: dict[str, Any]) -> dict[str, Any]:
+def staff_view(
+    session: Session, case: Case, detail: dict[str, Any], actor: Actor
+) -> dict[str, Any]:
     """What the Community Trigger's case page shows besides the engine's detail: the
     application's summary, the threshold assessment beside each report and its changes,
-    and the JAG report and the victim's own words, for the CSP chair's response."""
+    the JAG report and the victim's own words, for the CSP chair's response; and the JAG
+    cases linked to it that the reader may open, with the actions carrying out its
+    recommendations."""
     labels = detail.get("event_labels") or {}
     assessment = case.threshold_assessment or {}
+    linked = ct_link.linked_to(session, case.id, actor)  # type: ignore[arg-type]
     return {
         "summary": {
             "involvement": case.involvement,
@@ -62,7 +69,21 @@ def staff_view(session: Session, case: Case, detail: dict[str, Any]) -> dict[str
         ],
         "jag_report": jag_report(session, case),
         "victim": victim_view(session, case),
+        "linked_jag_cases": linked,
+        "carried_out_by": carried_out_by(linked),
     }
+
+
+def carried_out_by(linked: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """Recommendation number -> the JAG actions carrying it out (of the linked cases the
+    reader may open), each with its case's reference."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for jag in linked:
+        for action in jag["actions"]:
+            found.setdefault(action["recommendation"], []).append(
+                {**action, "reference": jag["reference"]}
+            )
+    return found
 
 
 def _report_findings(incidents: list[dict[str, Any]], assessment: dict[str, Any]) -> list[Any]:

@@ -1,13 +1,17 @@
 """A JAG case and the Community Trigger case it came from: a case review's recommendation
 carried out as a JAG action, its progress recorded on the recommendation (with the
-Community Trigger case's own audit, deadlines and messages) in the same transaction."""
+Community Trigger case's own audit, deadlines and messages) in the same transaction; and,
+the other way, the JAG cases linked to a Community Trigger case (`linked_to`), for its
+case page."""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from typing import Any
 
-from engine import machine
-from engine.access import load_actor
+from sqlmodel import Session, col, select
+
+from engine import machine, registry
+from engine.access import Actor, load_actor, roles_for_case
 from engine.clock import FixedClock
 from engine.errors import InvalidInput, NotAllowed
 from engine.models import Case, Recommendation, User
@@ -69,3 +73,53 @@ def report_progress(ctx: EffectContext, action: JagAction) -> None:
             f"Action {action.seq} carries out recommendation {rec.seq} of {ct.reference}: "
             f"only that case's point of contact or JAG chair may record it as {action.status}."
         ) from None
+
+
+def linked_to(session: Session, ct_case_id: int, actor: Actor) -> list[dict[str, Any]]:
+    """The JAG cases linked to a Community Trigger case that this reader may open (as the
+    JAG case page decides: a case they may not open is left out, so its existence is not
+    shown), in the order they were referred; each with the recommendation it was referred
+    for and the actions that carry out the Community Trigger case's recommendations."""
+    rows = session.exec(
+        select(Case, JagCase.linked_recommendation_seq)
+        .join(JagCase, col(JagCase.case_id) == Case.id)
+        .where(JagCase.linked_case_id == ct_case_id)
+        .order_by(col(Case.id))
+    ).all()
+    visible = [(case, seq) for case, seq in rows if roles_for_case(session, actor, case)]
+    if not visible:
+        return []
+    actions: dict[int, list[dict[str, Any]]] = {}
+    for action, rec_seq in session.exec(
+        select(JagAction, Recommendation.seq)
+        .join(Recommendation, col(Recommendation.id) == JagAction.recommendation_id)
+        .where(
+            col(JagAction.case_id).in_([case.id for case, _ in visible]),
+            Recommendation.case_id == ct_case_id,
+        )
+        .order_by(col(Recommendation.seq), col(JagAction.seq))
+    ).all():
+        actions.setdefault(action.case_id, []).append(
+            {
+                "recommendation": rec_seq,
+                "action": action.seq,
+                "text": action.action,
+                "status": action.status,
+                "due_on": action.due_on.isoformat(),
+                "completed_on": action.completed_on.isoformat() if action.completed_on else None,
+            }
+        )
+    out = []
+    for case, referred_for in visible:
+        labels = registry.workflow(case.workflow_name).state_labels
+        out.append(
+            {
+                "reference": case.reference,
+                "state": case.state,
+                "state_label": labels.get(case.state, case.state),
+                "locality": case.locality_id,
+                "recommendation": referred_for,
+                "actions": actions.get(case.id, []),  # type: ignore[arg-type]
+            }
+        )
+    return out

@@ -27,8 +27,9 @@ class JagCase(SQLModel, table=True):
     referral_reason: str
     agencies: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     referred_by: int | None = Field(default=None, foreign_key="app_user.id")
-    # A Community Trigger case this one came from, and the recommendation it carries on.
-    linked_case_id: int | None = Field(default=None, foreign_key="case_record.id")
+    # A Community Trigger case this one came from, and the recommendation it carries on
+    # (indexed: the Community Trigger case's page lists the JAG cases linked to it).
+    linked_case_id: int | None = Field(default=None, foreign_key="case_record.id", index=True)
     linked_recommendation_seq: int | None = None
     decline_reason: str | None = None
     # The next review of the case (a deadline: jag_review).
