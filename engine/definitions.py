@@ -237,6 +237,18 @@ class WorkflowPackage:
     # (engine.case_detail reads it with the generic case); None when there is none. Its
     # `anonymised_values()` gives what anonymising a case writes over the row.
     detail_model: Any = None
+    # What anonymising a case (engine.services.retention) does to this workflow's other
+    # tables: (session, case_id, *, removed) -> {table: rows changed}, run in the case's
+    # anonymising transaction before the detail row and the shared person and place records
+    # are done (so it can still read them). `removed` is the words that replace free text.
+    # Dates, statuses, bands, scores and counts must stay: the figures read them. (A link
+    # to a person or place still needed elsewhere moves to an anonymous record in every
+    # table with a `case_id` and a foreign key to it: the package need not do that.)
+    anonymise: Any = None
+    # What the subject access export (engine.services.subject_access) adds for a case of
+    # this workflow: (session, case) -> {"held": {section: data}, "sources": [sentences]},
+    # plain JSON values; "held" lists what its own tables hold about the case's people.
+    subject_access: Any = None
     # What the case as staff read it (API and case page: engine.queries.case_detail) shows
     # of this workflow's own tables: (session, case, actor, clock) -> dict added to it.
     case_view: Any = None

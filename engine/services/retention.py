@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from engine import case_detail, registry
 from engine.access import Actor
@@ -19,11 +20,15 @@ from engine.models import (
     AuditEvent,
     Case,
     CaseRetention,
+    CaseSearchTerm,
+    CaseSubject,
     Document,
     FormSession,
     Incident,
     OutboxMessage,
     Party,
+    Person,
+    Place,
     PrivacyEvent,
     Recommendation,
     Report,
@@ -127,6 +132,9 @@ def apply_schedule(session: Session, *, clock: Clock) -> RetentionRun:
     now = clock.now()
     cases = held = complaints = imported = 0
     for area_id in registry.area_ids():
+        # One case period per area for every workflow's cases: a case is due that many
+        # years after its closure (`closed_at`, which each workflow's closing events set);
+        # an area file has no period per workflow, so each uses the area's.
         rules = registry.area(area_id).retention
         due, on_hold = _cases_due(
             session, area_id, years_before(now, rules.case_years_after_closure)
@@ -210,8 +218,22 @@ def _scrub_case(session: Session, case_id: int, now: datetime) -> dict[str, int]
             .values(action=REMOVED, owner=None, note=None)
         ),
     }
-    workflow = session.exec(select(Case.workflow_name).where(Case.id == case_id)).one()
-    model = case_detail.detail_model(workflow)
+    case = session.get(Case, case_id)
+    assert case is not None  # a case due comes from case_record
+    package = registry.package(case.workflow_name)
+    if package.anonymise is not None:
+        # The workflow's other tables (WorkflowPackage.anonymise): free text and names,
+        # never the dates, statuses and counts the figures read. First, while the detail
+        # row and the people it may quote are still whole.
+        session.flush()
+        done = package.anonymise(session, case_id, removed=REMOVED)
+        counts.update({str(k): int(v) for k, v in done.items()})
+    counts["subjects"] = _anonymise_subjects(session, case, now)
+    # The words it was found by (names, places, postcodes) go: it is found by reference.
+    counts["search_terms"] = run(
+        delete(CaseSearchTerm).where(col(CaseSearchTerm.case_id) == case_id)
+    )
+    model = case_detail.detail_model(case.workflow_name)
     if model is not None:
         # The workflow's detail row loses what it holds about people (its own list).
         session.execute(
@@ -223,12 +245,109 @@ def _scrub_case(session: Session, case_id: int, now: datetime) -> dict[str, int]
     return counts
 
 
+def _district(postcode: str | None) -> str | None:
+    """A postcode's district ("LE1"): counted, and names no household."""
+    return postcode.split()[0][:4] if postcode and postcode.strip() else None
+
+
+def _still_needed(session: Session, kind: str, record_id: int, case_id: int) -> bool:
+    """Whether a person or place is on a case other than this one that keeps its details
+    (open, or closed but not yet anonymised, or held), or on a report not yet anonymised."""
+    column = col(CaseSubject.person_id) if kind == "person" else col(CaseSubject.place_id)
+    other = session.exec(
+        select(CaseSubject.id)
+        .outerjoin(CaseRetention, CaseRetention.case_id == CaseSubject.case_id)  # type: ignore[arg-type]
+        .where(
+            column == record_id,
+            CaseSubject.case_id != case_id,
+            col(CaseRetention.anonymised_at).is_(None),
+        )
+    ).first()
+    if other is not None or kind != "person":
+        return other is not None
+    report = session.exec(
+        select(Report.id).where(
+            Report.person_id == record_id, col(Report.complainant_key) != "anonymised"
+        )
+    ).first()
+    return report is not None
+
+
+def _anonymise_subjects(session: Session, case: Case, now: datetime) -> int:
+    """The people and places the case is about (the area's shared records). One on no
+    other case that keeps its details is anonymised where it stands; one still needed (a
+    live case, a held one) keeps its details there, and this case's links to it (in every
+    table) move to a new anonymous record, so the old case no longer names them. Returns
+    how many were anonymised or unlinked."""
+    links = session.exec(select(CaseSubject).where(CaseSubject.case_id == case.id)).all()
+    found = {("person", s.person_id) for s in links if s.person_id is not None}
+    found |= {("place", s.place_id) for s in links if s.place_id is not None}
+    for kind, record_id in sorted(found):
+        model: Any = Person if kind == "person" else Place
+        if _still_needed(session, kind, record_id, case.id):  # type: ignore[arg-type]
+            new = _anonymous_record(session, model, case, record_id, now)
+            for table, column in _links_to(model.__tablename__):
+                session.execute(
+                    update(table)
+                    .where(table.c.case_id == case.id, column == record_id)
+                    .values({column.name: new})
+                )
+        else:
+            _anonymise_record(session, session.get(model, record_id))
+    session.flush()
+    session.expire_all()  # links moved by statement: read them again
+    return len(found)
+
+
+@cache
+def _links_to(table_name: str) -> tuple[tuple[Any, Any], ...]:
+    """Every (table, column) of a case's rows (a `case_id` column) that points at a row of
+    `table_name`: the case's links to a person or place, in any workflow's tables."""
+    found = []
+    for table in SQLModel.metadata.sorted_tables:
+        if "case_id" not in table.c:
+            continue
+        for column in table.c:
+            if any(fk.column.table.name == table_name for fk in column.foreign_keys):
+                found.append((table, column))
+    return tuple(found)
+
+
+def _anonymise_record(session: Session, row: Any) -> None:
+    if isinstance(row, Person):
+        row.name, row.date_of_birth = ANONYMISED, None
+    else:
+        row.label, row.uprn, row.postcode = ANONYMISED, None, _district(row.postcode)
+    # Its key matches no one (a new referral of the same name makes a new record), and
+    # its reference into Sentinel, which identifies them there, goes.
+    row.match_key, row.sentinel_ref = f"anonymised|{row.id}", None
+    session.add(row)
+
+
+def _anonymous_record(session: Session, model: Any, case: Case, old_id: int, now: datetime) -> int:
+    """A new anonymous person or place standing in for one still needed elsewhere."""
+    old = session.get(model, old_id)
+    values: dict[str, Any] = {
+        "area_id": case.area_id,
+        "match_key": f"anonymised|case {case.id}|{old_id}",
+        "created_at": now,
+    }
+    if model is Person:
+        values["name"] = ANONYMISED
+    else:
+        values["label"], values["postcode"] = ANONYMISED, _district(old.postcode if old else None)
+    row = model(**values)
+    session.add(row)
+    session.flush()
+    return int(row.id)
+
+
 def _anonymise_parties(session: Session, case_id: int) -> int:
     rows = session.exec(select(Party).where(Party.case_id == case_id)).all()
     for p in rows:
         p.name, p.email, p.phone, p.address, p.consent_detail = ANONYMISED, None, None, None, None
         # The postcode's district ("LE1") is kept: it is counted, and names no household.
-        p.postcode = p.postcode.split()[0][:4] if p.postcode and p.postcode.strip() else None
+        p.postcode = _district(p.postcode)
         session.add(p)
     return len(rows)
 

@@ -6,13 +6,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from engine import documents, machine, queries, registry
 from engine.access import Actor
 from engine.clock import Clock
 from engine.documents import case_rows
-from engine.models import Case, CaseRetention, Document, OutboxMessage, Party, Recommendation
+from engine.models import (
+    Case,
+    CaseRetention,
+    CaseSubject,
+    Document,
+    OutboxMessage,
+    Party,
+    Person,
+    Place,
+    Recommendation,
+)
 from engine.services import case_views
 
 EQUALITIES_NOTE = (
@@ -41,6 +51,9 @@ def bundle(session: Session, *, reference: str, actor: Actor, clock: Clock) -> d
     detail = queries.case_detail(session, reference=reference, actor=actor, clock=clock)
     area = registry.area(case.area_id)
     kept = session.get(CaseRetention, case.id)
+    hook = registry.package(case.workflow_name).subject_access
+    # What the workflow's own tables hold (WorkflowPackage.subject_access), by section.
+    own = dict(hook(session, case)) if hook is not None else {}
     return {
         "reference": reference,
         "made_at": clock.now().isoformat(),
@@ -48,10 +61,12 @@ def bundle(session: Session, *, reference: str, actor: Actor, clock: Clock) -> d
         "what_we_hold": {
             "case": _case(case, detail, area.localities),
             "people": [_person(p) for p in case_rows(session, Party, case)],
+            "subjects": _subjects(session, case.id),
             "incidents": detail["incidents"],
             "recommendations": [_rec(r) for r in case_rows(session, Recommendation, case)],
+            "case_work": dict(own.get("held") or {}),
         },
-        "where_it_came_from": _sources(case, detail),
+        "where_it_came_from": _sources(case, detail, list(own.get("sources") or [])),
         "shared_with": {
             "messages": [_message(m) for m in case_rows(session, OutboxMessage, case)],
             "documents": [_document(d) for d in case_rows(session, Document, case)],
@@ -80,25 +95,68 @@ def _require_exporter(session: Session, *, reference: str, actor: Actor) -> Case
     return case_views.require_case_manager(session, reference=reference, actor=actor)
 
 
+# What an application holds beyond the generic case, for a workflow whose cases have it
+# (its detail row): shown when the case has the field, left out when it has not.
+_APPLICATION = (
+    ("applied_on", "application_on"),
+    ("contact_preference", "contact_preference"),
+    ("involvement", "involvement"),
+    ("accessibility_needs", "accessibility_needs"),
+    ("impact", "impact"),
+    ("vulnerabilities", "vulnerabilities"),
+    ("outcome_wanted", "outcome_wanted"),
+    ("hate_incident", "hate_incident"),
+    ("hate_characteristic", "hate_characteristic"),
+    ("consent_to_share", "consent_to_share"),
+    ("threshold_decision", "threshold_decision"),
+)
+
+
+def _has(case: Any, name: str) -> bool:
+    try:
+        getattr(case, name)
+    except AttributeError:
+        return False
+    return True
+
+
 def _case(case: Case, detail: dict[str, Any], localities: dict[str, Any]) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "state": detail["state_label"],
         "locality": localities[case.locality_id].name,
-        "applied_on": case.application_on.isoformat(),
-        "received_at": case.submitted_at.isoformat(),
-        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
-        "closure_reason": case.closure_reason,
-        "contact_preference": case.contact_preference,
-        "involvement": case.involvement,
-        "accessibility_needs": case.accessibility_needs,
-        "impact": case.impact,
-        "vulnerabilities": case.vulnerabilities,
-        "outcome_wanted": case.outcome_wanted,
-        "hate_incident": case.hate_incident,
-        "hate_characteristic": case.hate_characteristic,
-        "consent_to_share": case.consent_to_share,
-        "threshold_decision": case.threshold_decision,
     }
+    if _has(case, "application_on"):
+        out["applied_on"] = case.application_on.isoformat()  # type: ignore[attr-defined]
+    out.update(
+        {
+            "received_at": case.submitted_at.isoformat(),
+            "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+            "closure_reason": case.closure_reason,
+        }
+    )
+    for key, name in _APPLICATION[1:]:
+        if _has(case, name):
+            out[key] = getattr(case, name)
+    return out
+
+
+def _subjects(session: Session, case_id: int) -> list[dict[str, Any]]:
+    """The shared person and place records the case is about, and in what part."""
+    rows = session.exec(
+        select(CaseSubject, Person, Place)
+        .outerjoin(Person, col(Person.id) == CaseSubject.person_id)
+        .outerjoin(Place, col(Place.id) == CaseSubject.place_id)
+        .where(CaseSubject.case_id == case_id)
+        .order_by(col(CaseSubject.id))
+    ).all()
+    out = []
+    for link, person, place in rows:
+        if person is not None:
+            born = person.date_of_birth.isoformat() if person.date_of_birth else None
+            out.append({"part": link.part, "name": person.name, "date_of_birth": born})
+        elif place is not None:
+            out.append({"part": link.part, "place": place.label, "postcode": place.postcode})
+    return out
 
 
 def _person(p: Party) -> dict[str, Any]:
@@ -125,9 +183,14 @@ def _rec(r: Recommendation) -> dict[str, Any]:
     }
 
 
-def _sources(case: Case, detail: dict[str, Any]) -> list[str]:
-    how = CHANNELS.get(case.channel, case.channel.replace("_", " "))
-    out = [f"The application, received on {case.submitted_at.date().isoformat()} through {how}."]
+def _sources(case: Case, detail: dict[str, Any], more: list[str]) -> list[str]:
+    out = []
+    if _has(case, "channel"):  # a case made from an application
+        channel = case.channel  # type: ignore[attr-defined]
+        how = CHANNELS.get(channel, channel.replace("_", " "))
+        out.append(
+            f"The application, received on {case.submitted_at.date().isoformat()} through {how}."
+        )
     for incident in detail["incidents"]:
         for r in incident["reports"]:
             ref = f" (their reference {r['reference']})" if r.get("reference") else ""
@@ -135,6 +198,7 @@ def _sources(case: Case, detail: dict[str, Any]) -> list[str]:
                 f"A report of incident {incident['seq']} to the {r['agency']} on "
                 f"{r['reported_date']}{ref}."
             )
+    out += more  # the workflow's own (WorkflowPackage.subject_access)
     out.append("What staff recorded at each step: see the timeline.")
     return out
 
@@ -193,6 +257,39 @@ def _pdf_held(pdf: Any, held: dict[str, Any]) -> None:
         pdf.bullet(
             f"Recommendation {rec['number']} for {rec['for']}: {rec['action']} ({rec['status']})"
         )
+    for subject in held["subjects"]:
+        name = subject.get("name") or subject.get("place") or ""
+        pdf.heading(f"{_label(subject['part'])}: {name}", 3)
+        pdf.pairs([(_label(k), _text(v)) for k, v in subject.items() if k != "part"])
+    for section, value in held["case_work"].items():
+        if value:
+            _pdf_section(pdf, _label(section), value)
+
+
+def _label(key: str) -> str:
+    return key.replace("_", " ").capitalize()
+
+
+def _flat(value: Any) -> str:
+    """A value as one line: lists joined, mappings as "key: value" pairs."""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_flat(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(_flat(v) for v in value)
+    return _text(value)
+
+
+def _pdf_section(pdf: Any, title: str, value: Any) -> None:
+    """A workflow's section of the export: a record's fields, or each record's in turn."""
+    pdf.heading(title, 3)
+    records = value if isinstance(value, list) else [value]
+    for n, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            pdf.bullet(_text(record))
+            continue
+        if len(records) > 1:
+            pdf.paragraph(f"{title}, {n} of {len(records)}")
+        pdf.pairs([(_label(k), _flat(v)) for k, v in record.items()])
 
 
 def _pdf_shared(pdf: Any, shared: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from workflows.jag_case.effects import EFFECTS
 from workflows.jag_case.guards import GUARDS
 from workflows.jag_case.meeting_models import MEETING_TABLES  # noqa: F401  (their tables)
 from workflows.jag_case.models import JagCase
+from workflows.jag_case.privacy import anonymise, subject_access
 from workflows.jag_case.services import PREFIX, case_view
 
 
@@ -23,6 +24,8 @@ PACKAGE = WorkflowPackage(
     guards=GUARDS,
     effects=EFFECTS,
     detail_model=JagCase,
+    anonymise=anonymise,
+    subject_access=subject_access,
     case_roles=case_roles,
     case_held_roles=HELD,
     scoped_roles=SCOPED,
