@@ -35,6 +35,7 @@ SCRIPTS = [
     ("threshold.py", ["--quick"], []),
     ("import.py", ["--quick"], []),
     ("agenda.py", ["--rounds", "5"], []),
+    ("reports.py", ["--cases", "20000", "--repeat", "5"], ["--reuse"]),
 ]
 
 
