@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from engine import letters
@@ -74,11 +76,17 @@ _LISTED = (
 )
 
 
+# Built once: every case page lists its documents.
+_LISTED_BY_CASE = (
+    sa_select(*_LISTED)
+    .where(col(Document.case_id) == bindparam("d_case"))
+    .order_by(col(Document.id))
+)
+
+
 def listed(session: Session, case_id: int) -> list[dict[str, Any]]:
     """The case's documents, oldest first, without their bytes."""
-    rows = session.exec(
-        select(*_LISTED).where(Document.case_id == case_id).order_by(col(Document.id))
-    ).all()
+    rows = session.connection().execute(_LISTED_BY_CASE, {"d_case": case_id}).all()
     return [
         {
             "id": r.id,

@@ -25,7 +25,8 @@ from importlib import resources
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FunctionLoader, StrictUndefined
-from sqlalchemy import desc, or_
+from sqlalchemy import bindparam, desc, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from engine import machine, registry
@@ -211,20 +212,27 @@ def named_contact_id(session: Session, case: Case) -> int | None:
     return row.id if row else None
 
 
-def _named_contact_row(session: Session, case: Case) -> Any:
-    stmt = (
-        select(User.id, User.name, User.email)
-        .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
-        .where(
-            RoleGrant.role == "contact",
-            RoleGrant.area_id == case.area_id,
-            RoleGrant.locality_id == case.locality_id,
-            col(User.active).is_(True),
-        )
+_USER, _GRANT = User.__table__, RoleGrant.__table__  # type: ignore[attr-defined]
+# Built once (every case page and letter asks): the locality's active contacts, the one
+# chosen for the case first, then by id.
+_CONTACTS = (
+    sa_select(_USER.c.id, _USER.c.name, _USER.c.email)
+    .join(_GRANT, _GRANT.c.user_id == _USER.c.id)
+    .where(
+        _GRANT.c.role == "contact",
+        _GRANT.c.area_id == bindparam("n_area"),
+        _GRANT.c.locality_id == bindparam("n_locality"),
+        _USER.c.active.is_(True),
     )
+    .order_by((_USER.c.id == bindparam("n_chosen")).desc(), _USER.c.id)
+    .limit(1)
+)
+
+
+def _named_contact_row(session: Session, case: Case) -> Any:
     chosen = getattr(case, "contact_user_id", None)
-    row = session.exec(stmt.where(User.id == chosen)).first() if chosen else None
-    return row or session.exec(stmt.order_by(col(User.id))).first()
+    params = {"n_area": case.area_id, "n_locality": case.locality_id, "n_chosen": chosen or 0}
+    return session.connection().execute(_CONTACTS, params).first()
 
 
 def address_lines(party: Party | None) -> tuple[str, ...]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import desc
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam, desc
+from sqlalchemy import select as sa_select
+from sqlmodel import Session
 
 from engine.access import Actor
 from engine.letters import named_contact, paragraphs
@@ -132,9 +133,7 @@ def jag_report(session: Session, case: Case) -> dict[str, Any] | None:
 
 def victim_view(session: Session, case: Case) -> dict[str, Any]:
     """What the victim (or the applicant for them) told us, and how to reach the applicant."""
-    parties = session.exec(
-        select(Party).where(Party.case_id == case.id).order_by(col(Party.id))
-    ).all()
+    parties = session.connection().execute(_PARTIES, {"p_case": case.id}).all()
     applicant = next((p for p in parties if p.kind == "applicant"), None)
     victim = next((p for p in parties if p.kind == "victim"), applicant)
     return {
@@ -156,9 +155,19 @@ def victim_view(session: Session, case: Case) -> dict[str, Any]:
     }
 
 
-def _latest(session: Session, case: Case, trigger: str) -> AuditEvent | None:
-    return session.exec(
-        select(AuditEvent)
-        .where(AuditEvent.case_id == case.id, AuditEvent.trigger == trigger)
-        .order_by(desc(col(AuditEvent.version)))
-    ).first()
+_AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+_PARTY = Party.__table__  # type: ignore[attr-defined]
+# Built once: the case page asks them on every view (plain rows, read only).
+_LATEST = (
+    sa_select(_AUDIT.c.occurred_at, _AUDIT.c.actor_label, _AUDIT.c.data)
+    .where(_AUDIT.c.case_id == bindparam("l_case"), _AUDIT.c.trigger == bindparam("l_trigger"))
+    .order_by(desc(_AUDIT.c.version))
+    .limit(1)
+)
+_PARTIES = sa_select(_PARTY).where(_PARTY.c.case_id == bindparam("p_case")).order_by(_PARTY.c.id)
+
+
+def _latest(session: Session, case: Case, trigger: str) -> Any:
+    """The case's latest event of this kind (when, by whom, its data), or None."""
+    found = session.connection().execute(_LATEST, {"l_case": case.id, "l_trigger": trigger})
+    return found.first()

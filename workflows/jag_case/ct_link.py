@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from engine import machine, registry
@@ -75,18 +77,24 @@ def report_progress(ctx: EffectContext, action: JagAction) -> None:
         ) from None
 
 
+_CASE, _JAG = Case.__table__, JagCase.__table__  # type: ignore[attr-defined]
+# Built once: every Community Trigger case page asks it (almost always finding none).
+_LINKED = (
+    sa_select(_CASE, _JAG.c.linked_recommendation_seq.label("referred_for"))
+    .join(_JAG, _JAG.c.case_id == _CASE.c.id)
+    .where(_JAG.c.linked_case_id == bindparam("ct_case"))
+    .order_by(_CASE.c.id)
+)
+
+
 def linked_to(session: Session, ct_case_id: int, actor: Actor) -> list[dict[str, Any]]:
     """The JAG cases linked to a Community Trigger case that this reader may open (as the
     JAG case page decides: a case they may not open is left out, so its existence is not
     shown), in the order they were referred; each with the recommendation it was referred
     for and the actions that carry out the Community Trigger case's recommendations."""
-    rows = session.exec(
-        select(Case, JagCase.linked_recommendation_seq)
-        .join(JagCase, col(JagCase.case_id) == Case.id)
-        .where(JagCase.linked_case_id == ct_case_id)
-        .order_by(col(Case.id))
-    ).all()
-    visible = [(case, seq) for case, seq in rows if roles_for_case(session, actor, case)]
+    rows = session.connection().execute(_LINKED, {"ct_case": ct_case_id}).all()
+    # Each row reads as the case (reference, area, locality, state...) for the access check.
+    visible = [(row, row.referred_for) for row in rows if roles_for_case(session, actor, row)]
     if not visible:
         return []
     actions: dict[int, list[dict[str, Any]]] = {}
