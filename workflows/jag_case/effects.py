@@ -11,7 +11,6 @@ from sqlalchemy import bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import col, func, select
 
-from engine import bulk
 from engine.clock import london_date
 from engine.errors import InvalidInput
 from engine.models import User
@@ -163,22 +162,22 @@ def add_action(ctx: EffectContext) -> None:
     rec_id = None
     if ctx.data.recommendation is not None:
         rec_id = ct_link.recommendation_id(ctx, detail(ctx), ctx.data.recommendation)
-    # The event's data is validated already; the row is written with a plain INSERT.
-    action = built(
-        JagAction,
-        {
-            "case_id": ctx.case.id,
-            "seq": _next_seq(ctx, JagAction),
-            "action": ctx.data.action,
-            "owner": ctx.data.owner,
-            "agency": ctx.data.agency,
-            "due_on": ctx.data.due_on,
-            "recommendation_id": rec_id,
-            "created_at": ctx.now,
-            "updated_at": ctx.now,
-        },
-    )
-    bulk.insert_models(ctx.session, action)
+    # The event's data is validated already: the row is written with one plain INSERT that
+    # numbers it after the case's last action (no separate read for the number).
+    values = {
+        "case_id": ctx.case.id,
+        "action": ctx.data.action,
+        "owner": ctx.data.owner,
+        "agency": ctx.data.agency,
+        "due_on": ctx.data.due_on,
+        "status": "open",
+        "recommendation_id": rec_id,
+        "created_at": ctx.now,
+        "updated_at": ctx.now,
+    }
+    ctx.session.flush()  # actions added earlier in this event count too
+    seq = ctx.session.connection().execute(_NUMBERED_ACTION, values).scalar_one()
+    action = built(JagAction, {**values, "seq": seq})
     open_clock(
         ctx,
         ACTION_DEADLINE,
@@ -186,6 +185,34 @@ def add_action(ctx: EffectContext) -> None:
         label=_action_label(action),
         subject=action_subject(action.seq),
     )
+
+
+def _numbered_insert(model: Any, keys: tuple[str, ...]) -> Any:
+    """INSERT one numbered item (columns `keys`, bound by name) with the next number on its
+    case, worked out in the same statement; it returns the number."""
+    table = model.__table__
+    columns = [table.c[k] for k in keys]
+    number = func.coalesce(func.max(table.c.seq), 0) + 1
+    source = sa_select(*(bindparam(c.key, type_=c.type) for c in columns), number).where(
+        table.c.case_id == bindparam("case_id", type_=table.c.case_id.type)
+    )
+    return table.insert().from_select([*keys, "seq"], source).returning(table.c.seq)
+
+
+_NUMBERED_ACTION = _numbered_insert(
+    JagAction,
+    (
+        "case_id",
+        "action",
+        "owner",
+        "agency",
+        "due_on",
+        "status",
+        "recommendation_id",
+        "created_at",
+        "updated_at",
+    ),
+)
 
 
 def _action(ctx: EffectContext, seq: int) -> JagAction:
