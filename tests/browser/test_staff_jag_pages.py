@@ -205,3 +205,46 @@ def test_ladder_osara_and_peer_review_pages_pass_axe(
     chair.audit("process-jag")
     for tab in (chair, reviewer):
         assert tab.problems == []
+
+
+def test_the_case_review_page_shows_its_linked_jag_case_and_action(
+    open_tab: Any, session_factory: SessionFactory, clock: FixedClock
+) -> None:
+    """A case review's recommendation carried out as a JAG action: the Community Trigger
+    case page, as its point of contact reads it, names the JAG case and the action's
+    progress beside the recommendation (axe-checked and photographed)."""
+    from tests.integration.test_jag_journeys import _ct_case_with_recommendations
+    from tests.jag_helpers import PLACE, JagJourney
+
+    j = JagJourney(session_factory, clock)
+    ct = _ct_case_with_recommendations(j)
+    jag = j.refer(
+        "contact", subject_kind="place", subject=PLACE, linked_ct=ct, recommendation_seq=1
+    )
+    j.fire("accept", "jag_chair", {})
+    patrols = {
+        "action": "Dispersal patrols on Friday nights",
+        "owner": "Sgt Khan",
+        "agency": "Police",
+        "recommendation": 1,
+        "due_on": j.today(14),
+    }
+    j.fire("add_action", "jag_chair", patrols)
+    with session_factory() as s:
+        j.secrets = {  # type: ignore[attr-defined]
+            "contact": auth.set_password(
+                s, clock=clock, email=j.staff["contact"].email, password=PASSWORD
+            ).totp_secret
+        }
+
+    contact = open_tab("ct-linked")
+    sign_in(contact, j, "contact")  # type: ignore[arg-type]
+    contact.go(f"/staff/cases/{ct}")
+    section = contact.page.locator("h2", has_text="Linked JAG cases")
+    assert section.count() == 1
+    assert contact.page.get_by_role("link", name=jag).count() >= 1
+    assert contact.page.get_by_text("Recommendation 1: carried out by action 1").count() == 1
+    contact.audit("ct-case-linked-jag")
+    contact.page.get_by_role("link", name=jag).first.click()
+    assert contact.heading() == f"Case {jag}"
+    assert contact.problems == []
