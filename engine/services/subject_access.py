@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from engine import documents, machine, queries, registry
 from engine.access import Actor
@@ -15,14 +15,12 @@ from engine.documents import case_rows
 from engine.models import (
     Case,
     CaseRetention,
-    CaseSubject,
     Document,
     OutboxMessage,
     Party,
-    Person,
-    Place,
     Recommendation,
 )
+from engine.people_match import case_subjects
 from engine.services import case_views
 
 EQUALITIES_NOTE = (
@@ -142,15 +140,8 @@ def _case(case: Case, detail: dict[str, Any], localities: dict[str, Any]) -> dic
 
 def _subjects(session: Session, case_id: int) -> list[dict[str, Any]]:
     """The shared person and place records the case is about, and in what part."""
-    rows = session.exec(
-        select(CaseSubject, Person, Place)
-        .outerjoin(Person, col(Person.id) == CaseSubject.person_id)
-        .outerjoin(Place, col(Place.id) == CaseSubject.place_id)
-        .where(CaseSubject.case_id == case_id)
-        .order_by(col(CaseSubject.id))
-    ).all()
     out = []
-    for link, person, place in rows:
+    for link, person, place in case_subjects(session, case_id):
         if person is not None:
             born = person.date_of_birth.isoformat() if person.date_of_birth else None
             out.append({"part": link.part, "name": person.name, "date_of_birth": born})

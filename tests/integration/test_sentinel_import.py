@@ -248,3 +248,31 @@ def test_imported_reports_are_anonymised_with_the_complaint_register_and_stay_ou
     # ...and the same file again does not bring the people's reports back.
     assert load(session, later, path).added == 0
     assert retention.apply_schedule(session, clock=later).imported == 0
+
+
+def test_a_person_imported_then_referred_to_the_jag_is_one_record(
+    session: Session, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Sentinel and a JAG referral fold a name the same way ("O'Brien", "Zoë"): the person
+    imported is the person referred, one record with both cases' history on it."""
+    from tests.jag_helpers import make_jag_staff
+    from workflows.jag_case.services import refer
+
+    person = {"person_reference": "PER-9", "person_date_of_birth": "1980-01-02"}
+    zoe = row(0, complainant_name="Zoë O'Brien", **person)
+    load(session, clock, write(tmp_path / "a.csv", [zoe]))
+    [imported] = [p[0] for p in session.exec(select(Person)).all()]
+    staff = make_jag_staff(session, clock)
+    refer(
+        session,
+        clock=clock,
+        actor=staff["partner"].actor,
+        area_id="llr",
+        locality_id="leicester",
+        subject_kind="victim",
+        subject={"name": "zoe  OBRIEN", "date_of_birth": "1980-01-02"},
+        reason="Targeted by neighbours.",
+        agencies=["Police"],
+    )
+    people = [p[0] for p in session.exec(select(Person)).all()]
+    assert [p.id for p in people] == [imported.id]

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date, datetime
 from typing import Any
 
@@ -12,24 +10,10 @@ from sqlmodel import Session, col, select
 
 from engine.errors import InvalidInput
 from engine.models import CaseSubject, Person, Place
+from engine.people_match import case_subjects, person_key, place_key
 
 PERSON_KINDS = ("victim", "perpetrator")
 PLACE_KINDS = ("place", "problem")
-
-
-def fold(text: str) -> str:
-    """Lower case, accents, punctuation and spacing folded: "O'Brien,  Ann" -> "obrien ann"."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.sub(r"[^a-z0-9 ]+", "", plain.lower().replace("-", " ")).split()
-    return " ".join(words)
-
-
-def person_key(name: str, date_of_birth: date | None) -> str:
-    return f"{fold(name)}|{date_of_birth.isoformat() if date_of_birth else ''}"[:240]
-
-
-def place_key(label: str, postcode: str | None) -> str:
-    return f"{fold(label)}|{fold(postcode or '').replace(' ', '')}"[:320]
 
 
 def subject_errors(kind: str, subject: dict[str, Any], prefix: str = "subject") -> list[dict]:
@@ -111,15 +95,8 @@ def _place(session: Session, area_id: str, subject: dict[str, Any], now: datetim
 
 def subjects_of(session: Session, case_id: int) -> list[dict[str, Any]]:
     """The case's people and places, in the order they were added."""
-    rows = session.exec(
-        select(CaseSubject, Person, Place)
-        .outerjoin(Person, col(Person.id) == CaseSubject.person_id)
-        .outerjoin(Place, col(Place.id) == CaseSubject.place_id)
-        .where(CaseSubject.case_id == case_id)
-        .order_by(col(CaseSubject.id))
-    ).all()
     out = []
-    for link, person, place in rows:
+    for link, person, place in case_subjects(session, case_id):
         if person is not None:
             out.append(
                 {
