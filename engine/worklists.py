@@ -12,7 +12,15 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from engine import registry, workdays
-from engine.access import READ_ONLY_ROLES, Actor, assigned_cases, held_per_case, per_case_roles
+from engine.access import (
+    READ_ONLY_ROLES,
+    Actor,
+    assigned_cases,
+    held_per_case,
+    per_case_roles,
+    scoped_roles,
+    workflows_scoping,
+)
 from engine.clock import london_date
 from engine.errors import NotAllowed
 from engine.models import Case, Deadline
@@ -158,6 +166,8 @@ def _queue_rows(session: Session, *, actor: Actor, today: date) -> tuple[list[An
     for grant in actor.grants:
         if grant.role in READ_ONLY_ROLES or grant.role in held_per_case():
             continue
+        if not _works_cases(grant.role):
+            continue  # a mark on a grant (trained in cessation), not a role with duties
         params: dict[str, Any] = {"area": grant.area_id}
         if grant.locality_id is not None:
             params.update(locality=grant.locality_id, states=states)
@@ -185,6 +195,13 @@ def _queue_rows(session: Session, *, actor: Actor, today: date) -> tuple[list[An
             seen.add(row.id)
             rows.append(row)
     return rows, (amber, labels)
+
+
+def _works_cases(role: str) -> bool:
+    """Whether a grant's role is a role of some workflow (it may own or meet a deadline);
+    a scoped grant that no workflow lists as a role of its own marks its holder for another
+    role's events (cessation_trained: a JAG chair trained in cessation) and has no queue."""
+    return role not in scoped_roles() or bool(workflows_scoping(role))
 
 
 def my_work(session: Session, *, actor: Actor, today: date) -> list[dict[str, Any]]:
