@@ -53,7 +53,6 @@ def _close_statement(met: tuple[str, ...], ended: tuple[str, ...]) -> Any:
     )
 
 
-# Worked out once per definition object (kept in the entry, so an id is never reused).
 @cache
 def _close_and_end_schedules(met: tuple[str, ...], ended: tuple[str, ...]) -> Any:
     """PostgreSQL: the closing UPDATE as a CTE, and the schedules of the clocks it closed
@@ -77,6 +76,7 @@ def _written(names: tuple[str, ...]) -> list[Any]:
     return [literal_column(f"'{n}'") for n in names]
 
 
+# Worked out once per definition object (kept in the entry, so an id is never reused).
 _PLANS: dict[tuple[int, str, str], tuple[WorkflowDef, tuple[str, ...], tuple[str, ...]]] = {}
 _HAND_OVERS: dict[tuple[int, str | None, str], tuple[WorkflowDef, Any]] = {}
 
