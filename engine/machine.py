@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import bindparam
+from sqlalchemy import select as select_
 from sqlmodel import Session, SQLModel, select
 from transitions import Machine, MachineError
 
@@ -21,7 +22,7 @@ from engine.clock import Clock
 from engine.definitions import TransitionDef, WorkflowDef
 from engine.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleVersion
 from engine.models import AuditEvent, Case, Party
-from engine.rows import built, column_keys
+from engine.rows import built, column_keys, values_of
 from engine.rules import EffectContext, GuardContext, Verdict
 
 
@@ -245,9 +246,7 @@ def _apply(
                     session, case, trigger, parsed, actor.user_id, clock.now(), ctx.resolved
                 )
             )
-        _write_case(session, case, before, expected_version)
-    audit = audit_row(case, actor, trigger, from_state, parsed, clock)
-    _insert(session, audit)
+        audit = _write_case(session, case, before, expected_version, actor, trigger, parsed, clock)
     case_deadlines.move_deadlines(session, wf, area, case, trigger, clock, parsed, from_state)
     queue_event_messages(
         session,
@@ -342,28 +341,74 @@ def _write_case(
     case: CaseWithDetail,
     before: dict[tuple[str, str], Any],
     expected_version: int,
-) -> None:
-    """Write the case's changes only if nobody else has moved it: one guarded UPDATE.
+    actor: Actor,
+    trigger: str,
+    parsed: BaseModel | None,
+    clock: Clock,
+) -> AuditEvent:
+    """Write the case's changes only if nobody else has moved it: one guarded UPDATE, and
+    the event's audit row (returned). On PostgreSQL both go in one statement (the INSERT
+    reads the UPDATE's row, so it inserts nothing when the version guard matched nothing).
 
     On PostgreSQL a rival transaction blocks on the row lock, then finds the version moved
     and updates nothing; on SQLite BEGIN IMMEDIATE already serialises writers.
     """
+    from_state = before[("case", "state")]
     after = _snapshot(case)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     changes = {key: v for (part, key), v in changed.items() if part == "case"}
     changes["version"] = expected_version + 1
-    result = session.connection().execute(
-        _GUARDED_CASE_UPDATE, {"w_id": case.id, "w_version": expected_version, **changes}
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    case.version = expected_version + 1
+    audit = audit_row(case, actor, trigger, from_state, parsed, clock)
+    conn = session.connection()
+    guard = {"w_id": case.id, "w_version": expected_version}
+    on_postgres = conn.dialect.name == "postgresql"
+    if on_postgres:
+        statement = _update_with_audit(tuple(sorted(changes)))
+        params = {**guard, **_prefixed(changes), **values_of(audit)}
+        # The audit ids it returns: none when the guard matched no row (an INSERT's
+        # rowcount is not reported).
+        written = len(conn.execute(statement, params).all())
+    else:
+        written = conn.execute(_GUARDED_CASE_UPDATE, {**guard, **changes}).rowcount
+    if written != 1:
+        case.version = expected_version
         raise StaleVersion(
             f"Case {case.reference} was changed by someone else just now. Reload it and try again."
         )
-    case.version = expected_version + 1
+    if not on_postgres:
+        _insert(session, audit)
     detail = {key: v for (part, key), v in changed.items() if part == "detail"}
     if detail and case.detail is not None:
         table = type(case.detail).__table__  # type: ignore[attr-defined]
         session.connection().execute(_detail_update(table), {"w_case": case.id, **detail})
+    return audit
+
+
+_AUDIT = AuditEvent.__table__  # type: ignore[attr-defined]
+
+
+def _prefixed(changes: dict[str, Any]) -> dict[str, Any]:
+    return {f"s_{key}": value for key, value in changes.items()}
+
+
+@cache
+def _update_with_audit(keys: tuple[str, ...]) -> Any:
+    """PostgreSQL: the guarded case UPDATE (SET the columns `keys`, bound as s_<key>) as a
+    CTE, and the audit row inserted from the row it returns: one round trip. Built once per
+    set of changed columns."""
+    moved = (
+        _CASES.update()
+        .where(_CASES.c.id == bindparam("w_id"), _CASES.c.version == bindparam("w_version"))
+        .values({k: bindparam(f"s_{k}", type_=_CASES.c[k].type) for k in keys})
+        .returning(_CASES.c.id)
+        .cte("moved_case")
+    )
+    columns = [c for c in _AUDIT.c if c.key != "id"]
+    row = [moved.c.id if c.key == "case_id" else bindparam(c.key, type_=c.type) for c in columns]
+    return (
+        _AUDIT.insert().from_select([c.key for c in columns], select_(*row)).returning(_AUDIT.c.id)
+    )
 
 
 @cache
