@@ -45,49 +45,25 @@ def _place_key(label: str, postcode: str | None) -> str:
 
 def upgrade() -> None:
     conn = op.get_bind()
-    people = sa.table(
-        "person",
-        sa.column("id", sa.Integer),
-        sa.column("name", sa.String),
-        sa.column("date_of_birth", sa.Date),
-        sa.column("match_key", sa.String),
-    )
-    places = sa.table(
-        "place",
-        sa.column("id", sa.Integer),
-        sa.column("label", sa.String),
-        sa.column("postcode", sa.String),
-        sa.column("match_key", sa.String),
-    )
-    rows = conn.execute(
-        sa.select(people.c.id, people.c.name, people.c.date_of_birth, people.c.match_key)
-    )
+    _rekey(conn, "person", ("name", "date_of_birth"), _person_key)
+    _rekey(conn, "place", ("label", "postcode"), _place_key)
+
+
+def _rekey(conn: sa.Connection, name: str, fields: tuple[str, str], key_of: object) -> None:
+    """Each row's match_key worked out again from its two `fields` by `key_of`, written
+    where it changed; anonymised rows are left alone."""
+    table = sa.table(name, sa.column("id"), sa.column("match_key"), *map(sa.column, fields))
+    rows = conn.execute(sa.select(table.c.id, table.c.match_key, *(table.c[f] for f in fields)))
     changed = [
         {"i": r.id, "k": key}
         for r in rows
         if not r.match_key.startswith("anonymised|")
-        and (key := _person_key(r.name, r.date_of_birth)) != r.match_key
+        and (key := key_of(*(getattr(r, f) for f in fields))) != r.match_key  # type: ignore[operator]
     ]
     if changed:
         conn.execute(
-            people.update()
-            .where(people.c.id == sa.bindparam("i"))
-            .values(match_key=sa.bindparam("k")),
-            changed,
-        )
-    rows = conn.execute(
-        sa.select(places.c.id, places.c.label, places.c.postcode, places.c.match_key)
-    )
-    changed = [
-        {"i": r.id, "k": key}
-        for r in rows
-        if not r.match_key.startswith("anonymised|")
-        and (key := _place_key(r.label, r.postcode)) != r.match_key
-    ]
-    if changed:
-        conn.execute(
-            places.update()
-            .where(places.c.id == sa.bindparam("i"))
+            table.update()
+            .where(table.c.id == sa.bindparam("i"))
             .values(match_key=sa.bindparam("k")),
             changed,
         )
